@@ -1,0 +1,1 @@
+export { identityFromRequest, type Identity } from './identity.ts';

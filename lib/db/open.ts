@@ -1,0 +1,82 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { applyMigrations, readMigrations, type SqlSession } from './migrate.ts';
+import { ensureDatabase } from './postgres.ts';
+import { databaseTarget, type DatabaseTarget } from './target.ts';
+
+/** A service's database, opened: a Prisma adapter for its client, plus migrations and shutdown. */
+export interface ServiceDatabase {
+  target: DatabaseTarget;
+  adapter: SqlMigrationAwareDriverAdapterFactory;
+  migrate(migrationsDir: string): Promise<{ applied: string[] }>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Connections in the service's pool (Postgres only; PGlite has one). */
+  poolSize?: number;
+}
+
+export async function openServiceDatabase(service: string, options: OpenOptions = {}): Promise<ServiceDatabase> {
+  const target = databaseTarget(service, options.env);
+  return target.kind === 'postgres' ? openPostgres(target, options.poolSize ?? 10) : openPglite(target);
+}
+
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>, poolSize: number): Promise<ServiceDatabase> {
+  if (target.serverUrl) await ensureDatabase(target.serverUrl, target.database);
+  const pool = new pg.Pool({ connectionString: target.url, max: poolSize });
+  return {
+    target,
+    adapter: new PrismaPg(pool),
+    async migrate(migrationsDir) {
+      // A dedicated connection: the advisory lock is held by the session that took it.
+      const client = await pool.connect();
+      try {
+        return await applyMigrations(pgSession(client), await readMigrations(migrationsDir));
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+function pgSession(client: pg.PoolClient): SqlSession {
+  return {
+    async query(sql, params) {
+      return (await client.query(sql, params)).rows as Array<Record<string, unknown>>;
+    },
+    async exec(script) {
+      await client.query(script);
+    },
+  };
+}
+
+async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>): Promise<ServiceDatabase> {
+  await mkdir(target.dataDir, { recursive: true });
+  const db = await PGlite.create(target.dataDir);
+  return {
+    target,
+    adapter: new PrismaPGlite(db),
+    async migrate(migrationsDir) {
+      return applyMigrations(pgliteSession(db), await readMigrations(migrationsDir));
+    },
+    close: () => db.close(),
+  };
+}
+
+export function pgliteSession(db: PGlite): SqlSession {
+  return {
+    async query(sql, params) {
+      return (await db.query<Record<string, unknown>>(sql, params)).rows;
+    },
+    async exec(script) {
+      await db.exec(script);
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import { ErrorCodes, type ErrorCode } from '../errors.ts';
+import type { Logger } from '../observability/index.ts';
+import { BodyTooLargeError, readBody } from './readBody.ts';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ReadinessReport {
+  ready: boolean;
+  checks: Record<string, string>;
+}
+
+/** What a GraphQL context factory gets: the raw request and the correlation id chosen for it. */
+export interface RequestInfo {
+  req: IncomingMessage;
+  requestId: string;
+  logger: Logger;
+}
+
+export interface GraphQLServerOptions<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  context: (info: RequestInfo) => Promise<TContext>;
+  ready: () => Promise<ReadinessReport>;
+  logger: Logger;
+  port: number;
+  host?: string;
+  maxBodyBytes?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: Server;
+  close(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+/**
+ * One HTTP server per process: `/graphql` through Apollo's transport-neutral entry point, `/health`
+ * (the process is alive) and `/ready` (its dependencies answer). Written on node:http rather than
+ * Apollo's standalone server because that one cannot add routes or a body-size error in our format.
+ */
+export async function startGraphQLServer<TContext extends BaseContext>(options: GraphQLServerOptions<TContext>): Promise<RunningServer> {
+  const { apollo, logger } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  await apollo.start();
+
+  const httpServer = createServer((req, res) => {
+    const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const requestLogger = logger.child({ requestId });
+    route(req, res, { ...options, maxBodyBytes }, { req, requestId, logger: requestLogger }).catch((error: unknown) => {
+      requestLogger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    });
+  });
+  httpServer.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port, address } = httpServer.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    port,
+    httpServer,
+    async close() {
+      await apollo.stop();
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+    },
+  };
+}
+
+async function route<TContext extends BaseContext>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: GraphQLServerOptions<TContext> & { maxBodyBytes: number },
+  info: RequestInfo,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
+  if (url.pathname === '/ready') {
+    const report = await options.ready().catch((error: unknown) => ({ ready: false, checks: { self: String(error) } }));
+    return sendJson(res, report.ready ? 200 : 503, report);
+  }
+  if (url.pathname !== GRAPHQL_PATH) return sendError(res, 'NOT_FOUND', `No route for ${url.pathname}`);
+
+  const method = (req.method ?? 'GET').toUpperCase();
+  let body: unknown;
+  if (method === 'POST') {
+    const contentType = headerValue(req, 'content-type') ?? '';
+    if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
+      return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'POST requests must have content-type application/json');
+    }
+    try {
+      const raw = await readBody(req, options.maxBodyBytes);
+      body = JSON.parse(raw);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        req.resume();
+        return sendError(res, 'PAYLOAD_TOO_LARGE', error.message);
+      }
+      return sendError(res, 'BAD_REQUEST', 'Request body is not valid JSON');
+    }
+  }
+
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
+  const response = await options.apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest,
+    context: () => options.context(info),
+  });
+  for (const [key, value] of response.headers) res.setHeader(key, value);
+  res.statusCode = response.status ?? 200;
+  if (response.body.kind === 'complete') {
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(payload));
+}
+
+/** Errors that end a request before GraphQL runs, in the GraphQL response format. */
+export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
+  sendJson(res, ErrorCodes[code].status, { errors: [{ message, extensions: { code } }] });
+}

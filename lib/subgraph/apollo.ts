@@ -1,0 +1,29 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import { parse } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { subgraphSchemaPath } from '../composition.ts';
+import type { SubgraphName } from '../services.ts';
+import { maskInternalErrors } from '../graphql/formatError.ts';
+import type { Logger } from '../observability/index.ts';
+
+
+/**
+ * A subgraph's Apollo server: federation schema from `subgraphs/<name>/schema.graphql`, no CDN landing page, no stack traces,
+ * internal errors masked.
+ */
+export function createSubgraphApollo<TContext extends object>(options: {
+  name: SubgraphName;
+  resolvers: GraphQLResolverMap<unknown>;
+  logger: Logger;
+}): ApolloServer<TContext> {
+  return new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(subgraphSchemaPath(options.name), 'utf8')), resolvers: options.resolvers }),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    includeStacktraceInErrorResponses: false,
+    formatError: maskInternalErrors(options.logger),
+    logger: options.logger,
+  });
+}

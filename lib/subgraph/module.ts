@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import type { ApolloServer, BaseContext } from '@apollo/server';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { RawQuerier } from '../db/pagedChildren.ts';
+import type { RequestInfo } from '../http/index.ts';
+import type { Logger } from '../observability/index.ts';
+import type { SubgraphName } from '../services.ts';
+
+/** What every generated Prisma client offers and the bootstrap relies on. */
+export interface ServicePrisma extends RawQuerier {
+  $disconnect(): Promise<void>;
+  $on(event: 'query', listener: (e: { query: string }) => void): void;
+}
+
+export interface SubgraphDeps<TPrisma> {
+  prisma: TPrisma;
+  logger: Logger;
+}
+
+export interface SubgraphServer<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  context(info: RequestInfo): Promise<TContext>;
+}
+
+export interface SeedReport {
+  seeded: boolean;
+  rows: Record<string, number>;
+}
+
+/** Everything the bootstrap needs to know about one domain subgraph. */
+export interface SubgraphModule<TPrisma extends ServicePrisma, TContext extends BaseContext = BaseContext> {
+  name: SubgraphName;
+  /** `prisma/<name>/migrations`. */
+  migrationsDir: string;
+  createPrisma(adapter: SqlMigrationAwareDriverAdapterFactory): TPrisma;
+  buildServer(deps: SubgraphDeps<TPrisma>): SubgraphServer<TContext>;
+  /** Inserts this service's share of the demo data; rows already there are kept, never duplicated. */
+  seed(prisma: TPrisma, scale: number): Promise<SeedReport>;
+}
+
+/** The migrations folder of a service: `prisma/<name>/migrations`. */
+export function migrationsDirOf(name: SubgraphName): string {
+  return fileURLToPath(new URL(`../../prisma/${name}/migrations`, import.meta.url));
+}
+
+/** A subgraph module from its parts; the migrations folder follows from the name. */
+export function defineSubgraph<TPrisma extends ServicePrisma, TContext extends BaseContext>(
+  parts: Omit<SubgraphModule<TPrisma, TContext>, 'migrationsDir'>,
+): SubgraphModule<TPrisma, TContext> {
+  return { ...parts, migrationsDir: migrationsDirOf(parts.name) };
+}

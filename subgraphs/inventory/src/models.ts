@@ -1,0 +1,3 @@
+/** Resolvers' parent types (codegen mappers). */
+export type ProductRef = { id: string };
+export type StockValue = { available: number; reserved: number; inStock: boolean };

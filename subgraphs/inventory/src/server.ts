@@ -1,0 +1,12 @@
+import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import type { Context } from './context.ts';
+import type { InventoryPrisma } from './db.ts';
+import { createLoaders } from './loaders.ts';
+import { Product } from './resolvers/Product.ts';
+
+const resolvers: Resolvers = { Product };
+
+export function buildServer({ prisma, logger }: SubgraphDeps<InventoryPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'inventory', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+}

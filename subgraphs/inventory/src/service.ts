@@ -1,0 +1,6 @@
+import { defineSubgraph } from '../../../lib/subgraph/index.ts';
+import { seedInventory } from '../../../prisma/inventory/seed.ts';
+import { createPrisma } from './db.ts';
+import { buildServer } from './server.ts';
+
+export const inventoryService = defineSubgraph({ name: 'inventory', createPrisma, buildServer, seed: seedInventory });

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '../../../lib/subgraph/index.ts';
+import { ordersService } from './service.ts';
+
+await runSubgraphProcess(ordersService);

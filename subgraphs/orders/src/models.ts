@@ -1,0 +1,10 @@
+import type { Connection } from '../../../lib/graphql/index.ts';
+import type { OrderItemRecord, OrderRecord } from './db.ts';
+
+/** Resolvers' parent types (codegen mappers). */
+export type OrderRow = OrderRecord;
+export type OrderItemRow = OrderItemRecord & { currency: string };
+export type OrderConnectionParent = Connection<OrderRow> & { totalCount: () => Promise<number> };
+export type UserRef = { id: string };
+export type ProductRef = { id: string };
+export type { MoneyValue } from '../../../lib/graphql/index.ts';

@@ -1,0 +1,28 @@
+import { isUuid, money } from '../../../../lib/graphql/index.ts';
+import type { OrderConnectionResolvers, OrderItemResolvers, OrderResolvers } from '../__generated__/resolvers-types.ts';
+
+export const Order: OrderResolvers = {
+  __resolveReference(reference, { loaders }) {
+    return isUuid(reference.id) ? loaders.orderById.load(reference.id.toLowerCase()) : null;
+  },
+  async items(order, _args, { loaders }) {
+    const items = await loaders.itemsByOrder.load(order.id);
+    return items.map((item) => ({ ...item, currency: order.currency }));
+  },
+  async itemCount(order, _args, { loaders }) {
+    const items = await loaders.itemsByOrder.load(order.id);
+    return items.reduce((sum, item) => sum + item.quantity, 0);
+  },
+  total: (order) => money(order.totalCents, order.currency),
+  user: (order) => ({ id: order.userId }),
+};
+
+export const OrderItem: OrderItemResolvers = {
+  product: (item) => ({ id: item.productId }),
+  unitPrice: (item) => money(item.unitPriceCents, item.currency),
+  lineTotal: (item) => money(item.unitPriceCents * item.quantity, item.currency),
+};
+
+export const OrderConnection: OrderConnectionResolvers = {
+  totalCount: (connection) => connection.totalCount(),
+};

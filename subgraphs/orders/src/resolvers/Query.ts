@@ -1,0 +1,12 @@
+import { notFound } from '../../../../lib/errors.ts';
+import { parseId } from '../../../../lib/graphql/index.ts';
+import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
+
+export const Query: QueryResolvers = {
+  async order(_parent, args, { loaders }) {
+    const id = parseId(args.id);
+    const order = await loaders.orderById.load(id);
+    if (!order) throw notFound('Order', id);
+    return order;
+  },
+};

@@ -1,0 +1,6 @@
+import { defineSubgraph } from '../../../lib/subgraph/index.ts';
+import { seedOrders } from '../../../prisma/orders/seed.ts';
+import { createPrisma } from './db.ts';
+import { buildServer } from './server.ts';
+
+export const ordersService = defineSubgraph({ name: 'orders', createPrisma, buildServer, seed: seedOrders });

@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '../../../lib/subgraph/index.ts';
+import { paymentsService } from './service.ts';
+
+await runSubgraphProcess(paymentsService);

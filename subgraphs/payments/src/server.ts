@@ -1,0 +1,14 @@
+import { DateTimeScalar } from '../../../lib/graphql/index.ts';
+import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import type { Context } from './context.ts';
+import type { PaymentsPrisma } from './db.ts';
+import { createLoaders } from './loaders.ts';
+import { Order, Payment } from './resolvers/Payment.ts';
+import { Query } from './resolvers/Query.ts';
+
+const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Payment, Order };
+
+export function buildServer({ prisma, logger }: SubgraphDeps<PaymentsPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'payments', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+}

@@ -1,0 +1,61 @@
+import { fetchChildPages } from '../../../lib/db/index.ts';
+import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
+import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
+import type { ProductRecord, ProductsPrisma } from './db.ts';
+
+type Ranked = ProductRecord & { parentId: string };
+
+export function createLoaders(prisma: ProductsPrisma) {
+  return {
+    productById: uniqueLoader(
+      (ids: readonly string[]) => prisma.product.findMany({ where: { id: { in: [...ids] } } }),
+      (product) => product.id,
+    ),
+    categoryById: uniqueLoader(
+      (ids: readonly string[]) => prisma.category.findMany({ where: { id: { in: [...ids] } } }),
+      (category) => category.id,
+    ),
+    productPageByCategory: loaderFamily(
+      (page: PageRequest) =>
+        groupLoader(
+          (categoryIds: readonly string[]) => fetchChildPages<ProductRecord>(prisma, { table: '"Product"', parentColumn: '"categoryId"' }, categoryIds, page),
+          (row) => row.parentId,
+        ),
+      pageKey,
+    ),
+    productCountByCategory: uniqueLoader(
+      async (categoryIds: readonly string[]) =>
+        (await prisma.product.groupBy({ by: ['categoryId'], where: { categoryId: { in: [...categoryIds] } }, _count: { _all: true } })).map((g) => ({
+          categoryId: g.categoryId,
+          count: g._count._all,
+        })),
+      (row) => row.categoryId,
+    ),
+    recommendationsByUser: loaderFamily(
+      (first: number) =>
+        groupLoader((userIds: readonly string[]) => recommend(prisma, userIds, first), (row) => row.parentId),
+      String,
+    ),
+  };
+}
+
+/**
+ * For each user, the best sellers of the categories they buy most, then best sellers overall: one
+ * statement for the whole batch, from data this service owns (sales and category affinity).
+ */
+function recommend(prisma: ProductsPrisma, userIds: readonly string[], first: number): Promise<Ranked[]> {
+  return prisma.$queryRawUnsafe<Ranked[]>(
+    `SELECT u."parentId", r.* FROM unnest($1::uuid[]) AS u("parentId")
+     CROSS JOIN LATERAL (
+       SELECT p.* FROM "Product" p
+       LEFT JOIN "UserCategoryAffinity" a ON a."userId" = u."parentId" AND a."categoryId" = p."categoryId"
+       LEFT JOIN "ProductSales" s ON s."productId" = p."id"
+       ORDER BY COALESCE(a."score", 0) DESC, COALESCE(s."unitsSold", 0) DESC, p."id"
+       LIMIT $2
+     ) r`,
+    userIds,
+    first,
+  );
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

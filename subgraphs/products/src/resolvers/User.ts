@@ -1,0 +1,14 @@
+import { badUserInput } from '../../../../lib/errors.ts';
+import { MAX_PAGE_SIZE } from '../../../../lib/graphql/index.ts';
+import type { UserResolvers } from '../__generated__/resolvers-types.ts';
+
+export const User: UserResolvers = {
+  __resolveReference: (reference) => ({ id: reference.id }),
+  recommendations(user, args, { loaders }) {
+    const first = args.first ?? 10;
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw badUserInput(`"first" must be between 1 and ${MAX_PAGE_SIZE}, got ${first}`, 'first');
+    }
+    return loaders.recommendationsByUser(first).load(user.id);
+  },
+};

@@ -1,0 +1,6 @@
+import { defineSubgraph } from '../../../lib/subgraph/index.ts';
+import { seedProducts } from '../../../prisma/products/seed.ts';
+import { createPrisma } from './db.ts';
+import { buildServer } from './server.ts';
+
+export const productsService = defineSubgraph({ name: 'products', createPrisma, buildServer, seed: seedProducts });

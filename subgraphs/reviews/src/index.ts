@@ -1,0 +1,4 @@
+import { runSubgraphProcess } from '../../../lib/subgraph/index.ts';
+import { reviewsService } from './service.ts';
+
+await runSubgraphProcess(reviewsService);

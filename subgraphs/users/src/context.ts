@@ -1,0 +1,5 @@
+import type { SubgraphContext } from '../../../lib/subgraph/index.ts';
+import type { UsersPrisma } from './db.ts';
+import type { Loaders } from './loaders.ts';
+
+export type Context = SubgraphContext<UsersPrisma, Loaders>;

@@ -1,0 +1,14 @@
+import { DateTimeScalar } from '../../../lib/graphql/index.ts';
+import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import type { Resolvers } from './__generated__/resolvers-types.ts';
+import type { Context } from './context.ts';
+import type { UsersPrisma } from './db.ts';
+import { createLoaders } from './loaders.ts';
+import { Query } from './resolvers/Query.ts';
+import { User, UserConnection } from './resolvers/User.ts';
+
+const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, User, UserConnection };
+
+export function buildServer({ prisma, logger }: SubgraphDeps<UsersPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'users', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+}
