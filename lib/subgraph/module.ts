@@ -5,6 +5,7 @@ import type { RawQuerier } from '../db/pagedChildren.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { SubgraphName } from '../services.ts';
+import { prepareDatabase, startSubgraph, type PrepareOptions, type PreparedDatabase, type StartOptions, type StartedSubgraph } from './start.ts';
 
 /** What every generated Prisma client offers and the bootstrap relies on. */
 export interface ServicePrisma extends RawQuerier {
@@ -43,9 +44,24 @@ export function migrationsDirOf(name: SubgraphName): string {
   return fileURLToPath(new URL(`../../prisma/${name}/migrations`, import.meta.url));
 }
 
-/** A subgraph module from its parts; the migrations folder follows from the name. */
+/**
+ * A subgraph as scripts and tests handle it, whatever its Prisma client and context types: the
+ * generics stay inside, so the six services fit in one list.
+ */
+export interface SubgraphService {
+  name: SubgraphName;
+  prepare(options: PrepareOptions): Promise<PreparedDatabase<ServicePrisma>>;
+  start(options: StartOptions): Promise<StartedSubgraph<ServicePrisma>>;
+}
+
+/** A subgraph service from its parts; the migrations folder follows from the name. */
 export function defineSubgraph<TPrisma extends ServicePrisma, TContext extends BaseContext>(
   parts: Omit<SubgraphModule<TPrisma, TContext>, 'migrationsDir'>,
-): SubgraphModule<TPrisma, TContext> {
-  return { ...parts, migrationsDir: migrationsDirOf(parts.name) };
+): SubgraphService {
+  const module: SubgraphModule<TPrisma, TContext> = { ...parts, migrationsDir: migrationsDirOf(parts.name) };
+  return {
+    name: parts.name,
+    prepare: (options) => prepareDatabase(module, options),
+    start: (options) => startSubgraph(module, options),
+  };
 }

@@ -1,19 +1,15 @@
-import type { BaseContext } from '@apollo/server';
 import { z } from 'zod';
 import { createLogger } from '../observability/index.ts';
 import { portVariable, SUBGRAPHS } from '../services.ts';
 import { describeTarget } from '../db/describe.ts';
-import type { ServicePrisma, SubgraphModule } from './module.ts';
-import { startSubgraph } from './start.ts';
+import type { SubgraphService } from './module.ts';
 
 /** The entry point of a subgraph process: env read and checked once, graceful stop on SIGTERM/SIGINT. */
-export async function runSubgraphProcess<TPrisma extends ServicePrisma, TContext extends BaseContext>(
-  module: SubgraphModule<TPrisma, TContext>,
-): Promise<void> {
-  const logger = createLogger(module.name);
+export async function runSubgraphProcess(service: SubgraphService): Promise<void> {
+  const logger = createLogger(service.name);
   const env = z
     .object({
-      [portVariable(module.name)]: z.coerce.number().int().min(0).max(65535).default(SUBGRAPHS[module.name].port),
+      [portVariable(service.name)]: z.coerce.number().int().min(0).max(65535).default(SUBGRAPHS[service.name].port),
       HOST: z.string().default('127.0.0.1'),
       SEED_ON_START: z.enum(['true', 'false']).default('false'),
       SEED_SCALE: z.coerce.number().positive().max(1000).default(1),
@@ -24,15 +20,15 @@ export async function runSubgraphProcess<TPrisma extends ServicePrisma, TContext
     process.exit(2);
   }
   const config = env.data;
-  const port = Number(config[portVariable(module.name)]);
+  const port = Number(config[portVariable(service.name)]);
   try {
-    const server = await startSubgraph(module, {
+    const server = await service.start({
       port,
       host: String(config.HOST),
       logger,
       seedScale: config.SEED_ON_START === 'true' ? Number(config.SEED_SCALE) : null,
     });
-    logger.info({ url: server.url, database: describeTarget(server.database.target) }, `${module.name} subgraph ready`);
+    logger.info({ url: server.url, database: describeTarget(server.database.target) }, `${service.name} subgraph ready`);
     const stop = async (signal: string) => {
       logger.info({ signal }, 'stopping');
       await server.close();
@@ -41,7 +37,7 @@ export async function runSubgraphProcess<TPrisma extends ServicePrisma, TContext
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   } catch (error) {
-    logger.fatal({ err: error }, `${module.name} failed to start`);
+    logger.fatal({ err: error }, `${service.name} failed to start`);
     process.exit(1);
   }
 }

@@ -4,13 +4,24 @@ import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { SeedReport, ServicePrisma, SubgraphModule } from './module.ts';
 
-export interface StartOptions {
+export interface PrepareOptions {
   env?: NodeJS.ProcessEnv;
-  port: number;
-  host?: string;
   logger: Logger;
   /** Seed the demo data at this scale after migrating (only inserts what is missing). */
   seedScale?: number | null;
+}
+
+export interface StartOptions extends PrepareOptions {
+  port: number;
+  host?: string;
+}
+
+export interface PreparedDatabase<TPrisma> {
+  database: ServiceDatabase;
+  prisma: TPrisma;
+  applied: string[];
+  seedReport: SeedReport | null;
+  close(): Promise<void>;
 }
 
 export interface StartedSubgraph<TPrisma> extends RunningServer {
@@ -19,31 +30,56 @@ export interface StartedSubgraph<TPrisma> extends RunningServer {
   seedReport: SeedReport | null;
 }
 
-/** Opens the service's database, applies its migrations, seeds if asked, then serves it over HTTP. */
-export async function startSubgraph<TPrisma extends ServicePrisma, TContext extends BaseContext>(
+/** Opens the service's database, applies its migrations and seeds it if asked. */
+export async function prepareDatabase<TPrisma extends ServicePrisma, TContext extends BaseContext>(
   module: SubgraphModule<TPrisma, TContext>,
-  options: StartOptions,
-): Promise<StartedSubgraph<TPrisma>> {
+  options: PrepareOptions,
+): Promise<PreparedDatabase<TPrisma>> {
   const { logger } = options;
   const database = await openServiceDatabase(module.name, { env: options.env });
   let prisma: TPrisma | null = null;
   try {
     const { applied } = await database.migrate(module.migrationsDir);
     if (applied.length) logger.info({ applied }, 'applied migrations');
-    prisma = module.createPrisma(database.adapter);
-    const client = prisma;
+    const client = module.createPrisma(database.adapter);
+    prisma = client;
     const seedReport = options.seedScale ? await module.seed(client, options.seedScale) : null;
     if (seedReport?.seeded) logger.info({ rows: seedReport.rows }, 'seeded demo data');
-    const { apollo, context } = module.buildServer({ prisma: client, logger });
+    return {
+      database,
+      prisma: client,
+      applied,
+      seedReport,
+      async close() {
+        await client.$disconnect();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await prisma?.$disconnect();
+    await database.close();
+    throw error;
+  }
+}
+
+/** Prepares the database, then serves the subgraph over HTTP. */
+export async function startSubgraph<TPrisma extends ServicePrisma, TContext extends BaseContext>(
+  module: SubgraphModule<TPrisma, TContext>,
+  options: StartOptions,
+): Promise<StartedSubgraph<TPrisma>> {
+  const prepared = await prepareDatabase(module, options);
+  const { prisma, database } = prepared;
+  try {
+    const { apollo, context } = module.buildServer({ prisma, logger: options.logger });
     const server = await startGraphQLServer({
       apollo,
       context,
-      logger,
+      logger: options.logger,
       port: options.port,
       host: options.host,
       ready: async () => {
         try {
-          await client.$queryRawUnsafe('SELECT 1');
+          await prisma.$queryRawUnsafe('SELECT 1');
           return { ready: true, checks: { database: 'ok' } };
         } catch {
           return { ready: false, checks: { database: 'unreachable' } };
@@ -52,18 +88,16 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
     });
     return {
       ...server,
-      prisma: client,
+      prisma,
       database,
-      seedReport,
+      seedReport: prepared.seedReport,
       async close() {
         await server.close();
-        await client.$disconnect();
-        await database.close();
+        await prepared.close();
       },
     };
   } catch (error) {
-    await prisma?.$disconnect();
-    await database.close();
+    await prepared.close();
     throw error;
   }
 }

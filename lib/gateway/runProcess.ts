@@ -1,0 +1,23 @@
+import { createLogger } from '../observability/index.ts';
+import type { GatewayName } from '../services.ts';
+import { gatewayConfigFromEnv } from './config.ts';
+import { startGateway } from './gateway.ts';
+
+/** The entry point of a gateway process: config from env, graceful stop on SIGTERM/SIGINT. */
+export async function runGatewayProcess(name: GatewayName): Promise<void> {
+  const logger = createLogger(`gateway-${name}`);
+  try {
+    const server = await startGateway(gatewayConfigFromEnv(name), logger);
+    logger.info({ url: server.url }, `gateway-${name} ready`);
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'stopping');
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  } catch (error) {
+    logger.fatal({ err: error }, `gateway-${name} failed to start`);
+    process.exit(1);
+  }
+}
