@@ -123,9 +123,7 @@ const example = '{ products(first: 3) { edges { node { name price { amount curre
 console.log(`
 Ready in ${((Date.now() - t0) / 1000).toFixed(1)}s.
 
-  gateway-web     ${web}
-  gateway-mobile  http://${host}:${gateways[1]!.port}/graphql
-${subgraphs.map((p) => `  ${p.name.padEnd(15)} http://${host}:${p.port}/graphql`).join('\n')}
+${all.map((p) => `  ${p.name.padEnd(15)} http://${host}:${p.port}/graphql  (pid ${p.child?.pid})`).join('\n')}
 
 Try:
   curl -s ${web} -H 'content-type: application/json' \\

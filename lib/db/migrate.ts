@@ -45,6 +45,17 @@ export function migrationChecksum(script: string): string {
   return createHash('sha256').update(script, 'utf8').digest('hex');
 }
 
+/**
+ * Whether a script still matches the checksum recorded when it was applied. As in Prisma's
+ * `script_matches_checksum`, a change of line endings alone is not an edit: git's autocrlf turns LF
+ * into CRLF on Windows checkouts, and `prisma migrate deploy` accepts such a file.
+ */
+function scriptMatchesChecksum(script: string, recorded: string): boolean {
+  return [script, script.replaceAll('\r\n', '\n'), script.replaceAll('\n', '\r\n')].some(
+    (variant) => migrationChecksum(variant) === recorded,
+  );
+}
+
 /** Reads `<dir>/<timestamp>_<name>/migration.sql` in name order, as `prisma migrate deploy` does. */
 export async function readMigrations(dir: string): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
@@ -91,7 +102,7 @@ export async function applyMigrations(session: SqlSession, migrations: Migration
     const appliedByName = new Map(live.map((r) => [r.migration_name, r]));
     for (const migration of migrations) {
       const row = appliedByName.get(migration.name);
-      if (row && row.checksum !== migration.checksum) {
+      if (row && !scriptMatchesChecksum(migration.script, row.checksum)) {
         throw new MigrationError(
           `Migration ${migration.name} was edited after it was applied (checksum ${migration.checksum} != recorded ${row.checksum}); add a new migration instead`,
           migration.name,
