@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScratchDatabases, diffMigrationsToSchema, MIGRATION_LOCK_CONTENT, type ScratchDatabases } from '../lib/db/schemaDiff.ts';
 import { SUBGRAPH_NAMES } from '../lib/services.ts';
+import { TEST_SERVER_URL } from './support/databases.ts';
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SERVER_URL = TEST_SERVER_URL;
 
 const migrationsDir = (service: string): string => join(ROOT_DIR, 'prisma', service, 'migrations');
 const schemaPath = (service: string): string => join(ROOT_DIR, 'prisma', service, 'schema.prisma');

@@ -188,6 +188,15 @@ describe('GraphQL over HTTP', () => {
     expect(((await response.json()) as { data: { categories: unknown[] } }).data.categories).toHaveLength(8);
   });
 
+  it('serves no landing page that would load from a CDN, on the gateway or a subgraph', async () => {
+    for (const url of [gateway.url, fleet.urls.products]) {
+      const response = await fetch(url, { headers: { accept: 'text/html' } });
+      const text = await response.text();
+      expect(response.headers.get('content-type')).not.toMatch(/text\/html/);
+      expect(text).not.toMatch(/<script|cdn\.|apollographql\.com|embeddable-sandbox/i);
+    }
+  });
+
   it('serves /health and /ready', async () => {
     const origin = new URL(gateway.url).origin;
     expect((await fetch(`${origin}/health`)).status).toBe(200);

@@ -5,6 +5,7 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations, readMigrations, type SqlSession } from './migrate.ts';
+import type { Logger } from '../observability/index.ts';
 import { ensureDatabase } from './postgres.ts';
 import { databaseTarget, type DatabaseTarget } from './target.ts';
 
@@ -20,16 +21,20 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
   /** Connections in the service's pool (Postgres only; PGlite has one). */
   poolSize?: number;
+  logger?: Logger;
 }
 
 export async function openServiceDatabase(service: string, options: OpenOptions = {}): Promise<ServiceDatabase> {
   const target = databaseTarget(service, options.env);
-  return target.kind === 'postgres' ? openPostgres(target, options.poolSize ?? 10) : openPglite(target);
+  return target.kind === 'postgres' ? openPostgres(target, options.poolSize ?? 10, options.logger) : openPglite(target);
 }
 
-async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>, poolSize: number): Promise<ServiceDatabase> {
+async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>, poolSize: number, logger?: Logger): Promise<ServiceDatabase> {
   if (target.serverUrl) await ensureDatabase(target.serverUrl, target.database);
   const pool = new pg.Pool({ connectionString: target.url, max: poolSize });
+  // An idle connection dropped by the server (restart, failover) surfaces here; without a listener
+  // it would crash the process. The pool replaces the connection on next use.
+  pool.on('error', (error) => logger?.warn({ err: error, database: target.database }, 'idle database connection lost'));
   return {
     target,
     adapter: new PrismaPg(pool),

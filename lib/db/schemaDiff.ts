@@ -168,6 +168,9 @@ class PostgresMigrationAdapters implements SqlMigrationAwareDriverAdapterFactory
 
   private openPool(connectionString: string): pg.Pool {
     const pool = new pg.Pool({ connectionString });
+    // An idle connection is cut when the scratch databases are dropped (WITH FORCE); pg reports that
+    // as a pool 'error' event, which would otherwise crash the process.
+    pool.on('error', () => undefined);
     this.pools.push(pool);
     return pool;
   }

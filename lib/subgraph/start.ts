@@ -36,7 +36,7 @@ export async function prepareDatabase<TPrisma extends ServicePrisma, TContext ex
   options: PrepareOptions,
 ): Promise<PreparedDatabase<TPrisma>> {
   const { logger } = options;
-  const database = await openServiceDatabase(module.name, { env: options.env });
+  const database = await openServiceDatabase(module.name, { env: options.env, logger });
   let prisma: TPrisma | null = null;
   try {
     const { applied } = await database.migrate(module.migrationsDir);

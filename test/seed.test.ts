@@ -1,0 +1,62 @@
+// `npm run db:seed`: the demo shop has the promised size, is the same on every run, scales with
+// SEED_SCALE, and seeding again inserts nothing.
+import { afterAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/observability/index.ts';
+import { demoData, DEMO_USER_ID, HEAVY_BUYER_ID, LIGHT_BUYER_ID } from '../lib/seed/index.ts';
+import { SUBGRAPH_NAMES } from '../lib/services.ts';
+import { SUBGRAPH_SERVICES } from '../subgraphs/index.ts';
+import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './support/databases.ts';
+
+const prefix = uniquePrefix('seed');
+const env = databaseEnv(prefix);
+
+afterAll(() => dropDatabasesWithPrefix(prefix));
+
+async function seedAll(scale: number) {
+  const reports: Record<string, Record<string, number>> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const prepared = await SUBGRAPH_SERVICES[name].prepare({ env, logger: silentLogger(), seedScale: scale });
+    reports[name] = prepared.seedReport?.rows ?? {};
+    await prepared.close();
+  }
+  return reports;
+}
+
+describe('demo data', () => {
+  it('has the size the README promises, with fixed buyers tests rely on', () => {
+    const data = demoData(1);
+    expect(data.users).toHaveLength(50);
+    expect(data.products).toHaveLength(200);
+    expect(new Set(data.products.map((p) => p.categoryId)).size).toBe(8);
+    expect(data.orders).toHaveLength(500);
+    expect(data.payments).toHaveLength(500);
+    expect(data.reviews).toHaveLength(1000);
+    const ordersOf = (id: string) => data.orders.filter((o) => o.userId === id).length;
+    expect([ordersOf(DEMO_USER_ID), ordersOf(LIGHT_BUYER_ID), ordersOf(HEAVY_BUYER_ID)]).toEqual([12, 2, 60]);
+    expect(new Set(data.reviews.map((r) => `${r.productId}:${r.authorId}`)).size).toBe(1000);
+  });
+
+  it('is deterministic and scales', () => {
+    expect(JSON.stringify(demoData(1))).toBe(JSON.stringify(demoData(1)));
+    const doubled = demoData(2);
+    expect(doubled.users).toHaveLength(100);
+    expect(doubled.products).toHaveLength(400);
+    expect(doubled.orders).toHaveLength(1000);
+    // A larger scale extends the same world: the first rows keep their ids.
+    expect(doubled.users[0]?.id).toBe(demoData(1).users[0]?.id);
+  });
+
+  it('seeds every service once; seeding again inserts nothing', async () => {
+    const first = await seedAll(1);
+    expect(first).toEqual({
+      users: { users: 50 },
+      products: expect.objectContaining({ categories: 8, products: 200 }),
+      inventory: { stockItems: 200 },
+      orders: { orders: 500, orderItems: demoData(1).orders.reduce((n, o) => n + o.items.length, 0) },
+      payments: { payments: 500 },
+      reviews: { reviews: 1000 },
+    });
+    const second = await seedAll(1);
+    for (const rows of Object.values(second)) for (const count of Object.values(rows)) expect(count).toBe(0);
+  });
+});
