@@ -1,6 +1,14 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
 
+const require = createRequire(import.meta.url);
+
 export default defineConfig({
+  resolve: {
+    // Node loads Apollo (external to vite) with graphql's CommonJS build, while vite would give our
+    // code its ESM build: two graphql copies, whose GraphQLErrors fail each other's instanceof. One copy.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
   test: {
     include: ['lib/**/*.test.ts', 'subgraphs/**/*.test.ts', 'gateway-*/**/*.test.ts', 'schema/**/*.test.ts', 'scripts/**/*.test.ts', 'test/**/*.test.ts'],
     // Integration files start servers and databases of their own; two cores run two files at once.

@@ -2,10 +2,24 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from './services.ts';
+import { SUBGRAPHS, SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from './services.ts';
 
 export const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const SUPERGRAPH_PATH = fileURLToPath(new URL('../schema/supergraph.graphql', import.meta.url));
+
+/** The supergraph a gateway serves: the domain subgraphs plus its own BFF subgraph. */
+export function gatewaySupergraphPath(gateway: GatewayName): string {
+  return fileURLToPath(new URL(`../schema/supergraph-${gateway}.graphql`, import.meta.url));
+}
+
+export function bffSchemaPath(gateway: GatewayName): string {
+  return fileURLToPath(new URL(`../gateway-${gateway}/bff/schema.graphql`, import.meta.url));
+}
+
+/** The BFF subgraph's name in a gateway's supergraph; it is served in-process, never over HTTP. */
+export function bffSubgraphName(gateway: GatewayName): string {
+  return `bff-${gateway}`;
+}
 
 export function subgraphSchemaPath(name: SubgraphName): string {
   return fileURLToPath(new URL(`../subgraphs/${name}/schema.graphql`, import.meta.url));
@@ -41,4 +55,10 @@ export function compose(sources: SubgraphSource[]): CompositionOutcome {
   const result = composeServices(sources.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
   if (result.errors) return { ok: false, errors: result.errors.map((e) => e.message) };
   return { ok: true, supergraphSdl: result.supergraphSdl };
+}
+
+/** The sources of a gateway's supergraph: the six domain subgraphs and that gateway's BFF. */
+export async function gatewaySubgraphSources(gateway: GatewayName): Promise<SubgraphSource[]> {
+  const bff = { name: bffSubgraphName(gateway), url: `http://in-process.invalid/${bffSubgraphName(gateway)}`, sdl: await readFile(bffSchemaPath(gateway), 'utf8') };
+  return [...(await domainSubgraphSources()), bff];
 }

@@ -15,6 +15,16 @@ export const ErrorCodes = {
   GRAPHQL_PARSE_FAILED: { status: 400 },
   GRAPHQL_VALIDATION_FAILED: { status: 400 },
   INTERNAL_SERVER_ERROR: { status: 500 },
+  SERVICE_UNAVAILABLE: { status: 503 },
+  // Operation limits at the gateways (each its own code, so a client knows which one it hit).
+  DEPTH_LIMIT_EXCEEDED: { status: 400 },
+  ALIAS_LIMIT_EXCEEDED: { status: 400 },
+  DIRECTIVE_LIMIT_EXCEEDED: { status: 400 },
+  TOKEN_LIMIT_EXCEEDED: { status: 400 },
+  COST_ESTIMATED_TOO_EXPENSIVE: { status: 400 },
+  // Persisted operations (Apollo's APQ protocol answers PERSISTED_QUERY_NOT_FOUND with 200).
+  PERSISTED_QUERY_NOT_FOUND: { status: 200 },
+  PERSISTED_QUERY_NOT_IN_LIST: { status: 400 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -34,6 +44,19 @@ export function notFound(typeName: string, id: string): GraphQLError {
 
 export function unauthenticated(message = 'You must be signed in to read this field'): GraphQLError {
   return appError('UNAUTHENTICATED', message);
+}
+
+export function forbidden(message: string): GraphQLError {
+  return appError('FORBIDDEN', message);
+}
+
+/**
+ * An error that ends the whole request with its code's HTTP status (and optional response headers)
+ * when thrown from a context factory: Apollo reads `extensions.http` and removes it from the response.
+ */
+export function requestError(code: ErrorCode, message: string, headers: Record<string, string> = {}): GraphQLError {
+  const http = { status: ErrorCodes[code].status, headers: new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) };
+  return appError(code, message, { http });
 }
 
 /** Codes that come from our catalogue or from Apollo's request pipeline and are safe to show as they are. */

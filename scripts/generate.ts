@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_DIR } from '../lib/composition.ts';
 import { SUBGRAPH_NAMES } from '../lib/services.ts';
+import { buildPlaygroundIfStale } from './build-playground.ts';
 
 /**
  * `prisma generate` needs no schema engine, yet the CLI insists on finding or downloading one, and
@@ -28,3 +29,6 @@ for (const name of SUBGRAPH_NAMES) {
 }
 execFileSync(process.execPath, [join(ROOT_DIR, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', 'codegen.ts', '--silent'], { cwd: ROOT_DIR, stdio: 'inherit' });
 console.log(`Generated Prisma clients and resolver types for ${SUBGRAPH_NAMES.length} subgraphs`);
+
+// The gateways' playground bundle, rebuilt only when missing or older than its sources.
+await buildPlaygroundIfStale();

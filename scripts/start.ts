@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ROOT_DIR } from '../lib/composition.ts';
+import { devTokenFromEnv } from '../lib/auth/index.ts';
 import { DEMO_USER_ID } from '../lib/seed/index.ts';
 import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type GatewayName } from '../lib/services.ts';
 
@@ -120,6 +121,19 @@ try {
 started = true;
 const web = `http://${host}:${gateways[0]!.port}/graphql`;
 const example = '{ products(first: 3) { edges { node { name price { amount currency } stock { available } averageRating } } } }';
+// The same key the gateways verify with (JWT_SECRET or the development secret); none in production or with a JWKS.
+const demoToken = await devTokenFromEnv(DEMO_USER_ID, childEnv).then(
+  (token) => ({ token, note: '' }),
+  (error: unknown) => ({ token: null, note: error instanceof Error ? error.message : String(error) }),
+);
+const signedIn = '{ me { name email orders(first: 3) { totalCount edges { node { status total { amount } } } } } }';
+const tokenBanner = demoToken.token
+  ? `Development token for the demo user (valid 12 h; \`npm run token -- <userId>\` for another user):
+  ${demoToken.token}
+
+  curl -s ${web} -H 'content-type: application/json' -H 'authorization: Bearer ${demoToken.token}' \\
+    -d '${JSON.stringify({ query: signedIn })}'`
+  : `No development token: ${demoToken.note}`;
 console.log(`
 Ready in ${((Date.now() - t0) / 1000).toFixed(1)}s.
 
@@ -130,5 +144,7 @@ Try:
     -d '${JSON.stringify({ query: example })}'
 
 Demo user id: ${DEMO_USER_ID}
+${tokenBanner}
+
 Ctrl-C stops everything.
 `);

@@ -5,6 +5,7 @@ import { countQueries, type QueryCounter } from '../lib/db/index.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { HEAVY_BUYER_ID } from '../lib/seed/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/services.ts';
+import { asUser } from './support/auth.ts';
 import { uniquePrefix } from './support/databases.ts';
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
@@ -56,7 +57,8 @@ afterAll(async () => {
 
 async function statementsFor(first: number) {
   Object.values(counters).forEach((c) => c.reset());
-  const { status, body } = await postGraphQL(gateway.url, ORDERS_WITH_EVERYTHING, { userId: HEAVY_BUYER_ID, first });
+  // Signed in as the buyer: orders and payments are only shown to their owner.
+  const { status, body } = await postGraphQL(gateway.url, ORDERS_WITH_EVERYTHING, { userId: HEAVY_BUYER_ID, first }, await asUser(HEAVY_BUYER_ID));
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
   const user = body.data?.user as { orders: { edges: Array<{ node: { items: Array<{ product: { name: string } }>; payment: unknown } }> } };

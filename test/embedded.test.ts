@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../lib/composition.ts';
 import { portVariable, SUBGRAPH_NAMES } from '../lib/services.ts';
+import { DEMO_USER_ID } from '../lib/seed/index.ts';
 import { postGraphQL } from './support/gateway.ts';
 import { freePorts } from './support/ports.ts';
 
@@ -68,6 +69,18 @@ describe('npm start on embedded databases', () => {
     const products = response.body.data?.products as { totalCount: number; edges: Array<{ node: { stock: { available: number } } }> };
     expect(products.totalCount).toBe(200);
     expect(products.edges).toHaveLength(5);
+  });
+
+  it('prints a development token for the demo user that signs them in', async () => {
+    const token = output.match(/Development token for the demo user[^\n]*\n\s+(\S+)/)?.[1];
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const response = await postGraphQL(webUrl, '{ me { id orders(first: 1) { totalCount } } }', {}, { authorization: `Bearer ${token}` });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data?.me).toEqual({ id: DEMO_USER_ID, orders: { totalCount: 12 } });
+    // The subgraphs answer only what the gateways signed.
+    const usersUrl = output.match(/users\s+(http:\S+\/graphql)/)?.[1] ?? '';
+    const direct = await postGraphQL(usersUrl, '{ me { id } }');
+    expect(direct.status).toBe(401);
   });
 
   it('reports a process that dies by its name', async () => {

@@ -1,4 +1,4 @@
 import { runGatewayProcess } from '../../lib/gateway/index.ts';
+import { mobileProfile } from './profile.ts';
 
-// The mobile BFF: the whole supergraph for now; persisted operations and its dashboard arrive with issue 4.
-await runGatewayProcess('mobile');
+await runGatewayProcess(mobileProfile);

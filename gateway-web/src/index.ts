@@ -1,4 +1,4 @@
 import { runGatewayProcess } from '../../lib/gateway/index.ts';
+import { webProfile } from './profile.ts';
 
-// The web BFF: the whole supergraph for now; its dashboard subgraph and limits arrive with issue 4.
-await runGatewayProcess('web');
+await runGatewayProcess(webProfile);

@@ -1,17 +1,17 @@
-import type { IncomingMessage } from 'node:http';
-import { isUuid } from '../graphql/ids.ts';
+/** The kinds of caller a gateway signs for; `service` is for service-to-service calls. */
+export const CLIENTS = ['web', 'mobile', 'service'] as const;
 
-/** Who a subgraph request acts for. */
-export interface Identity {
-  userId: string | null;
+export type Client = (typeof CLIENTS)[number];
+
+export function isClient(value: unknown): value is Client {
+  return typeof value === 'string' && (CLIENTS as readonly string[]).includes(value);
 }
 
 /**
- * Reads the forwarded user id. Until gateway-signed identity headers land (issue 4) the header is
- * trusted as it is, so subgraph ports must not be exposed beyond the gateways.
+ * Who a request acts for, as verified: at a gateway from the bearer JWT, at a subgraph from the
+ * gateway's signed headers. `userId` is null for an anonymous caller.
  */
-export function identityFromRequest(req: IncomingMessage): Identity {
-  const raw = req.headers['x-user-id'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  return { userId: value && isUuid(value) ? value.toLowerCase() : null };
+export interface Identity {
+  userId: string | null;
+  client: Client;
 }

@@ -1,1 +1,15 @@
-export { identityFromRequest, type Identity } from './identity.ts';
+export { CLIENTS, isClient, type Client, type Identity } from './identity.ts';
+export { requireOwner, requireUser } from './authorize.ts';
+export {
+  AuthConfigError,
+  gatewayAuthConfigFromEnv,
+  identitySigningConfigFromEnv,
+  isProduction,
+  jwtConfigFromEnv,
+  type GatewayAuthConfig,
+  type IdentitySigningConfig,
+  type JwtConfig,
+  type JwtKeySource,
+} from './config.ts';
+export { bearerToken, createTokenVerifier, devToken, devTokenFromEnv, KeySetUnavailableError, TokenRejectedError, type DevTokenOptions, type TokenVerifier, type VerifiedToken } from './jwt.ts';
+export { IDENTITY_HEADERS, signIdentity, verifySignedIdentity, type IdentityVerdict } from './signedIdentity.ts';

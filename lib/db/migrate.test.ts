@@ -63,7 +63,6 @@ async function writeMigration(dir: string, name: string, sql: string): Promise<s
   return file;
 }
 
-/** Written later-first, so a runner that trusts directory order rather than name order fails. */
 async function writeWidgetMigrations(dir: string): Promise<void> {
   await writeMigration(dir, ADD_WIDGET_COLOUR, SQL[ADD_WIDGET_COLOUR]);
   await writeMigration(dir, CREATE_WIDGET, SQL[CREATE_WIDGET]);
@@ -142,9 +141,12 @@ async function widgetColumns(db: Database): Promise<string[]> {
 }
 
 async function migrateLocksHeld(db: Database): Promise<number> {
+  // pg_locks lists the whole server, and advisory locks are per database: other files migrate too.
   // A one-argument bigint advisory lock shows up as classid = high 32 bits, objid = low 32 bits.
   const [row] = await db.rows(
-    `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 AND objid = $1`,
+    `SELECT count(*)::int AS n FROM pg_locks
+     WHERE locktype = 'advisory' AND classid = 0 AND objid = $1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
     [PRISMA_MIGRATE_LOCK_ID],
   );
   return Number(row?.n);
@@ -167,6 +169,23 @@ async function using<T>(db: Database, fn: (db: Database) => Promise<T>): Promise
     await db.close();
   }
 }
+
+describe('readMigrations', () => {
+  it('returns each folder’s script and checksum in name order, skipping files such as migration_lock.toml', async () => {
+    const dir = await migrationsDir();
+    // Created in reverse. libuv happens to list a directory sorted on Unix, so this pins the contract
+    // (Prisma's name order) rather than catching a runner that forgets to sort there.
+    const names = ['20260101000000_a', '20260102000000_b', '20260103000000_c', '20260104000000_d', '20260105000000_e', '20260106000000_f'];
+    for (const name of [...names].reverse()) await writeMigration(dir, name, `SELECT '${name}';\n`);
+
+    const migrations = await readMigrations(dir);
+    expect(migrations.map((m) => m.name)).toEqual(names);
+    for (const m of migrations) {
+      expect(m.script).toBe(`SELECT '${m.name}';\n`);
+      expect(m.checksum).toBe(await fileChecksum(join(dir, m.name, 'migration.sql')));
+    }
+  });
+});
 
 describe.each([postgres, pglite])('applyMigrations on $name', (backend) => {
   it('applies a fresh database’s migrations in name order, records them as Prisma does, and then applies nothing', async () => {

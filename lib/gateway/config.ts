@@ -1,23 +1,43 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { SUPERGRAPH_PATH } from '../composition.ts';
-import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type GatewayName, type SubgraphName } from '../services.ts';
+import { gatewayAuthConfigFromEnv, type GatewayAuthConfig } from '../auth/index.ts';
+import { gatewaySupergraphPath } from '../composition.ts';
+import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type SubgraphName } from '../services.ts';
+import type { GatewayProfile } from './profile.ts';
+import { parseInstanceUrls } from './discovery/index.ts';
+import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from './resilience/index.ts';
 
-export interface GatewayConfig {
-  name: GatewayName;
+export interface GatewayConfig extends GatewayProfile {
+  /** NODE_ENV=production: introspection and field suggestions off, secrets required. */
+  production: boolean;
   port: number;
   host: string;
   supergraphSdl: string;
   subgraphUrls: Record<SubgraphName, string>;
+  /** Every instance of a subgraph (`<NAME>_URLS`); a subgraph missing here has the one in `subgraphUrls`. */
+  subgraphInstances?: Partial<Record<SubgraphName, string[]>>;
+  /** Timeouts, retries, breaker, bulkhead, pools and health checks (defaults in lib/gateway/resilience/policy.ts). */
+  subgraphPolicies?: SubgraphPolicyOverrides;
   maxBodyBytes: number;
+  /** Bearer-token verification and the identity-signing secret (JWT_*, GATEWAY_SIGNING_SECRET...). */
+  auth: GatewayAuthConfig;
 }
 
+const limit = z.coerce.number().int().positive().optional();
+
 /** Reads a gateway's configuration from env once, failing fast with the variable's name. */
-export function gatewayConfigFromEnv(name: GatewayName, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const { name } = profile;
   const shape = z.object({
+    NODE_ENV: z.string().default('development'),
+    MAX_DEPTH: limit,
+    MAX_ALIASES: limit,
+    MAX_DIRECTIVES: limit,
+    MAX_TOKENS: limit,
+    MAX_COST: limit,
     [portVariable(`gateway-${name}`)]: z.coerce.number().int().min(0).max(65535).default(GATEWAYS[name].port),
     HOST: z.string().default('127.0.0.1'),
-    SUPERGRAPH_PATH: z.string().default(SUPERGRAPH_PATH),
+    SUPERGRAPH_PATH: z.string().default(gatewaySupergraphPath(name)),
     MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
     ...Object.fromEntries(
       SUBGRAPH_NAMES.map((s) => [urlVariable(s), z.string().url().default(`http://127.0.0.1:${SUBGRAPHS[s].port}/graphql`)]),
@@ -27,13 +47,56 @@ export function gatewayConfigFromEnv(name: GatewayName, env: NodeJS.ProcessEnv =
   if (!parsed.success) {
     throw new Error(`Invalid gateway-${name} configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  const values = parsed.data as Record<string, string | number>;
+  const values = parsed.data as Record<string, string | number | undefined>;
+  const override = (key: string, fallback: number) => (values[key] === undefined ? fallback : Number(values[key]));
   return {
-    name,
+    ...profile,
+    production: values.NODE_ENV === 'production',
+    limits: {
+      maxDepth: override('MAX_DEPTH', profile.limits.maxDepth),
+      maxAliases: override('MAX_ALIASES', profile.limits.maxAliases),
+      maxDirectives: override('MAX_DIRECTIVES', profile.limits.maxDirectives),
+      maxTokens: override('MAX_TOKENS', profile.limits.maxTokens),
+      maxCost: override('MAX_COST', profile.limits.maxCost),
+    },
     port: Number(values[portVariable(`gateway-${name}`)]),
     host: String(values.HOST),
     supergraphSdl: readFileSync(String(values.SUPERGRAPH_PATH), 'utf8'),
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, String(values[urlVariable(s)])])) as Record<SubgraphName, string>,
+    ...subgraphEndpointsFromEnv(name, env, Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, String(values[urlVariable(s)])])) as Record<SubgraphName, string>),
     maxBodyBytes: Number(values.MAX_BODY_BYTES),
+    auth: gatewayAuthConfigFromEnv(env),
   };
+}
+
+/**
+ * Where each subgraph lives and how it is treated when failing: `<NAME>_URLS` (comma-separated
+ * instances) wins over `<NAME>_URL` (one instance); policies from `SUBGRAPH_POLICY`,
+ * `<NAME>_POLICY` and `<NAME>_TIMEOUT_MS`.
+ */
+function subgraphEndpointsFromEnv(
+  gateway: string,
+  env: NodeJS.ProcessEnv,
+  singleUrls: Record<SubgraphName, string>,
+): Pick<GatewayConfig, 'subgraphUrls' | 'subgraphInstances' | 'subgraphPolicies'> {
+  const fail = (message: string) => new Error(`Invalid gateway-${gateway} configuration: ${message}`);
+  const subgraphUrls = { ...singleUrls };
+  const subgraphInstances: Partial<Record<SubgraphName, string[]>> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const variable = `${urlVariable(name)}S`;
+    const list = env[variable];
+    if (list === undefined || list.trim() === '') continue;
+    let urls: string[];
+    try {
+      urls = parseInstanceUrls(list);
+    } catch (error) {
+      throw fail(`${variable} ${error instanceof Error ? error.message : String(error)}`);
+    }
+    subgraphInstances[name] = urls;
+    subgraphUrls[name] = urls[0]!;
+  }
+  try {
+    return { subgraphUrls, subgraphInstances, subgraphPolicies: subgraphPoliciesFromEnv(env) };
+  } catch (error) {
+    throw fail(error instanceof Error ? error.message : String(error));
+  }
 }

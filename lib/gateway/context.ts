@@ -1,12 +1,71 @@
-import { identityFromRequest } from '../auth/index.ts';
+import type { IncomingMessage } from 'node:http';
+import {
+  bearerToken,
+  KeySetUnavailableError,
+  signIdentity,
+  TokenRejectedError,
+  type Client,
+  type Identity,
+  type IdentitySigningConfig,
+  type TokenVerifier,
+} from '../auth/index.ts';
+import { requestError } from '../errors.ts';
 import type { RequestInfo } from '../http/index.ts';
+import type { Logger } from '../observability/index.ts';
+import { continueTrace } from './traceparent.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
 export interface GatewayContext {
   requestId: string;
+  /** W3C trace context sent to every subgraph call of this request. */
+  traceparent: string;
+  /** The verified user (from the bearer token), null for an anonymous caller. */
   userId: string | null;
+  client: Client;
+  /** Headers that carry this request's identity to a subgraph, signed now: call once per subgraph request. */
+  signedIdentityHeaders(): Record<string, string>;
 }
 
-export async function gatewayContext({ req, requestId }: RequestInfo): Promise<GatewayContext> {
-  return { requestId, userId: identityFromRequest(req).userId };
+export interface GatewayContextDeps {
+  client: Client;
+  verifier: TokenVerifier;
+  signing: IdentitySigningConfig;
+}
+
+async function authenticate(req: IncomingMessage, deps: GatewayContextDeps, logger: Logger): Promise<Identity> {
+  try {
+    const token = bearerToken(req.headers.authorization);
+    if (token === null) return { userId: null, client: deps.client };
+    const { userId } = await deps.verifier.verify(token);
+    return { userId, client: deps.client };
+  } catch (error) {
+    // Thrown before any operation is planned, so a bad token never reaches a subgraph.
+    if (error instanceof TokenRejectedError) {
+      logger.info({ reason: error.reason }, 'refused a bearer token');
+      throw requestError('UNAUTHENTICATED', error.reason, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
+    if (error instanceof KeySetUnavailableError) {
+      logger.error({ err: error.cause }, 'token signing keys unavailable');
+      throw requestError('SERVICE_UNAVAILABLE', 'Sign-in cannot be checked right now; try again shortly');
+    }
+    throw error;
+  }
+}
+
+/**
+ * The per-request context factory of a gateway: verifies the bearer token (none means anonymous;
+ * a bad one ends the request with 401 UNAUTHENTICATED) and prepares what subgraph calls forward.
+ */
+export function gatewayContextFactory(deps: GatewayContextDeps) {
+  return async ({ req, requestId, logger }: RequestInfo): Promise<GatewayContext> => {
+    const identity = await authenticate(req, deps, logger);
+    const traceparent = continueTrace(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined);
+    return {
+      requestId,
+      traceparent,
+      userId: identity.userId,
+      client: identity.client,
+      signedIdentityHeaders: () => signIdentity(identity, deps.signing),
+    };
+  };
 }

@@ -1,61 +1,106 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { maskInternalErrors } from '../graphql/formatError.ts';
-import { startGraphQLServer, type ReadinessReport, type RunningServer } from '../http/index.ts';
+import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { isSubgraphName, type SubgraphName } from '../services.ts';
+import { isSubgraphName, SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
 import type { GatewayConfig } from './config.ts';
-import { gatewayContext, type GatewayContext } from './context.ts';
+import { createTokenVerifier } from '../auth/index.ts';
+import { gatewayContextFactory, type GatewayContext } from './context.ts';
+import { createPlayground, demoUserHeaders } from './playground/index.ts';
+import { SubgraphUpstreams } from './resilience/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
+import { bffDataSource } from './bff.ts';
+import { costLimitPlugin, limitValidationRules } from './limits.ts';
+import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
+import { isPersistedOnly } from './profile.ts';
+import { costModelFromSupergraph } from '../graphql/cost.ts';
 
-const HEALTH_TIMEOUT_MS = 1000;
-
-/** A subgraph is reachable when its `/health` answers 200 in time. */
-async function probe(graphqlUrl: string): Promise<string> {
-  try {
-    const response = await fetch(new URL('/health', graphqlUrl), { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) });
-    return response.ok ? 'ok' : `unhealthy (HTTP ${response.status})`;
-  } catch {
-    return 'unreachable';
-  }
+/** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
+export function subgraphUpstreams(config: GatewayConfig, logger: Logger): SubgraphUpstreams {
+  const instances = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, config.subgraphInstances?.[name] ?? [config.subgraphUrls[name]]]),
+  ) as Record<SubgraphName, string[]>;
+  return new SubgraphUpstreams({ instances, policies: config.subgraphPolicies }, logger);
 }
 
-export async function subgraphReadiness(urls: Record<SubgraphName, string>): Promise<ReadinessReport> {
-  const entries = await Promise.all(Object.entries(urls).map(async ([name, url]) => [name, await probe(url)] as const));
-  return { ready: entries.every(([, status]) => status === 'ok'), checks: Object.fromEntries(entries) };
+/** Stops the health checks and closes the keep-alive pools with the server. */
+function closesWithServer(upstreams: SubgraphUpstreams): ApolloServerPlugin<GatewayContext> {
+  return {
+    async serverWillStart() {
+      return {
+        async serverWillStop() {
+          await upstreams.close();
+        },
+      };
+    },
+  };
 }
 
 /**
  * The shared gateway core: Apollo's query planner over the committed supergraph, each subgraph
  * reached through our own client at its configured URL (not the URL baked into the supergraph).
  */
-export function createGatewayApollo(config: GatewayConfig, logger: Logger): ApolloServer<GatewayContext> {
+export function createGatewayApollo(
+  config: GatewayConfig,
+  logger: Logger,
+  upstreams: SubgraphUpstreams = subgraphUpstreams(config, logger),
+): ApolloServer<GatewayContext> {
+  const bff = bffDataSource(config.name, config.bff);
   const gateway = new ApolloGateway({
     supergraphSdl: config.supergraphSdl,
     logger,
     buildService: ({ name }) => {
+      if (name === bff.name) return bff.source;
       if (!isSubgraphName(name)) throw new Error(`The supergraph names an unknown subgraph "${name}"`);
-      return new SubgraphClient({ url: config.subgraphUrls[name] });
+      return new SubgraphClient({ upstream: upstreams.get(name), deadlines: upstreams.deadlines, logger });
     },
   });
+  const { limits, operations } = config;
   return new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      closesWithServer(upstreams),
+      costLimitPlugin(costModelFromSupergraph(config.supergraphSdl), limits.maxCost),
+    ],
+    validationRules: limitValidationRules(limits),
+    parseOptions: { maxTokens: limits.maxTokens },
+    // Web: automatic persisted queries in Apollo's default in-memory store. Mobile: the manifest only.
+    persistedQueries: isPersistedOnly(operations) ? { cache: manifestCache(operations.manifest) } : {},
+    allowBatchedHttpRequests: false,
+    csrfPrevention: true,
+    introspection: !config.production,
+    hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: false,
     formatError: maskInternalErrors(logger),
     logger,
   });
 }
 
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningServer> {
-  return startGraphQLServer({
-    apollo: createGatewayApollo(config, logger),
-    context: gatewayContext,
-    logger,
-    port: config.port,
-    host: config.host,
-    maxBodyBytes: config.maxBodyBytes,
-    ready: () => subgraphReadiness(config.subgraphUrls),
-  });
+/** A running gateway; `upstreams` gives breaker, bulkhead and instance figures (for metrics and tests). */
+export interface RunningGateway extends RunningServer {
+  upstreams: SubgraphUpstreams;
+}
+
+export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
+  const upstreams = subgraphUpstreams(config, logger);
+  try {
+    const server = await startGraphQLServer({
+      apollo: createGatewayApollo(config, logger, upstreams),
+      context: gatewayContextFactory({ client: config.name, verifier: createTokenVerifier(config.auth.jwt), signing: config.auth.signing }),
+      logger,
+      port: config.port,
+      host: config.host,
+      maxBodyBytes: config.maxBodyBytes,
+      ready: () => upstreams.readiness(),
+      admit: isPersistedOnly(config.operations) ? registeredOperationsOnly(config.operations.manifest, config.limits.maxTokens) : undefined,
+      pages: createPlayground({ client: config.name, production: config.production, headers: () => demoUserHeaders(config.auth.jwt), logger }),
+    });
+    return Object.assign(server, { upstreams });
+  } catch (error) {
+    await upstreams.close();
+    throw error;
+  }
 }

@@ -1,13 +1,14 @@
 import { createLogger } from '../observability/index.ts';
-import type { GatewayName } from '../services.ts';
 import { gatewayConfigFromEnv } from './config.ts';
 import { startGateway } from './gateway.ts';
+import type { GatewayProfile } from './profile.ts';
 
 /** The entry point of a gateway process: config from env, graceful stop on SIGTERM/SIGINT. */
-export async function runGatewayProcess(name: GatewayName): Promise<void> {
+export async function runGatewayProcess(profile: GatewayProfile): Promise<void> {
+  const { name } = profile;
   const logger = createLogger(`gateway-${name}`);
   try {
-    const server = await startGateway(gatewayConfigFromEnv(name), logger);
+    const server = await startGateway(gatewayConfigFromEnv(profile), logger);
     logger.info({ url: server.url }, `gateway-${name} ready`);
     const stop = async (signal: string) => {
       logger.info({ signal }, 'stopping');

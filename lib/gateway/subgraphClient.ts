@@ -1,15 +1,128 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isPublicCode } from '../errors.ts';
+import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
+import {
+  clientErrorFor,
+  operationKindOf,
+  SubgraphCallFailed,
+  SubgraphCallRejected,
+  type CallScope,
+  type FetcherResponse,
+  type RequestDeadlines,
+  type SubgraphUpstream,
+} from './resilience/index.ts';
+
+type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** A subgraph's own answer to a request it refused (HTTP 4xx), carried to `process` to pass on. */
+class SubgraphRefusal extends GraphQLError {
+  constructor(
+    readonly status: number,
+    readonly errors: readonly GraphQLFormattedError[],
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+function isFormattedErrorList(value: unknown): value is GraphQLFormattedError[] {
+  return Array.isArray(value) && value.length > 0 && value.every((e) => typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string');
+}
+
+export interface SubgraphClientDeps {
+  upstream: SubgraphUpstream;
+  deadlines: RequestDeadlines;
+  logger: Logger;
+}
+
+function isRequestContext(context: object): context is GatewayContext {
+  return 'signedIdentityHeaders' in context && typeof context.signedIdentityHeaders === 'function' && 'traceparent' in context;
+}
 
 /**
- * The gateway's HTTP client for one subgraph. It forwards the correlation id and the caller's
- * identity; timeouts, retries, breaker and bulkhead (issue 4) are added here, per subgraph.
+ * The gateway's client for one subgraph: Apollo's data source (request shape, APQ, cache hints) over
+ * our transport (lib/gateway/resilience: bulkhead, breaker, retries for queries, timeouts, instances
+ * from discovery). It forwards the correlation id and the caller's identity, and turns every failure
+ * into a response whose errors name the service, so the rest of the plan still fills its fields.
  */
 export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
+  readonly #upstream: SubgraphUpstream;
+  readonly #deadlines: RequestDeadlines;
+  readonly #logger: Logger;
+  /** The current call's scope, read by the fetcher Apollo calls from inside `super.process`. */
+  readonly #calls = new AsyncLocalStorage<CallScope>();
+
+  constructor({ upstream, deadlines, logger }: SubgraphClientDeps) {
+    super({ url: upstream.url });
+    this.#upstream = upstream;
+    this.#deadlines = deadlines;
+    this.#logger = logger;
+    this.fetcher = (_url, init) => upstream.send(init ?? {}, this.#calls.getStore() ?? upstream.standaloneScope());
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context) return;
     if ('requestId' in context && context.requestId) headers.set('x-request-id', context.requestId);
-    if ('userId' in context && context.userId) headers.set('x-user-id', context.userId);
+    // Health checks and schema loads carry no request context and so no identity; subgraphs refuse them.
+    if (!isRequestContext(context)) return;
+    headers.set('traceparent', context.traceparent);
+    // Signed per call, so a retry or a late call in a long plan still carries a fresh timestamp.
+    for (const [name, value] of Object.entries(context.signedIdentityHeaders())) headers.set(name, value);
+  }
+
+  /**
+   * One subgraph fetch of a plan as one call through the transport. Retries re-run Apollo's whole
+   * `process`, so each attempt is signed afresh by `willSendRequest`. Never throws: Apollo would
+   * pass a thrown error on without the service's name; a response with errors gets it added and
+   * leaves the other fetches of the plan untouched.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
+    const { request } = options;
+    // Apollo does not export its request-kind enum; only plan fetches carry the incoming request.
+    const incoming = 'incomingRequestContext' in options ? options : null;
+    const kind = operationKindOf(request.query, incoming?.document, request.operationName);
+    const scope = this.#upstream.scope(kind === 'query', this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs));
+    try {
+      return await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(options)));
+    } catch (error) {
+      return { errors: this.#errorsFor(error, options.context) };
+    }
+  }
+
+  /** Apollo's default puts the subgraph's URL and raw body in the error; keep its GraphQL errors only. */
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      body = null;
+    }
+    const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
+    return new SubgraphRefusal(response.status, isFormattedErrorList(errors) ? errors : []);
+  }
+
+  #errorsFor(error: unknown, context: GatewayContext | Record<string, unknown> | undefined): GraphQLFormattedError[] {
+    const service = this.#upstream.name;
+    const requestId = context && 'requestId' in context ? context.requestId : undefined;
+    if (error instanceof SubgraphRefusal) {
+      if (error.errors.length) return error.errors.map(({ message, path, extensions }) => ({ message, path, extensions }));
+      this.#logger.warn({ requestId, subgraph: service, status: error.status }, 'subgraph refused a request without GraphQL errors');
+      return [clientErrorFor(service, new SubgraphCallFailed('HTTP_ERROR', `HTTP ${error.status}`, error.status))];
+    }
+    if (error instanceof SubgraphCallRejected) {
+      this.#logger.debug({ requestId, subgraph: service, reason: error.reason }, 'subgraph call failed fast');
+      return [clientErrorFor(service, error)];
+    }
+    if (error instanceof SubgraphCallFailed) {
+      this.#logger.warn({ requestId, subgraph: service, reason: error.reason, detail: error.detail }, 'subgraph call failed');
+      return [clientErrorFor(service, error)];
+    }
+    // Ours on purpose (e.g. from willSendRequest) and safe to show: pass it on as it is.
+    if (error instanceof GraphQLError && isPublicCode(error.extensions.code)) return [{ message: error.message, extensions: { code: error.extensions.code } }];
+    this.#logger.error({ requestId, subgraph: service, err: error }, 'subgraph call failed unexpectedly');
+    return [clientErrorFor(service, null)];
   }
 }

@@ -7,9 +7,34 @@ import type { Logger } from '../observability/index.ts';
  * anything else (a Prisma error, a bug) becomes a generic INTERNAL_SERVER_ERROR so no SQL, stack or
  * host name reaches a client. The original is logged for operators.
  */
+/**
+ * Apollo wraps what a validation rule or the parser reports in its own GRAPHQL_VALIDATION_FAILED /
+ * GRAPHQL_PARSE_FAILED. A limit (depth, aliases, tokens...) must keep its own code, so take it back
+ * from the original error; graphql-js's token limit has no code, only its documented message.
+ */
+/**
+ * Duck-typed, not `instanceof GraphQLError`: graphql ships CJS and ESM builds, and a test runner or
+ * bundler may load both, making errors from one copy fail the other's instanceof.
+ */
+function originalCode(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null || !('originalError' in error)) return undefined;
+  const original = error.originalError;
+  if (typeof original !== 'object' || original === null || !('extensions' in original)) return undefined;
+  const extensions = original.extensions;
+  return typeof extensions === 'object' && extensions !== null && 'code' in extensions ? extensions.code : undefined;
+}
+
+function ownCode(formatted: GraphQLFormattedError, error: unknown): unknown {
+  const code = formatted.extensions?.code;
+  if (code === 'GRAPHQL_PARSE_FAILED' && /contains more tha[nt] \d+ tokens/.test(formatted.message)) return 'TOKEN_LIMIT_EXCEEDED';
+  if (code === 'GRAPHQL_VALIDATION_FAILED') return originalCode(error) ?? code;
+  return code;
+}
+
 export function maskInternalErrors(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const code = formatted.extensions?.code;
+  return (raw: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = ownCode(raw, error);
+    const formatted = code === raw.extensions?.code ? raw : { ...raw, extensions: { ...raw.extensions, code } };
     if (isPublicCode(code)) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };

@@ -28,7 +28,23 @@ export interface GraphQLServerOptions<TContext extends BaseContext> {
   port: number;
   host?: string;
   maxBodyBytes?: number;
+  /** Extra routes (a playground page and its assets), tried before `/graphql`. */
+  pages?: PageHandler;
+  /** Refuses a request before Apollo sees it (e.g. an operation not on a safelist); null admits it. */
+  admit?: RequestGuard;
 }
+
+/** The GraphQL request as it arrived: the JSON body of a POST, or the query string of a GET. */
+export interface IncomingGraphQLRequest {
+  method: string;
+  body: unknown;
+  searchParams: URLSearchParams;
+}
+
+export type RequestGuard = (request: IncomingGraphQLRequest) => { code: ErrorCode; message: string } | null;
+
+/** Answers a request and returns true, or returns false to let the server route it. */
+export type PageHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
 
 export interface RunningServer {
   url: string;
@@ -94,6 +110,7 @@ async function route<TContext extends BaseContext>(
     const report = await options.ready().catch((error: unknown) => ({ ready: false, checks: { self: String(error) } }));
     return sendJson(res, report.ready ? 200 : 503, report);
   }
+  if (options.pages && (await options.pages(req, res, url))) return;
   if (url.pathname !== GRAPHQL_PATH) return sendError(res, 'NOT_FOUND', `No route for ${url.pathname}`);
 
   const method = (req.method ?? 'GET').toUpperCase();
@@ -120,6 +137,9 @@ async function route<TContext extends BaseContext>(
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
+  const refusal = options.admit?.({ method, body, searchParams: url.searchParams });
+  if (refusal) return sendError(res, refusal.code, refusal.message);
+
   const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,

@@ -1,6 +1,8 @@
-import { identityFromRequest, type Identity } from '../auth/index.ts';
+import { verifySignedIdentity, type Identity } from '../auth/index.ts';
+import { requestError } from '../errors.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
+import type { SubgraphDeps } from './module.ts';
 
 /** The context every subgraph resolver gets: its service's Prisma client and this request's loaders. */
 export interface SubgraphContext<TPrisma, TLoaders> {
@@ -10,12 +12,19 @@ export interface SubgraphContext<TPrisma, TLoaders> {
   logger: Logger;
 }
 
-/** A fresh context, and so fresh DataLoaders, for every request: loaders never outlive one user's request. */
-export function subgraphContextFactory<TPrisma, TLoaders>(prisma: TPrisma, createLoaders: (prisma: TPrisma) => TLoaders) {
-  return async ({ req, logger }: RequestInfo): Promise<SubgraphContext<TPrisma, TLoaders>> => ({
-    prisma,
-    loaders: createLoaders(prisma),
-    identity: identityFromRequest(req),
-    logger,
-  });
+/**
+ * A fresh context, and so fresh DataLoaders, for every request: loaders never outlive one user's request.
+ * Every GraphQL request must carry a gateway's valid, fresh signature, anonymous ones included:
+ * otherwise a caller who reaches the subgraph port could claim any identity. The refusal is a
+ * 401 before any resolver runs; why it was refused is logged, not told.
+ */
+export function subgraphContextFactory<TPrisma, TLoaders>(deps: SubgraphDeps<TPrisma>, createLoaders: (prisma: TPrisma) => TLoaders) {
+  return async ({ req, logger }: RequestInfo): Promise<SubgraphContext<TPrisma, TLoaders>> => {
+    const verdict = verifySignedIdentity(req.headers, deps.signing);
+    if (!verdict.ok) {
+      logger.warn({ reason: verdict.reason }, 'refused a request without a valid gateway signature');
+      throw requestError('UNAUTHENTICATED', 'This service only answers requests signed by a gateway');
+    }
+    return { prisma: deps.prisma, loaders: createLoaders(deps.prisma), identity: verdict.identity, logger };
+  };
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ApolloServer, BaseContext } from '@apollo/server';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { IdentitySigningConfig } from '../auth/index.ts';
 import type { RawQuerier } from '../db/pagedChildren.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -16,6 +17,8 @@ export interface ServicePrisma extends RawQuerier {
 export interface SubgraphDeps<TPrisma> {
   prisma: TPrisma;
   logger: Logger;
+  /** Verifies the gateway's signature on every request's forwarded identity. */
+  signing: IdentitySigningConfig;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> {

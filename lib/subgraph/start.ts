@@ -1,4 +1,5 @@
 import type { BaseContext } from '@apollo/server';
+import { identitySigningConfigFromEnv } from '../auth/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../db/index.ts';
 import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
@@ -67,10 +68,12 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
   module: SubgraphModule<TPrisma, TContext>,
   options: StartOptions,
 ): Promise<StartedSubgraph<TPrisma>> {
+  // Read before the database is touched: a process without its signing secret must not start at all.
+  const signing = identitySigningConfigFromEnv(options.env ?? process.env);
   const prepared = await prepareDatabase(module, options);
   const { prisma, database } = prepared;
   try {
-    const { apollo, context } = module.buildServer({ prisma, logger: options.logger });
+    const { apollo, context } = module.buildServer({ prisma, logger: options.logger, signing });
     const server = await startGraphQLServer({
       apollo,
       context,

@@ -1,22 +1,32 @@
 import { readFileSync } from 'node:fs';
-import { SUPERGRAPH_PATH } from '../../lib/composition.ts';
-import { startGateway, type GatewayConfig } from '../../lib/gateway/index.ts';
-import type { RunningServer } from '../../lib/http/index.ts';
+import { gatewaySupergraphPath } from '../../lib/composition.ts';
+import { startGateway, type GatewayConfig, type RunningGateway } from '../../lib/gateway/index.ts';
 import { silentLogger } from '../../lib/observability/index.ts';
 import type { GatewayName, SubgraphName } from '../../lib/services.ts';
+import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
+import { webProfile } from '../../gateway-web/src/profile.ts';
+import { testGatewayAuth } from './auth.ts';
 
-/** A gateway in this process on an ephemeral port, over the committed supergraph. */
+export const PROFILES = { web: webProfile, mobile: mobileProfile };
+
+/**
+ * A gateway (web unless `overrides.name` says mobile) in this process on an ephemeral port, over its
+ * committed supergraph, verifying development tokens and signing with the test subgraphs' secret.
+ */
 export async function startTestGateway(
   subgraphUrls: Record<SubgraphName, string>,
   overrides: Partial<GatewayConfig> & { name?: GatewayName } = {},
-): Promise<RunningServer> {
+): Promise<RunningGateway> {
+  const profile = PROFILES[overrides.name ?? 'web'];
   const config: GatewayConfig = {
-    name: 'web',
+    ...profile,
+    production: false,
     port: 0,
     host: '127.0.0.1',
-    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl: readFileSync(gatewaySupergraphPath(profile.name), 'utf8'),
     subgraphUrls,
     maxBodyBytes: 1024 * 1024,
+    auth: testGatewayAuth(),
     ...overrides,
   };
   return startGateway(config, silentLogger());

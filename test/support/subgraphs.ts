@@ -2,6 +2,7 @@ import { silentLogger, type Logger } from '../../lib/observability/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../lib/services.ts';
 import type { ServicePrisma, StartedSubgraph } from '../../lib/subgraph/index.ts';
 import { SUBGRAPH_SERVICES } from '../../subgraphs/index.ts';
+import { TEST_SIGNING_SECRET } from './auth.ts';
 import { databaseEnv, dropDatabasesWithPrefix } from './databases.ts';
 
 export interface SubgraphFleet {
@@ -15,7 +16,7 @@ export interface SubgraphFleet {
  * on the test Postgres, migrated and seeded. `close` stops them and drops the databases.
  */
 export async function startSubgraphs(prefix: string, options: { seedScale?: number; logger?: Logger } = {}): Promise<SubgraphFleet> {
-  const env = databaseEnv(prefix);
+  const env = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
   const started = await Promise.all(
     SUBGRAPH_NAMES.map(async (name) => {
       const server = await SUBGRAPH_SERVICES[name].start({ env, port: 0, logger: options.logger ?? silentLogger(), seedScale: options.seedScale ?? 1 });

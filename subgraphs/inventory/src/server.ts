@@ -7,6 +7,6 @@ import { Product } from './resolvers/Product.ts';
 
 const resolvers: Resolvers = { Product };
 
-export function buildServer({ prisma, logger }: SubgraphDeps<InventoryPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'inventory', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+export function buildServer(deps: SubgraphDeps<InventoryPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'inventory', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
 }

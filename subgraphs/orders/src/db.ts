@@ -8,3 +8,4 @@ export function createPrisma(adapter: SqlMigrationAwareDriverAdapterFactory) {
 
 export type OrdersPrisma = ReturnType<typeof createPrisma>;
 export type { Order as OrderRecord, OrderItem as OrderItemRecord } from './__generated__/prisma/client.ts';
+export type { OrderStatus } from './__generated__/prisma/enums.ts';

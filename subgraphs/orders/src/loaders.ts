@@ -1,7 +1,11 @@
 import { fetchChildPages } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
-import type { OrderRecord, OrdersPrisma } from './db.ts';
+import type { OrderRecord, OrdersPrisma, OrderStatus } from './db.ts';
+
+const DAY_MS = 86_400_000;
+/** Orders that count as spending: paid and not cancelled. */
+const COMPLETED: OrderStatus[] = ['CONFIRMED', 'SHIPPED', 'DELIVERED'];
 
 export function createLoaders(prisma: OrdersPrisma) {
   return {
@@ -20,6 +24,23 @@ export function createLoaders(prisma: OrdersPrisma) {
           (row) => row.parentId,
         ),
       pageKey,
+    ),
+    /** Orders that went through, per user, over the last `days` days: one GROUP BY per batch. */
+    spendingByUser: loaderFamily(
+      (days: number) =>
+        uniqueLoader(
+          async (userIds: readonly string[]) =>
+            (
+              await prisma.order.groupBy({
+                by: ['userId'],
+                where: { userId: { in: [...userIds] }, status: { in: COMPLETED }, createdAt: { gte: new Date(Date.now() - days * DAY_MS) } },
+                _count: { _all: true },
+                _sum: { totalCents: true },
+              })
+            ).map((g) => ({ userId: g.userId, orderCount: g._count._all, totalCents: g._sum.totalCents ?? 0 })),
+          (row) => row.userId,
+        ),
+      String,
     ),
     orderCountByUser: uniqueLoader(
       async (userIds: readonly string[]) =>

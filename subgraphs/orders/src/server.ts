@@ -10,6 +10,6 @@ import { User } from './resolvers/User.ts';
 
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Order, OrderItem, OrderConnection, User };
 
-export function buildServer({ prisma, logger }: SubgraphDeps<OrdersPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'orders', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+export function buildServer(deps: SubgraphDeps<OrdersPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'orders', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
 }

@@ -9,6 +9,6 @@ import { Query } from './resolvers/Query.ts';
 
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Payment, Order };
 
-export function buildServer({ prisma, logger }: SubgraphDeps<PaymentsPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'payments', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+export function buildServer(deps: SubgraphDeps<PaymentsPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'payments', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
 }

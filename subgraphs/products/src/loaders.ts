@@ -31,6 +31,16 @@ export function createLoaders(prisma: ProductsPrisma) {
         })),
       (row) => row.categoryId,
     ),
+    favouriteCategoryByUser: uniqueLoader(
+      (userIds: readonly string[]) =>
+        prisma.$queryRawUnsafe<Array<{ userId: string; categoryId: string }>>(
+          `SELECT DISTINCT ON ("userId") "userId", "categoryId" FROM "UserCategoryAffinity"
+           WHERE "userId" = ANY($1::uuid[]) AND "score" > 0
+           ORDER BY "userId", "score" DESC, "categoryId"`,
+          userIds,
+        ),
+      (row) => row.userId,
+    ),
     recommendationsByUser: loaderFamily(
       (first: number) =>
         groupLoader((userIds: readonly string[]) => recommend(prisma, userIds, first), (row) => row.parentId),

@@ -11,6 +11,6 @@ import { User } from './resolvers/User.ts';
 
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Product, ProductConnection, Category, User };
 
-export function buildServer({ prisma, logger }: SubgraphDeps<ProductsPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'products', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+export function buildServer(deps: SubgraphDeps<ProductsPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'products', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
 }

@@ -11,6 +11,6 @@ import { User } from './resolvers/User.ts';
 
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Review, ReviewConnection, Product, User };
 
-export function buildServer({ prisma, logger }: SubgraphDeps<ReviewsPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'reviews', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+export function buildServer(deps: SubgraphDeps<ReviewsPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'reviews', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
 }

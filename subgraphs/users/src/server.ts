@@ -9,6 +9,6 @@ import { User, UserConnection } from './resolvers/User.ts';
 
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, User, UserConnection };
 
-export function buildServer({ prisma, logger }: SubgraphDeps<UsersPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'users', resolvers, logger }), context: subgraphContextFactory(prisma, createLoaders) };
+export function buildServer(deps: SubgraphDeps<UsersPrisma>): SubgraphServer<Context> {
+  return { apollo: createSubgraphApollo({ name: 'users', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
 }

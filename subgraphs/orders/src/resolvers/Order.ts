@@ -1,9 +1,16 @@
+import { requireOwner, requireUser } from '../../../../lib/auth/index.ts';
 import { isUuid, money } from '../../../../lib/graphql/index.ts';
 import type { OrderConnectionResolvers, OrderItemResolvers, OrderResolvers } from '../__generated__/resolvers-types.ts';
 
 export const Order: OrderResolvers = {
-  __resolveReference(reference, { loaders }) {
-    return isUuid(reference.id) ? loaders.orderById.load(reference.id.toLowerCase()) : null;
+  // Every path to an order (Query.order, User.orders, Payment.order) checks ownership; checking here
+  // too keeps an entity fetch from a future plan from showing someone else's order.
+  async __resolveReference(reference, { identity, loaders }) {
+    requireUser(identity);
+    if (!isUuid(reference.id)) return null;
+    const order = await loaders.orderById.load(reference.id.toLowerCase());
+    if (order) requireOwner(identity, order.userId, 'orders');
+    return order;
   },
   async items(order, _args, { loaders }) {
     const items = await loaders.itemsByOrder.load(order.id);

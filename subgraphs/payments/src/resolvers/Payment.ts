@@ -1,9 +1,14 @@
+import { requireOwner, requireUser } from '../../../../lib/auth/index.ts';
 import { isUuid, money } from '../../../../lib/graphql/index.ts';
 import type { OrderResolvers, PaymentResolvers } from '../__generated__/resolvers-types.ts';
 
 export const Payment: PaymentResolvers = {
-  __resolveReference(reference, { loaders }) {
-    return isUuid(reference.id) ? loaders.paymentById.load(reference.id.toLowerCase()) : null;
+  async __resolveReference(reference, { identity, loaders }) {
+    requireUser(identity);
+    if (!isUuid(reference.id)) return null;
+    const payment = await loaders.paymentById.load(reference.id.toLowerCase());
+    if (payment) requireOwner(identity, payment.userId, 'payments');
+    return payment;
   },
   amount: (payment) => money(payment.amountCents, payment.currency),
   method: (payment) => ({ brand: payment.cardBrand, last4: payment.cardLast4 }),
@@ -12,5 +17,12 @@ export const Payment: PaymentResolvers = {
 
 export const Order: OrderResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
-  payment: (order, _args, { loaders }) => (isUuid(order.id) ? loaders.paymentByOrder.load(order.id.toLowerCase()) : null),
+  // The payment row carries its payer, so ownership is checked on what the batched load returns: no extra SQL.
+  async payment(order, _args, { identity, loaders }) {
+    requireUser(identity);
+    if (!isUuid(order.id)) return null;
+    const payment = await loaders.paymentByOrder.load(order.id.toLowerCase());
+    if (payment) requireOwner(identity, payment.userId, 'payments');
+    return payment;
+  },
 };

@@ -1,0 +1,13 @@
+import type { GatewayProfile } from '../../lib/gateway/index.ts';
+import { webBff } from './bff.ts';
+
+/**
+ * The web BFF: any operation within its limits, plus automatic persisted queries. Its Dashboard
+ * operation costs about 340 at ten orders; the cost limit leaves room for a 100-order page.
+ */
+export const webProfile: GatewayProfile = {
+  name: 'web',
+  bff: webBff,
+  operations: { kind: 'open' },
+  limits: { maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 5000, maxCost: 5000 },
+};

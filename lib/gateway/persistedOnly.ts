@@ -1,0 +1,55 @@
+import { parse, print } from 'graphql';
+import type { RequestGuard } from '../http/index.ts';
+import { operationId, type PersistedQueryManifest } from './persistedOperations.ts';
+
+/** Apollo Server looks persisted queries up under this prefix (its APQ cache keys). */
+const APQ_PREFIX = 'apq:';
+
+/**
+ * Apollo's APQ cache interface, read-only over the manifest: an id resolves only if it was
+ * registered at build time, and clients can never register new ones at run time.
+ */
+export function manifestCache(manifest: PersistedQueryManifest) {
+  const bodies = new Map(manifest.operations.map((o) => [o.id, o.body]));
+  return {
+    async get(key: string): Promise<string | undefined> {
+      return key.startsWith(APQ_PREFIX) ? bodies.get(key.slice(APQ_PREFIX.length)) : undefined;
+    },
+    async set(): Promise<void> {},
+    async delete(): Promise<boolean> {
+      return false;
+    },
+  };
+}
+
+function normalizedId(query: string, maxTokens: number): string | null {
+  try {
+    return operationId(print(parse(query, { maxTokens })));
+  } catch {
+    return null;
+  }
+}
+
+function queryText(body: unknown, searchParams: URLSearchParams): unknown {
+  if (typeof body === 'object' && body !== null && 'query' in body) return body.query;
+  return searchParams.get('query') ?? undefined;
+}
+
+/**
+ * Safelisting, as Apollo Router's persisted queries do it: a request names a registered operation by
+ * its id; a query text is admitted only when it is one of the registered operations (so the
+ * playground can run them). Anything else is refused at the HTTP layer, before Apollo parses,
+ * validates or plans it.
+ */
+export function registeredOperationsOnly(manifest: PersistedQueryManifest, maxTokens: number): RequestGuard {
+  const registered = new Set(manifest.operations.map((o) => o.id));
+  return ({ body, searchParams }) => {
+    const query = queryText(body, searchParams);
+    if (query === undefined || query === null) return null;
+    if (typeof query === 'string' && registered.has(normalizedId(query, maxTokens) ?? '')) return null;
+    return {
+      code: 'PERSISTED_QUERY_NOT_IN_LIST',
+      message: 'This gateway only runs registered operations: send the id of an operation from the persisted query manifest',
+    };
+  };
+}

@@ -1,0 +1,33 @@
+// The browser side of the playground: GraphiQL over this gateway's own /graphql, opened on the
+// client's example operations. Written without JSX so the root tsconfig (Node, no `jsx`) checks it.
+import 'graphiql/setup-workers/vite';
+import 'graphiql/style.css';
+import './page.css';
+import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { GraphiQL } from 'graphiql';
+import { createElement, StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { parsePlaygroundSettings, PLAYGROUND_SETTINGS_ELEMENT_ID } from './settings.ts';
+
+const settings = parsePlaygroundSettings(document.getElementById(PLAYGROUND_SETTINGS_ELEMENT_ID)?.textContent ?? '');
+const headers = Object.keys(settings.headers).length > 0 ? JSON.stringify(settings.headers, null, 2) : '';
+document.title = `${settings.title} playground`;
+
+const root = document.getElementById('root');
+if (!root) throw new Error('The playground page has no #root element');
+
+createRoot(root).render(
+  createElement(
+    StrictMode,
+    null,
+    createElement(GraphiQL, {
+      // Relative to the page's origin: the page never talks to any other host.
+      fetcher: createGraphiQLFetcher({ url: settings.endpoint, enableIncrementalDelivery: false }),
+      defaultTabs: settings.operations.map((operation) => ({ query: operation.document, headers })),
+      defaultHeaders: headers,
+      defaultEditorToolsVisibility: headers ? 'headers' : false,
+      // A development token must not outlive the tab in localStorage.
+      shouldPersistHeaders: false,
+    }),
+  ),
+);

@@ -1,0 +1,219 @@
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
+import type { RemoteGraphQLDataSource } from '@apollo/gateway';
+import type { Logger } from '../../observability/index.ts';
+import { SubgraphInstances, type InstanceStats, type SubgraphInstance } from '../discovery/subgraphInstances.ts';
+import { SubgraphBreaker, type BreakerStats } from './breaker.ts';
+import { Bulkhead, type BulkheadStats } from './bulkhead.ts';
+import { SubgraphCallFailed, SubgraphCallRejected } from './errors.ts';
+import { retryWithBackoff, type BackoffPolicy } from './retry.ts';
+import type { SubgraphPolicy } from './policy.ts';
+
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+export type FetcherRequestInit = NonNullable<Parameters<Fetcher>[1]>;
+export type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+
+/** One logical subgraph call, shared by its attempts. */
+export interface CallScope {
+  /** Queries only; a mutation, or anything whose kind is unknown, is sent once. */
+  retryable: boolean;
+  /** No attempt starts or runs past this instant (ms since epoch). */
+  deadline: number;
+  /** Instances already tried, so a retry goes elsewhere when it can. */
+  tried: Set<SubgraphInstance>;
+}
+
+export interface UpstreamStats {
+  breaker: BreakerStats;
+  bulkhead: BulkheadStats;
+  instances: InstanceStats[];
+}
+
+const SEND_ONCE: BackoffPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
+
+/**
+ * A response read to the end within the attempt's timeout (a subgraph that sends headers and then
+ * stalls is a timeout too) and, when 2xx, checked to be a GraphQL response: Apollo then reads the
+ * parsed body without parsing it again.
+ */
+class BufferedResponse implements FetcherResponse {
+  readonly bodyUsed = false;
+  readonly redirected = false;
+  readonly headers: Headers;
+  #parsed: unknown;
+
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    headers: IncomingHttpHeaders,
+    readonly body: string,
+  ) {
+    this.headers = new Headers();
+    for (const [name, value] of Object.entries(headers)) {
+      if (value === undefined) continue;
+      for (const item of Array.isArray(value) ? value : [value]) this.headers.append(name, item);
+    }
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get statusText(): string {
+    return STATUS_CODES[this.status] ?? '';
+  }
+
+  async text(): Promise<string> {
+    return this.body;
+  }
+
+  async json(): Promise<unknown> {
+    return this.parsed();
+  }
+
+  /** Parses once: the validation here and Apollo's `json()` share the result. */
+  parsed(): unknown {
+    this.#parsed ??= JSON.parse(this.body);
+    return this.#parsed;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    return new TextEncoder().encode(this.body).buffer;
+  }
+
+  clone(): BufferedResponse {
+    return this;
+  }
+}
+
+function isGraphQLResponse(body: unknown): boolean {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const { data, errors } = body as { data?: unknown; errors?: unknown };
+  if (data === undefined && errors === undefined) return false;
+  if (errors !== undefined && !Array.isArray(errors)) return false;
+  return data === undefined || data === null || (typeof data === 'object' && !Array.isArray(data));
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code} ${error.message}` : error.message;
+}
+
+/** Statuses that say "this instance cannot serve right now": retried (queries) and counted against it. */
+function isServerFailure(status: number): boolean {
+  return status >= 500 || status === 429 || status === 408;
+}
+
+/**
+ * The gateway's transport to one subgraph. `call` wraps one logical call: bulkhead → circuit
+ * breaker → retries (queries only); `send` is one attempt: an instance chosen by discovery, a
+ * timeout inside the request's budget, that instance's keep-alive pool. Failures leave as
+ * SubgraphCallFailed (sent, failed) or SubgraphCallRejected (failed fast); 4xx answers are
+ * returned for the data source to read.
+ */
+export class SubgraphUpstream {
+  readonly instances: SubgraphInstances;
+  readonly breaker: SubgraphBreaker;
+  readonly bulkhead: Bulkhead;
+
+  constructor(
+    readonly name: string,
+    urls: readonly string[],
+    readonly policy: SubgraphPolicy,
+    logger: Logger,
+  ) {
+    this.instances = new SubgraphInstances(name, urls, policy, logger);
+    this.breaker = new SubgraphBreaker(name, policy.breaker, logger);
+    this.bulkhead = new Bulkhead(policy.bulkhead.maxConcurrent, policy.bulkhead.maxQueue);
+  }
+
+  /** The first instance's URL: what Apollo shows as the data source's URL. */
+  get url(): string {
+    return this.instances.instances[0]!.url.href;
+  }
+
+  scope(retryable: boolean, deadline: number): CallScope {
+    return { retryable, deadline, tried: new Set() };
+  }
+
+  /** A scope for a call made outside a client request: no budget to share, kind unknown. */
+  standaloneScope(): CallScope {
+    return this.scope(false, Date.now() + this.policy.budgetMs);
+  }
+
+  /** Runs `attempt` as one logical call; each retry runs it again (so per-attempt headers are fresh). */
+  async call<T>(scope: CallScope, attempt: () => Promise<T>): Promise<T> {
+    // Checked before the breaker: "no instance is healthy" is discovery's verdict, not a failed call.
+    if (!this.instances.hasAvailable()) throw new SubgraphCallRejected('NO_HEALTHY_INSTANCE');
+    const retried = () =>
+      retryWithBackoff(attempt, {
+        policy: scope.retryable ? this.policy.retry : SEND_ONCE,
+        deadline: scope.deadline,
+        shouldRetry: (error) => error instanceof SubgraphCallFailed,
+      });
+    return this.bulkhead.run(() => this.breaker.run(retried), scope.deadline);
+  }
+
+  /** One HTTP exchange with one instance. */
+  async send(init: FetcherRequestInit, scope: CallScope): Promise<FetcherResponse> {
+    const timeoutMs = Math.min(this.policy.timeoutMs, scope.deadline - Date.now());
+    if (timeoutMs <= 0) throw new SubgraphCallFailed('TIMEOUT', 'the request budget was spent before this attempt');
+    const instance = this.instances.pick(scope.tried);
+    scope.tried.add(instance);
+    instance.counts.sent++;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const response = await this.#exchange(instance, init, controller.signal);
+      this.instances.recordSuccess(instance);
+      return response;
+    } catch (error) {
+      this.instances.recordFailure(instance);
+      if (controller.signal.aborted) throw new SubgraphCallFailed('TIMEOUT', `${instance.url.origin} did not answer within ${timeoutMs} ms`, undefined, error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  stats(): UpstreamStats {
+    return { breaker: this.breaker.stats, bulkhead: this.bulkhead.stats, instances: this.instances.stats() };
+  }
+
+  async close(): Promise<void> {
+    this.breaker.shutdown();
+    await this.instances.close();
+  }
+
+  async #exchange(instance: SubgraphInstance, init: FetcherRequestInit, signal: AbortSignal): Promise<BufferedResponse> {
+    let response: BufferedResponse;
+    try {
+      const { statusCode, headers, body } = await instance.pool.request({
+        path: instance.path,
+        method: 'POST',
+        headers: init.headers,
+        body: init.body,
+        signal,
+      });
+      response = new BufferedResponse(instance.url.href, statusCode, headers, await body.text());
+    } catch (error) {
+      throw new SubgraphCallFailed('UNREACHABLE', `${instance.url.origin}: ${describe(error)}`, undefined, error);
+    }
+    const origin = instance.url.origin;
+    if (isServerFailure(response.status)) throw new SubgraphCallFailed('HTTP_ERROR', `${origin} answered HTTP ${response.status}`, response.status);
+    if (response.status >= 400) return response;
+    if (!response.ok) throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered HTTP ${response.status}`, response.status);
+    const contentType = response.headers.get('content-type') ?? '';
+    if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
+      throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered with content-type "${contentType}"`);
+    }
+    let body: unknown;
+    try {
+      body = response.parsed();
+    } catch (error) {
+      throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered with malformed JSON`, undefined, error);
+    }
+    if (!isGraphQLResponse(body)) throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered JSON that is not a GraphQL response`);
+    return response;
+  }
+}

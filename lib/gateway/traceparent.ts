@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+
+/** W3C Trace Context version 00: `00-<trace-id 32 hex>-<parent-id 16 hex>-<flags 2 hex>`. */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+
+function nonZeroHex(bytes: number): string {
+  for (;;) {
+    const hex = randomBytes(bytes).toString('hex');
+    if (/[^0]/.test(hex)) return hex;
+  }
+}
+
+/**
+ * The `traceparent` the gateway sends to subgraphs: the client's trace continued (same trace id and
+ * flags, the gateway's own span id as parent), or a new trace when the client sent none or an
+ * invalid one. Parsing follows the spec: unknown versions are read as 00 where they fit, version ff
+ * and all-zero ids are invalid.
+ */
+export function continueTrace(incoming: string | undefined): string {
+  const match = incoming ? TRACEPARENT.exec(incoming.trim().toLowerCase()) : null;
+  if (match) {
+    const [, version, traceId, parentId, flags, rest] = match;
+    const valid =
+      version !== 'ff' && !(version === '00' && rest !== undefined) && !/^0+$/.test(traceId ?? '') && !/^0+$/.test(parentId ?? '');
+    if (valid) return `00-${traceId}-${nonZeroHex(8)}-${flags}`;
+  }
+  return `00-${nonZeroHex(16)}-${nonZeroHex(8)}-00`;
+}
