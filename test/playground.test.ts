@@ -126,7 +126,11 @@ async function editorText(page: Page, selector: string): Promise<string> {
 
 /** Opens a tab by its operation's name, runs it, and waits until the result pane shows `expected`. */
 async function runInPage(page: Page, name: string, expected: string): Promise<void> {
-  await page.getByRole('tab', { name }).click();
+  const tab = page.getByRole('tab', { name });
+  await tab.click();
+  // Run only once the tab's operation is in the editor, else the previous tab's would run again.
+  await expect.poll(() => tab.getAttribute('aria-selected'), { timeout: 10_000 }).toBe('true');
+  await expect.poll(() => editorText(page, '.graphiql-query-editor'), { timeout: 10_000 }).toContain(`query ${name}`);
   await page.locator('.graphiql-execute-button').click();
   await expect.poll(() => editorText(page, '.graphiql-response'), { timeout: 20_000 }).toContain(expected);
 }

@@ -243,10 +243,11 @@ describe('a reviews subgraph process killed (SIGKILL) in the middle of 200 reque
 
 describe('the bulkhead', () => {
   it('with cap 2 and queue 2, 7 concurrent calls to a slow subgraph: exactly 3 fail fast, 4 are served', async () => {
-    const products = await fake(proxyTo(fleet.urls.products, 600));
+    // Slow enough that all 7 are in flight before the first is answered, even on a busy machine.
+    const products = await fake(proxyTo(fleet.urls.products, 1500));
     const gateway = await gatewayWith(
       { products: products.url },
-      { products: { timeoutMs: 3000, budgetMs: 6000, bulkhead: { maxConcurrent: 2, maxQueue: 2 }, breaker: { volumeThreshold: 100 } } },
+      { products: { timeoutMs: 5000, budgetMs: 10_000, bulkhead: { maxConcurrent: 2, maxQueue: 2 }, breaker: { volumeThreshold: 100 } } },
     );
     const responses = await Promise.all(Array.from({ length: 7 }, () => postGraphQL(gateway.url, '{ products(first: 1) { edges { node { id name } } } }')));
 

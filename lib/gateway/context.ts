@@ -12,7 +12,6 @@ import {
 import { requestError } from '../errors.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
-import { continueTrace } from './traceparent.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
 export interface GatewayContext {
@@ -57,9 +56,8 @@ async function authenticate(req: IncomingMessage, deps: GatewayContextDeps, logg
  * a bad one ends the request with 401 UNAUTHENTICATED) and prepares what subgraph calls forward.
  */
 export function gatewayContextFactory(deps: GatewayContextDeps) {
-  return async ({ req, requestId, logger }: RequestInfo): Promise<GatewayContext> => {
+  return async ({ req, requestId, traceparent, logger }: RequestInfo): Promise<GatewayContext> => {
     const identity = await authenticate(req, deps, logger);
-    const traceparent = continueTrace(typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined);
     return {
       requestId,
       traceparent,

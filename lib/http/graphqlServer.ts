@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { ErrorCodes, type ErrorCode } from '../errors.ts';
-import type { Logger } from '../observability/index.ts';
+import { continueTrace, traceIdOf, type Logger } from '../observability/index.ts';
 import { BodyTooLargeError, readBody } from './readBody.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -17,6 +17,8 @@ export interface ReadinessReport {
 export interface RequestInfo {
   req: IncomingMessage;
   requestId: string;
+  /** This hop's W3C trace context: the caller's trace continued, or a new one. */
+  traceparent: string;
   logger: Logger;
 }
 
@@ -66,10 +68,13 @@ export async function startGraphQLServer<TContext extends BaseContext>(options: 
   await apollo.start();
 
   const httpServer = createServer((req, res) => {
-    const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
+    const requestId = validRequestId(headerValue(req, 'x-request-id')) ?? randomUUID();
+    const traceparent = continueTrace(headerValue(req, 'traceparent'));
     res.setHeader('x-request-id', requestId);
-    const requestLogger = logger.child({ requestId });
-    route(req, res, { ...options, maxBodyBytes }, { req, requestId, logger: requestLogger }).catch((error: unknown) => {
+    // Every line logged about this request carries both ids, in every process it crosses.
+    const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
+    logAccess(req, res, requestLogger);
+    route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch((error: unknown) => {
       requestLogger.error({ err: error }, 'request failed');
       if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
       else res.end();
@@ -153,6 +158,22 @@ async function route<TContext extends BaseContext>(
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** A client's correlation id is echoed into logs and headers, so only a sane token is accepted. */
+function validRequestId(value: string | undefined): string | undefined {
+  return value && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
+}
+
+/** One access line per request when it ends; probes at debug so they do not drown the rest. */
+function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+  const started = process.hrtime.bigint();
+  res.once('finish', () => {
+    const path = (req.url ?? '/').split('?')[0];
+    const entry = { method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+    if (path === '/health' || path === '/ready') logger.debug(entry, 'request');
+    else logger.info(entry, 'request');
+  });
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

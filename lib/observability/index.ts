@@ -1,1 +1,2 @@
 export { createLogger, silentLogger, type Logger } from './logger.ts';
+export { continueTrace, traceIdOf } from './traceparent.ts';

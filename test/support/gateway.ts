@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gatewaySupergraphPath } from '../../lib/composition.ts';
 import { startGateway, type GatewayConfig, type RunningGateway } from '../../lib/gateway/index.ts';
-import { silentLogger } from '../../lib/observability/index.ts';
+import { silentLogger, type Logger } from '../../lib/observability/index.ts';
 import type { GatewayName, SubgraphName } from '../../lib/services.ts';
 import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
 import { webProfile } from '../../gateway-web/src/profile.ts';
@@ -15,7 +15,7 @@ export const PROFILES = { web: webProfile, mobile: mobileProfile };
  */
 export async function startTestGateway(
   subgraphUrls: Record<SubgraphName, string>,
-  overrides: Partial<GatewayConfig> & { name?: GatewayName } = {},
+  { logger = silentLogger(), ...overrides }: Partial<GatewayConfig> & { name?: GatewayName; logger?: Logger } = {},
 ): Promise<RunningGateway> {
   const profile = PROFILES[overrides.name ?? 'web'];
   const config: GatewayConfig = {
@@ -29,7 +29,7 @@ export async function startTestGateway(
     auth: testGatewayAuth(),
     ...overrides,
   };
-  return startGateway(config, silentLogger());
+  return startGateway(config, logger);
 }
 
 export interface GraphQLResponse {

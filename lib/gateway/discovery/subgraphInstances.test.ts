@@ -81,10 +81,10 @@ describe('SubgraphInstances', () => {
     const set = instances(['http://127.0.0.1:1/graphql']);
     await set.checkedOnce();
     // One failed check is not enough to leave rotation (unhealthyThreshold 2), though readiness already counts it out.
-    expect(set.hasAvailable()).toBe(true);
+    expect(set.hasHealthy()).toBe(true);
     expect(set.confirmedHealthyCount).toBe(0);
     await sleep(150);
-    expect(set.hasAvailable()).toBe(false);
+    expect(set.hasHealthy()).toBe(false);
     expect(() => set.pick()).toThrow(SubgraphCallRejected);
   });
 });

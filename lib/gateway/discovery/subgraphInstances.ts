@@ -113,7 +113,7 @@ export class SubgraphInstances {
     return this.instances.filter((i) => i.healthy && i.lastCheckPassed === true).length;
   }
 
-  hasAvailable(): boolean {
+  hasHealthy(): boolean {
     return this.instances.some((i) => i.healthy);
   }
 

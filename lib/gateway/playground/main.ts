@@ -3,15 +3,20 @@
 import 'graphiql/setup-workers/vite';
 import 'graphiql/style.css';
 import './page.css';
-import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createGraphiQLFetcher, type Fetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import { createElement, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { operationNameFor } from './operationName.ts';
 import { parsePlaygroundSettings, PLAYGROUND_SETTINGS_ELEMENT_ID } from './settings.ts';
 
 const settings = parsePlaygroundSettings(document.getElementById(PLAYGROUND_SETTINGS_ELEMENT_ID)?.textContent ?? '');
 const headers = Object.keys(settings.headers).length > 0 ? JSON.stringify(settings.headers, null, 2) : '';
 document.title = `${settings.title} playground`;
+
+// Relative to the page's origin: the page never talks to any other host.
+const send = createGraphiQLFetcher({ url: settings.endpoint, enableIncrementalDelivery: false });
+const fetcher: Fetcher = (params, options) => send({ ...params, operationName: operationNameFor(params.query, params.operationName) }, options);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('The playground page has no #root element');
@@ -21,8 +26,7 @@ createRoot(root).render(
     StrictMode,
     null,
     createElement(GraphiQL, {
-      // Relative to the page's origin: the page never talks to any other host.
-      fetcher: createGraphiQLFetcher({ url: settings.endpoint, enableIncrementalDelivery: false }),
+      fetcher,
       defaultTabs: settings.operations.map((operation) => ({ query: operation.document, headers })),
       defaultHeaders: headers,
       defaultEditorToolsVisibility: headers ? 'headers' : false,

@@ -15,8 +15,9 @@ const gzipAsync = promisify(gzip);
 /**
  * Everything the page loads is ours: scripts, workers and styles from this origin, requests only to
  * this origin. Styles need 'unsafe-inline' because Monaco writes <style> elements and React sets
- * style attributes at run time; fonts and images need data: because GraphiQL's stylesheet embeds its
- * fonts and Monaco's its icons as data: URIs (no request leaves the page for them).
+ * style attributes at run time; fonts need data: because GraphiQL's stylesheet embeds its fonts as
+ * data: URIs, and images because both stylesheets draw some states (e.g. error squiggles) from data:
+ * images. None of these is a request; test/playground.test.ts fails on any CSP violation.
  */
 export const PLAYGROUND_CSP = [
   "default-src 'self'",

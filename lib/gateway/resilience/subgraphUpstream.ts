@@ -144,7 +144,7 @@ export class SubgraphUpstream {
   /** Runs `attempt` as one logical call; each retry runs it again (so per-attempt headers are fresh). */
   async call<T>(scope: CallScope, attempt: () => Promise<T>): Promise<T> {
     // Checked before the breaker: "no instance is healthy" is discovery's verdict, not a failed call.
-    if (!this.instances.hasAvailable()) throw new SubgraphCallRejected('NO_HEALTHY_INSTANCE');
+    if (!this.instances.hasHealthy()) throw new SubgraphCallRejected('NO_HEALTHY_INSTANCE');
     const retried = () =>
       retryWithBackoff(attempt, {
         policy: scope.retryable ? this.policy.retry : SEND_ONCE,

@@ -26,3 +26,8 @@ export function continueTrace(incoming: string | undefined): string {
   }
   return `00-${nonZeroHex(16)}-${nonZeroHex(8)}-00`;
 }
+
+/** The trace id of a valid `traceparent` (what log lines carry to join one request across hops). */
+export function traceIdOf(traceparent: string): string {
+  return traceparent.split('-')[1] ?? '';
+}
