@@ -1,6 +1,7 @@
 // `npm run bench`: the stack in this process on the local Postgres, measured with autocannon over
 // loopback. Every figure is reported next to a baseline measured in the same run, so the ratios
 // carry the meaning, not the absolute numbers of this machine.
+import type { IncomingMessage } from 'node:http';
 import { writeFile, mkdir } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import { z } from 'zod';
@@ -95,7 +96,9 @@ try {
 
   // Requests each subgraph receives for one web dashboard.
   const received: Record<string, number> = {};
-  for (const name of SUBGRAPH_NAMES) servers[name].httpServer.on('request', () => (received[name] = (received[name] ?? 0) + 1));
+  for (const name of SUBGRAPH_NAMES) servers[name].httpServer.on('request', (req: IncomingMessage) => {
+    if (req.url?.startsWith('/graphql')) received[name] = (received[name] ?? 0) + 1;
+  });
   await fetch(web.url, { method: 'POST', headers: { 'content-type': 'application/json', ...token }, body: webDashboard });
   const perDashboard = { ...received };
 

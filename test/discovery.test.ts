@@ -41,7 +41,8 @@ beforeAll(async () => {
         timeoutMs: 3000,
         budgetMs: 6000,
         retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 40 },
-        health: { intervalMs: 100, timeoutMs: 300, unhealthyThreshold: 2, healthyThreshold: 1 },
+        // A refused connection fails at once whatever the timeout; a generous one keeps a live but busy instance in.
+        health: { intervalMs: 100, timeoutMs: 2000, unhealthyThreshold: 2, healthyThreshold: 1 },
         ejection: { consecutiveFailures: 2, durationMs: 1000 },
         // Discovery is under test, not the breaker: a dead instance must not open the circuit.
         breaker: { volumeThreshold: 1000 },

@@ -156,6 +156,14 @@ describe('GraphQL over HTTP', () => {
     expect(codes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
+  it('an operationName the document does not define is 400 OPERATION_RESOLUTION_FAILURE', async () => {
+    for (const body of [{ query: '{ __typename }', operationName: 'Catalog' }, { query: 'query A { __typename } query B { __typename }' }]) {
+      const response = await raw(JSON.stringify(body));
+      expect(response.status).toBe(400);
+      expect(codes(response)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+    }
+  });
+
   it('a body that is not JSON is 400 BAD_REQUEST', async () => {
     const response = await raw('{"query": ');
     expect(response.status).toBe(400);

@@ -1,6 +1,7 @@
 // Every operation limit of the gateways at its edge and one past it, each with its own code; the
 // protocol rules (batching off, CSRF, introspection and suggestions in production, APQ on web,
 // registered operations only on mobile).
+import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { Lexer, Source, TokenKind } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,7 +99,7 @@ describe('web limits, at the edge and one past it', () => {
     expect(atLimit.body.errors).toBeUndefined();
 
     let productsRequests = 0;
-    const count = () => productsRequests++;
+    const count = (req: IncomingMessage) => (req.url?.startsWith('/graphql') ? productsRequests++ : undefined);
     fleet.servers.products.httpServer.on('request', count);
     const past = await postGraphQL(capped.url, query, { n: 51 });
     fleet.servers.products.httpServer.off('request', count);
@@ -205,6 +206,17 @@ describe('persisted queries', () => {
       }
       const after = await send(mobile.url, { extensions: { persistedQuery: { version: 1, sha256Hash: sha(query) } } });
       expect(after.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    });
+
+    it('lets the playground introspect in development, never in production', async () => {
+      const introspection = '{ __schema { queryType { name } } }';
+      expect((await send(mobile.url, { query: introspection })).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+      const production = await gateway({ name: 'mobile', production: true });
+      const refused = await send(production.url, { query: introspection });
+      expect(refused.status).toBe(400);
+      expect(refused.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
+      const smuggled = await send(mobile.url, { query: '{ __typename users(first: 1) { edges { node { id } } } }' });
+      expect(smuggled.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
     });
 
     it('accepts the text of a registered operation (what the playground sends)', async () => {

@@ -35,7 +35,8 @@ const FAST_POLICY: SubgraphPolicyOverride = {
   timeoutMs: TIMEOUT_MS,
   budgetMs: 2500,
   retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 40 },
-  breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, rollingWindowMs: 10_000, resetTimeoutMs: 800 },
+  // Long enough that the five fail-fast checks below finish before a half-open probe, even under load.
+  breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, rollingWindowMs: 10_000, resetTimeoutMs: 4000 },
   health: { intervalMs: 100, timeoutMs: 1000 },
 };
 
@@ -141,7 +142,7 @@ describe.each([
 
     // The subgraph recovers; after resetTimeoutMs one probe closes the circuit.
     reviews.behaviour = proxyTo(fleet.urls.reviews);
-    await waitFor('the half-open state', () => breaker().state === 'halfOpen', 5000);
+    await waitFor('the half-open state', () => breaker().state === 'halfOpen', 15_000);
     expectComplete(await postGraphQL(gateway.url, PRODUCTS_WITH_RATINGS));
     expect(reviews.received).toBe(reached + 1);
     expect(breaker()).toMatchObject({ state: 'closed', opened: 1, halfOpened: 1, closed: 1 });

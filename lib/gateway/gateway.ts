@@ -13,6 +13,7 @@ import { SubgraphUpstreams } from './resilience/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
 import { costLimitPlugin, limitValidationRules } from './limits.ts';
+import { operationMustResolve } from './operationResolution.ts';
 import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
 import { isPersistedOnly } from './profile.ts';
 import { costModelFromSupergraph } from '../graphql/cost.ts';
@@ -63,6 +64,7 @@ export function createGatewayApollo(
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
+      operationMustResolve(),
       costLimitPlugin(costModelFromSupergraph(config.supergraphSdl), limits.maxCost),
     ],
     validationRules: limitValidationRules(limits),
@@ -95,7 +97,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       host: config.host,
       maxBodyBytes: config.maxBodyBytes,
       ready: () => upstreams.readiness(),
-      admit: isPersistedOnly(config.operations) ? registeredOperationsOnly(config.operations.manifest, config.limits.maxTokens) : undefined,
+      admit: isPersistedOnly(config.operations) ? registeredOperationsOnly(config.operations.manifest, { maxTokens: config.limits.maxTokens, allowIntrospection: !config.production }) : undefined,
       pages: createPlayground({ client: config.name, production: config.production, headers: () => demoUserHeaders(config.auth.jwt), logger }),
     });
     return Object.assign(server, { upstreams });

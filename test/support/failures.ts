@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { gatewaySupergraphPath } from '../../lib/composition.ts';
-import { startGateway, type GatewayConfig, type RunningGateway } from '../../lib/gateway/index.ts';
+import type { GatewayConfig, RunningGateway } from '../../lib/gateway/index.ts';
 import { silentLogger, type Logger } from '../../lib/observability/index.ts';
 import type { SubgraphName } from '../../lib/services.ts';
-import { testGatewayAuth } from './auth.ts';
-import { PROFILES } from './gateway.ts';
+import { startTestGateway } from './gateway.ts';
 
 /** What a fake subgraph does with a POST to /graphql. */
 export type FakeBehaviour = (req: IncomingMessage, body: string, res: ServerResponse) => void | Promise<void>;
@@ -90,22 +87,8 @@ export function proxyTo(target: string, delayMs = 0): FakeBehaviour {
 export type GatewayOverrides = Partial<GatewayConfig>;
 
 /** A web gateway in this process, with the `upstreams` handle that exposes breaker and instance figures. */
-export async function startFailureGateway(subgraphUrls: Record<SubgraphName, string>, overrides: GatewayOverrides = {}, logger: Logger = silentLogger()): Promise<RunningGateway> {
-  const profile = PROFILES.web;
-  return startGateway(
-    {
-      ...profile,
-      production: false,
-      port: 0,
-      host: '127.0.0.1',
-      supergraphSdl: readFileSync(gatewaySupergraphPath(profile.name), 'utf8'),
-      subgraphUrls,
-      maxBodyBytes: 1024 * 1024,
-      auth: testGatewayAuth(),
-      ...overrides,
-    },
-    logger,
-  );
+export function startFailureGateway(subgraphUrls: Record<SubgraphName, string>, overrides: GatewayOverrides = {}, logger: Logger = silentLogger()): Promise<RunningGateway> {
+  return startTestGateway(subgraphUrls, { ...overrides, logger });
 }
 
 /** Runs `total` calls with at most `concurrency` in flight; `onSettled` sees each completion count. */

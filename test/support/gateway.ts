@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { gatewaySupergraphPath } from '../../lib/composition.ts';
-import { startGateway, type GatewayConfig, type RunningGateway } from '../../lib/gateway/index.ts';
+import { startGateway, type GatewayConfig, type RunningGateway, type SubgraphPolicyOverrides } from '../../lib/gateway/index.ts';
 import { silentLogger, type Logger } from '../../lib/observability/index.ts';
 import type { GatewayName, SubgraphName } from '../../lib/services.ts';
 import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
@@ -8,6 +8,12 @@ import { webProfile } from '../../gateway-web/src/profile.ts';
 import { testGatewayAuth } from './auth.ts';
 
 export const PROFILES = { web: webProfile, mobile: mobileProfile };
+
+/**
+ * Subgraph client policy for tests that count requests or SQL statements: no retries (a retry would
+ * change the counts) and timeouts far above what a busy CI machine needs. Failure tests set their own.
+ */
+const COUNTING_POLICIES: SubgraphPolicyOverrides = { default: { timeoutMs: 20_000, budgetMs: 40_000, retry: { maxAttempts: 1 } } };
 
 /**
  * A gateway (web unless `overrides.name` says mobile) in this process on an ephemeral port, over its
@@ -27,6 +33,7 @@ export async function startTestGateway(
     subgraphUrls,
     maxBodyBytes: 1024 * 1024,
     auth: testGatewayAuth(),
+    subgraphPolicies: COUNTING_POLICIES,
     ...overrides,
   };
   return startGateway(config, logger);

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { ROOT_DIR } from '../../composition.ts';
+import { operationsDir } from '../paths.ts';
 import { sendError, type PageHandler } from '../../http/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { GatewayName } from '../../services.ts';
@@ -110,7 +110,7 @@ export function createPlayground(options: PlaygroundOptions): PageHandler {
   const settings: Omit<PlaygroundSettings, 'headers'> = {
     title: `gateway-${options.client}`,
     endpoint: options.endpoint ?? '/graphql',
-    operations: readPlaygroundOperations(options.operationsDir ?? join(ROOT_DIR, `gateway-${options.client}`, 'operations')),
+    operations: readPlaygroundOperations(options.operationsDir ?? operationsDir(options.client)),
   };
 
   // A gateway without the built page still serves GraphQL; the page says how to build it.
