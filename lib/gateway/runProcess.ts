@@ -1,3 +1,4 @@
+import { closeOnSignals } from '../http/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { gatewayConfigFromEnv } from './config.ts';
 import { startGateway } from './gateway.ts';
@@ -10,13 +11,7 @@ export async function runGatewayProcess(profile: GatewayProfile): Promise<void> 
   try {
     const server = await startGateway(gatewayConfigFromEnv(profile), logger);
     logger.info({ url: server.url }, `gateway-${name} ready`);
-    const stop = async (signal: string) => {
-      logger.info({ signal }, 'stopping');
-      await server.close();
-      process.exit(0);
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    closeOnSignals(server, logger);
   } catch (error) {
     logger.fatal({ err: error }, `gateway-${name} failed to start`);
     process.exit(1);

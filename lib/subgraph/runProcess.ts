@@ -1,3 +1,4 @@
+import { closeOnSignals } from '../http/index.ts';
 import { z } from 'zod';
 import { createLogger } from '../observability/index.ts';
 import { portVariable, SUBGRAPHS } from '../services.ts';
@@ -29,13 +30,7 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       seedScale: config.SEED_ON_START === 'true' ? Number(config.SEED_SCALE) : null,
     });
     logger.info({ url: server.url, database: describeTarget(server.database.target) }, `${service.name} subgraph ready`);
-    const stop = async (signal: string) => {
-      logger.info({ signal }, 'stopping');
-      await server.close();
-      process.exit(0);
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+    closeOnSignals(server, logger);
   } catch (error) {
     logger.fatal({ err: error }, `${service.name} failed to start`);
     process.exit(1);
