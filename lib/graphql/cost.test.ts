@@ -17,6 +17,9 @@ describe('operationCost (IBM cost spec over @listSize)', () => {
     expect(cost('{ products(first: 5) { edges { node { name price { amount } } } } }')).toBe(1 + 5 * 3);
     expect(cost('query($n: Int) { products(first: $n) { edges { node { name } } } }', { n: 50 })).toBe(1 + 50 * 2);
     expect(cost('{ products { edges { node { name } } } }')).toBe(1 + 20 * 2);
+    // An operation's own variable default counts when the request leaves the variable out.
+    expect(cost('query($n: Int = 30) { products(first: $n) { edges { node { name } } } }')).toBe(1 + 30 * 2);
+    expect(cost('query($n: Int = 30) { products(first: $n) { edges { node { name } } } }', { n: 5 })).toBe(1 + 5 * 2);
   });
 
   it('multiplies nested lists', () => {

@@ -6,6 +6,8 @@ import {
   isListType,
   isObjectType,
   isInterfaceType,
+  isInputType,
+  typeFromAST,
   Kind,
   parse,
   valueFromAST,
@@ -153,6 +155,20 @@ function fieldCost(walk: Walk, parent: GraphQLCompositeType, node: FieldNode, fo
   return multiplier * (weight + selectionCost(walk, named, node.selectionSet, new Set(), 1));
 }
 
+/** The request's variables over the operation's declared defaults: `$first: Int = 20` sent without `first` costs a page of 20. */
+function withDefaults(model: CostModel, operation: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const definition of operation.variableDefinitions ?? []) {
+    const name = definition.variable.name.value;
+    if (variables[name] !== undefined) values[name] = variables[name];
+    else if (definition.defaultValue) {
+      const type = typeFromAST(model.schema, definition.type);
+      if (type && isInputType(type)) values[name] = valueFromAST(definition.defaultValue, type);
+    }
+  }
+  return { ...variables, ...values };
+}
+
 /** The static cost of one operation of a document, with its variables applied. */
 export function operationCost(model: CostModel, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> = {}): number {
   const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
@@ -163,7 +179,7 @@ export function operationCost(model: CostModel, document: DocumentNode, operatio
   );
   const root = model.schema.getRootType(operation.operation);
   if (!root) return 0;
-  const walk: Walk = { model, fragments, variables, expanding: new Set() };
+  const walk: Walk = { model, fragments, variables: withDefaults(model, operation, variables), expanding: new Set() };
   const base = operation.operation === 'mutation' ? model.mutationBaseCost : 0;
   return base + selectionCost(walk, root, operation.selectionSet, new Set(), 1);
 }

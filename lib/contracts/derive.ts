@@ -1,0 +1,89 @@
+import type { QueryPlanSelectionNode } from '@apollo/query-planner';
+import { Kind, parse, print, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { OperationPlanner, type PlannedFetch } from '../schema/queryPlan.ts';
+import { isSubgraphName, type SubgraphName } from '../services.ts';
+import { fieldExpectations } from './checkSchema.ts';
+import { contractFileName, type Contract } from './contract.ts';
+
+/** A consumer whose requests follow from query plans: a gateway, its supergraph and its client operations. */
+export interface PlannedConsumer {
+  consumer: string;
+  supergraphSdl: string;
+  operations: Array<{ source: string; document: DocumentNode }>;
+}
+
+/**
+ * One contract per distinct request each client operation's plan sends to a domain subgraph. Fetches
+ * to other subgraphs (a gateway's in-process BFF) are not between services and give no contract.
+ */
+export function deriveContracts(consumer: PlannedConsumer, subgraphSchemas: Record<SubgraphName, GraphQLSchema>): Contract[] {
+  const planner = new OperationPlanner(consumer.supergraphSdl);
+  const contracts: Contract[] = [];
+  for (const { source, document } of consumer.operations) {
+    for (const operation of document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
+      const operationName = operation.name?.value;
+      if (!operationName) throw new Error(`${source}: client operations are named, so their contracts can name them`);
+      contracts.push(...contractsOfOperation(consumer.consumer, source, operationName, planner.plan(document, operationName).fetches, subgraphSchemas));
+    }
+  }
+  return contracts;
+}
+
+function contractsOfOperation(
+  consumer: string,
+  source: string,
+  operationName: string,
+  fetches: PlannedFetch[],
+  subgraphSchemas: Record<SubgraphName, GraphQLSchema>,
+): Contract[] {
+  const contracts: Contract[] = [];
+  const seen = new Set<string>();
+  const ordinals = new Map<SubgraphName, number>();
+  for (const fetch of fetches) {
+    const subgraph = fetch.serviceName;
+    if (!isSubgraphName(subgraph)) continue;
+    const representations = fetch.requires.length ? printSelections(fetch.requires) : null;
+    // The planner sends the same request more than once when two parts of an answer need the same
+    // fields (the web dashboard's stock for order lines and for recommendations): one contract.
+    const identity = `${subgraph}\n${print(renamed(parse(fetch.operation), ''))}\n${representations ?? ''}`;
+    if (seen.has(identity)) continue;
+    seen.add(identity);
+    const ordinal = (ordinals.get(subgraph) ?? 0) + 1;
+    ordinals.set(subgraph, ordinal);
+    // The planner numbers fetches across the whole plan; numbering per subgraph instead keeps one
+    // subgraph's contracts unchanged when another subgraph's share of the plan changes.
+    const document = renamed(parse(fetch.operation), `${operationName}__${subgraph}__${ordinal}`);
+    contracts.push({
+      consumer,
+      operationName,
+      subgraph,
+      file: `subgraphs/${subgraph}/contracts/${contractFileName(consumer, operationName, ordinal)}`,
+      source,
+      variableUsages: fetch.variableUsages,
+      representations,
+      expects: fieldExpectations(subgraphSchemas[subgraph], document),
+      variables: null,
+      document: `${print(document)}\n`,
+    });
+  }
+  return contracts;
+}
+
+function renamed(document: DocumentNode, name: string): DocumentNode {
+  return visit(document, {
+    OperationDefinition(node) {
+      return { ...node, name: name ? { kind: Kind.NAME, value: name } : undefined };
+    },
+  });
+}
+
+/** `... on User { __typename id }`: the planner's representation selection, on one line. */
+export function printSelections(selections: readonly QueryPlanSelectionNode[]): string {
+  return selections
+    .map((s) => {
+      const inner = s.selections?.length ? ` { ${printSelections(s.selections)} }` : '';
+      if (s.kind === 'InlineFragment') return s.typeCondition ? `... on ${s.typeCondition}${inner}` : `...${inner}`;
+      return `${s.alias ? `${s.alias}: ` : ''}${s.name}${inner}`;
+    })
+    .join(' ');
+}
