@@ -85,7 +85,7 @@ export function checkResponseShape({ contract, schema, body, entityTypes = [] }:
   const walker = new ShapeWalker(contract, schema, document, entityTypes, violations);
   if (!isRecord(body)) return { violations: [`${label}: ${contract.subgraph} answered with no JSON object`], unreached: [] };
   if (Array.isArray(body.errors) && body.errors.length) {
-    const messages = body.errors.map((e) => (isRecord(e) ? `${String(e.message)}${isRecord(e.extensions) ? ` [${String(e.extensions.code)}]` : ''}` : String(e)));
+    const messages = body.errors.map(describeError);
     violations.push(`${label}: ${contract.subgraph} answered with errors: ${messages.join('; ')} (${contract.file})`);
   }
   const operation = operationOf(document, contract.file);
@@ -258,6 +258,14 @@ function scalarAccepts(scalar: string, value: unknown): boolean {
     default:
       return true;
   }
+}
+
+/** `You may only read your own spending [FORBIDDEN] at _entities.0.spending`. */
+function describeError(error: unknown): string {
+  if (!isRecord(error)) return String(error);
+  const code = isRecord(error.extensions) && typeof error.extensions.code === 'string' ? ` [${error.extensions.code}]` : '';
+  const path = Array.isArray(error.path) ? ` at ${error.path.join('.')}` : '';
+  return `${String(error.message)}${code}${path}`;
 }
 
 function describe(value: unknown): string {

@@ -13,6 +13,7 @@ import {
   typeFromAST,
   visit,
   visitWithTypeInfo,
+  type DocumentNode,
   type GraphQLInputType,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -118,7 +119,7 @@ function objectFrom(selection: SelectionSetNode, type: GraphQLNamedType | null, 
  * For each variable, the entity its value names: `product(id: $id)` takes a Product id,
  * `reserve(productId: $p)` a Product id too. Everything else is named after the argument.
  */
-function argumentHints(schema: GraphQLSchema, document: ReturnType<typeof parse>): Map<string, string> {
+function argumentHints(schema: GraphQLSchema, document: DocumentNode): Map<string, string> {
   const hints = new Map<string, string>();
   const typeInfo = new TypeInfo(schema);
   visit(
