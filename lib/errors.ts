@@ -25,6 +25,8 @@ export const ErrorCodes = {
   // Persisted operations (Apollo's APQ protocol answers PERSISTED_QUERY_NOT_FOUND with 200).
   PERSISTED_QUERY_NOT_FOUND: { status: 200 },
   PERSISTED_QUERY_NOT_IN_LIST: { status: 400 },
+  // Per-user rate limits at the gateways: over budget, with Retry-After.
+  RATE_LIMITED: { status: 429 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

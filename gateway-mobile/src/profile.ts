@@ -14,4 +14,6 @@ export const mobileProfile: GatewayProfile = {
   bff: mobileBff,
   operations: { kind: 'persisted-only', manifest: loadManifest() },
   limits: { maxDepth: 10, maxAliases: 5, maxDirectives: 10, maxTokens: 2000, maxCost: 1000 },
+  // Mobile operations are small and registered: a tighter budget still allows ~100 dashboards a minute.
+  rateLimitBudgets: { query: { points: 10_000, windowSeconds: 60 }, mutation: { points: 30, windowSeconds: 60 } },
 };

@@ -1,4 +1,5 @@
 import { dashboardFor, type BffDefinition } from '../../lib/gateway/index.ts';
+import { rateLimitOf } from '../../lib/ratelimit/index.ts';
 
 const STATUS_LABELS: Record<string, string> = {
   PENDING: 'Being processed',
@@ -12,7 +13,7 @@ const STATUS_LABELS: Record<string, string> = {
 /** The web BFF: the dashboard entry point and the web app's wording of order states. */
 export const webBff: BffDefinition = {
   resolvers: {
-    Query: { dashboard: (_root, _args, context) => dashboardFor(context) },
+    Query: { dashboard: (_root, _args, context) => dashboardFor(context), rateLimit: (_root, _args, context) => rateLimitOf(context) },
     Order: {
       statusLabel: (order: { status: string }) => STATUS_LABELS[order.status] ?? order.status,
     },

@@ -10,4 +10,6 @@ export const webProfile: GatewayProfile = {
   bff: webBff,
   operations: { kind: 'open' },
   limits: { maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 5000, maxCost: 5000 },
+  // About 60 dashboards a minute per user; mutations by count.
+  rateLimitBudgets: { query: { points: 20_000, windowSeconds: 60 }, mutation: { points: 60, windowSeconds: 60 } },
 };

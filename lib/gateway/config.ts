@@ -6,6 +6,8 @@ import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type Su
 import type { GatewayProfile } from './profile.ts';
 import { parseInstanceUrls } from './discovery/index.ts';
 import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from './resilience/index.ts';
+import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
+import { redisConfigFromEnv } from '../redis/index.ts';
 
 export interface GatewayConfig extends GatewayProfile {
   /** NODE_ENV=production: introspection and field suggestions off, secrets required. */
@@ -21,6 +23,8 @@ export interface GatewayConfig extends GatewayProfile {
   maxBodyBytes: number;
   /** Bearer-token verification and the identity-signing secret (JWT_*, GATEWAY_SIGNING_SECRET...). */
   auth: GatewayAuthConfig;
+  /** Per-user rate limits and their store (REDIS_*, RATE_LIMIT_*); absent: no rate limits (embedding, most tests). */
+  rateLimit?: RateLimitConfig | null;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -65,6 +69,7 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     ...subgraphEndpointsFromEnv(name, env, Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, String(values[urlVariable(s)])])) as Record<SubgraphName, string>),
     maxBodyBytes: Number(values.MAX_BODY_BYTES),
     auth: gatewayAuthConfigFromEnv(env),
+    rateLimit: rateLimitConfigFromEnv(profile.rateLimitBudgets, redisConfigFromEnv(env), env),
   };
 }
 

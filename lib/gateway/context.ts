@@ -12,6 +12,7 @@ import {
 import { requestError } from '../errors.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
+import type { RateLimitStatus } from '../ratelimit/index.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
 export interface GatewayContext {
@@ -21,6 +22,10 @@ export interface GatewayContext {
   /** The verified user (from the bearer token), null for an anonymous caller. */
   userId: string | null;
   client: Client;
+  /** The peer address: what anonymous callers' rate limits are keyed by (no proxy headers are trusted). */
+  clientIp: string;
+  /** This request's rate-limit budget once admitted (set by the rate-limit plugin; `Query.rateLimit` reads it). */
+  rateLimit?: RateLimitStatus;
   /** Headers that carry this request's identity to a subgraph, signed now: call once per subgraph request. */
   signedIdentityHeaders(): Record<string, string>;
 }
@@ -63,6 +68,7 @@ export function gatewayContextFactory(deps: GatewayContextDeps) {
       traceparent,
       userId: identity.userId,
       client: identity.client,
+      clientIp: req.socket.remoteAddress ?? 'unknown',
       signedIdentityHeaders: () => signIdentity(identity, deps.signing),
     };
   };

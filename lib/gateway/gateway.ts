@@ -17,6 +17,8 @@ import { operationMustResolve } from './operationResolution.ts';
 import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
 import { isPersistedOnly } from './profile.ts';
 import { costModelFromSupergraph } from '../graphql/cost.ts';
+import { createRateLimiter, rateLimitPlugin, type RateLimiter } from '../ratelimit/index.ts';
+import { createRedisConnection } from '../redis/index.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
 export function subgraphUpstreams(config: GatewayConfig, logger: Logger): SubgraphUpstreams {
@@ -47,6 +49,7 @@ export function createGatewayApollo(
   config: GatewayConfig,
   logger: Logger,
   upstreams: SubgraphUpstreams = subgraphUpstreams(config, logger),
+  rateLimiter: RateLimiter | null = null,
 ): ApolloServer<GatewayContext> {
   const bff = bffDataSource(config.name, config.bff);
   const gateway = new ApolloGateway({
@@ -59,13 +62,15 @@ export function createGatewayApollo(
     },
   });
   const { limits, operations } = config;
+  const costModel = costModelFromSupergraph(config.supergraphSdl);
   return new ApolloServer<GatewayContext>({
     gateway,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
       operationMustResolve(),
-      costLimitPlugin(costModelFromSupergraph(config.supergraphSdl), limits.maxCost),
+      costLimitPlugin(costModel, limits.maxCost),
+      ...(rateLimiter ? [rateLimitPlugin(rateLimiter, costModel, limits.maxCost, logger)] : []),
     ],
     validationRules: limitValidationRules(limits),
     parseOptions: { maxTokens: limits.maxTokens },
@@ -88,20 +93,36 @@ export interface RunningGateway extends RunningServer {
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const upstreams = subgraphUpstreams(config, logger);
+  const redis = config.rateLimit ? createRedisConnection(config.rateLimit.redis, logger) : null;
   try {
+    // Bounded: a gateway starts (on its insurance limiter) even while Redis is down.
+    if (redis && !(await redis.waitUntilReady(2000))) logger.warn({ redis: redis.readiness() }, 'starting without Redis');
+    const rateLimiter = config.rateLimit && redis ? createRateLimiter(config.rateLimit, redis, config.name) : null;
     const server = await startGraphQLServer({
-      apollo: createGatewayApollo(config, logger, upstreams),
+      apollo: createGatewayApollo(config, logger, upstreams, rateLimiter),
       context: gatewayContextFactory({ client: config.name, verifier: createTokenVerifier(config.auth.jwt), signing: config.auth.signing }),
       logger,
       port: config.port,
       host: config.host,
       maxBodyBytes: config.maxBodyBytes,
-      ready: () => upstreams.readiness(),
+      // Redis is reported but does not gate readiness: without it limits fall back per process.
+      ready: async () => {
+        const report = await upstreams.readiness();
+        return redis ? { ...report, checks: { ...report.checks, redis: redis.readiness() } } : report;
+      },
       admit: isPersistedOnly(config.operations) ? registeredOperationsOnly(config.operations.manifest, { maxTokens: config.limits.maxTokens, allowIntrospection: !config.production }) : undefined,
       pages: createPlayground({ client: config.name, production: config.production, headers: () => demoUserHeaders(config.auth.jwt), logger }),
     });
-    return Object.assign(server, { upstreams });
+    const close = server.close.bind(server);
+    return Object.assign(server, {
+      upstreams,
+      async close() {
+        await close();
+        await redis?.close();
+      },
+    });
   } catch (error) {
+    await redis?.close();
     await upstreams.close();
     throw error;
   }

@@ -2,6 +2,7 @@ import type { GatewayName } from '../services.ts';
 import type { BffDefinition } from './bff.ts';
 import type { OperationLimits } from './limits.ts';
 import type { PersistedQueryManifest } from './persistedOperations.ts';
+import type { RateLimitBudgets } from '../ratelimit/index.ts';
 
 /** Which operations a gateway runs: any within its limits (plus APQ), or registered ones only. */
 export type OperationPolicy = { kind: 'open' } | { kind: 'persisted-only'; manifest: PersistedQueryManifest };
@@ -19,4 +20,6 @@ export interface GatewayProfile {
   bff: BffDefinition;
   operations: OperationPolicy;
   limits: OperationLimits;
+  /** Per-user budgets per operation kind (RATE_LIMIT_* override them). */
+  rateLimitBudgets: RateLimitBudgets;
 }
