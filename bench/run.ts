@@ -66,7 +66,8 @@ async function measure(s: Scenario): Promise<Figures> {
 }
 
 const prefix = `bench_${process.pid}_`;
-const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: settings.DATABASE_URL, DATABASE_PREFIX: prefix };
+// One user drives every scenario: with per-user rate limits on, the harness would measure 429s.
+const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: settings.DATABASE_URL, DATABASE_PREFIX: prefix, RATE_LIMIT_ENABLED: 'false' };
 const servers = {} as Record<SubgraphName, StartedSubgraph<ServicePrisma>>;
 const gateways: RunningGateway[] = [];
 

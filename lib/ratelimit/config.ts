@@ -9,8 +9,8 @@ export interface RateLimitBudget {
 
 /**
  * A client's budgets per operation kind (profile defaults, env overrides). Queries spend their static
- * cost (lib/graphql/cost.ts), so aliases and large pages spend more; mutations spend 1 each.
- * `fields` is where tighter budgets of single mutations (`checkout`, `addReview`) slot in.
+ * cost (lib/graphql/cost.ts), so aliases and large pages spend more; mutations spend 1 each. A tighter
+ * budget for one mutation (`checkout`, `addReview`) is another entry here, keyed by its root field.
  */
 export interface RateLimitBudgets {
   query: RateLimitBudget;

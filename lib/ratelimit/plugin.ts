@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { requestError } from '../errors.ts';
+import { appError, ErrorCodes, requestError } from '../errors.ts';
 import { operationCost, type CostModel } from '../graphql/cost.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import type { Logger } from '../observability/index.ts';
@@ -46,13 +46,11 @@ export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost:
           if (admission.admitted) return;
           const { retryAfterSeconds, status } = admission;
           const unit = kind === 'mutation' ? 'mutations' : 'cost points';
-          const error = requestError(
+          throw appError(
             'RATE_LIMITED',
             `Rate limit reached: this ${kind} costs ${cost} and ${status.remaining} of ${status.limit} ${unit} are left; retry after ${status.resetAt.toISOString()} (in ${retryAfterSeconds} s)`,
-            { 'retry-after': String(retryAfterSeconds) },
+            { retryAfterSeconds, http: { status: ErrorCodes.RATE_LIMITED.status, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } },
           );
-          Object.assign(error.extensions, { retryAfterSeconds });
-          throw error;
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;

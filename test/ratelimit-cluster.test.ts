@@ -1,0 +1,75 @@
+// The exactness test again on a 3-master Redis Cluster started by this file: two real gateway
+// processes connect with REDIS_CLUSTER_NODES, and every rate-limit key carries a hash tag, so the
+// one-key Lua admission never fails with CROSSSLOT or MOVED.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asUser } from './support/auth.ts';
+import { uniquePrefix } from './support/databases.ts';
+import { postGraphQL } from './support/gateway.ts';
+import { GatewayProcess } from './support/gatewayProcess.ts';
+import { freePorts } from './support/ports.ts';
+import { deleteKeys, startRedisCluster, uniqueKeyPrefix, type RedisClusterFixture } from './support/redis.ts';
+import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+
+const ONE_POINT = '{ category(slug: "books") { name } }';
+const KEY_PREFIX = uniqueKeyPrefix('ratelimit-cluster');
+
+let fleet: SubgraphFleet;
+let cluster: RedisClusterFixture;
+let productsRequests = 0;
+const processes: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  [fleet, cluster] = await Promise.all([startSubgraphs(uniquePrefix('rlcluster')), startRedisCluster()]);
+  // GraphQL fetches only: the gateways' health probes of the subgraph are not part of an operation.
+  fleet.servers.products.httpServer.on('request', (req: IncomingMessage) => {
+    if (req.method === 'POST') productsRequests++;
+  });
+  const ports = await freePorts(2);
+  const env = {
+    REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(','),
+    REDIS_KEY_PREFIX: KEY_PREFIX,
+    RATE_LIMIT_QUERY_POINTS: '100',
+    RATE_LIMIT_QUERY_WINDOW_SECONDS: '300',
+    RATE_LIMIT_REPLICAS: '2',
+  };
+  processes.push(...ports.map((port) => new GatewayProcess('web', port, fleet.urls, env)));
+  await Promise.all(processes.map((p) => p.start()));
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  await fleet?.close();
+  await cluster?.close();
+});
+
+describe('on a Redis Cluster', () => {
+  it('admits exactly L = 100 of N = 500 concurrent one-point queries across two gateway processes', async () => {
+    const ready = (await (await fetch(processes[0]!.url.replace('/graphql', '/ready'))).json()) as { checks: Record<string, string> };
+    expect(ready.checks.redis).toBe('ok');
+    const user = await asUser(randomUUID());
+    const before = productsRequests;
+    const responses = await Promise.all(Array.from({ length: 500 }, (_, i) => postGraphQL(processes[i % 2]!.url, ONE_POINT, {}, user)));
+    const statuses = responses.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(400);
+    expect(responses.filter((r) => r.status === 429).every((r) => r.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED')).toBe(true);
+    expect(productsRequests - before).toBe(100);
+
+    // The admissions really went to the cluster (not to the insurance limiters): the key is there.
+    const client = new Cluster(cluster.nodes);
+    try {
+      // Until its slots are loaded a cluster client knows no nodes.
+      await new Promise((resolve) => client.once('ready', resolve));
+      const keys = (await Promise.all(client.nodes('master').map((node) => node.keys(`${KEY_PREFIX}*`)))).flat();
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatch(/\{user:[0-9a-f-]+\}$/);
+      expect(Number(await client.get(keys[0]!))).toBe(500);
+      expect(await deleteKeys(client, KEY_PREFIX)).toBe(1);
+    } finally {
+      client.disconnect();
+    }
+  }, 120_000);
+});
