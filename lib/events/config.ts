@@ -17,7 +17,7 @@ const shape = z.object({
   EVENTS_BLOCK_MS: z.coerce.number().int().min(10).max(60_000).default(2_000),
   EVENTS_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(100),
   EVENTS_STREAM_MAXLEN: z.coerce.number().int().min(100).default(100_000),
-  EVENTS_RELAY_POLL_MS: z.coerce.number().int().min(5).default(200),
+  EVENTS_RELAY_POLL_MS: z.coerce.number().int().min(5).default(100),
 });
 
 /** Read once per process; a bad value stops the start with the variable's name. */

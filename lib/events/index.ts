@@ -7,3 +7,4 @@ export { deadLetterKey, publishToStreams, startRedisConsumer, streamKey, type Co
 export { startOutboxRelay, type RunningRelay } from './relay.ts';
 export { EVENT_SCHEMAS, EVENT_TYPES, isEventType, type EventPayload, type EventType } from './schemas.ts';
 export { createEventTransport, type ConsumeOptions, type EventTransport } from './transport.ts';
+export { startServiceEvents, type RunningServiceEvents, type ServiceEventsOptions } from './serviceEvents.ts';

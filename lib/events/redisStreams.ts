@@ -82,21 +82,33 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
   const stats: ConsumerStats = { handled: 0, duplicates: 0, failures: 0, deadLettered: 0 };
   const lastErrors = new Map<string, string>();
 
-  for (const stream of streams) {
-    try {
-      // From the start of the stream: events published before this group existed are still owed to it.
-      await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+  let groupsReady = false;
+  const ensureGroups = async (): Promise<void> => {
+    for (const stream of streams) {
+      try {
+        // From the start of the stream: events published before this group existed are still owed to it.
+        await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+      }
     }
+    groupsReady = true;
+  };
+  try {
+    await ensureGroups();
+  } catch (error) {
+    // Redis may be down while the service starts: the loop keeps trying, the service still serves.
+    logger.warn({ err: error, group }, 'event consumer waiting for Redis');
   }
 
   const deadLetter = async (entry: StreamEntry, reason: string, deliveries: number): Promise<void> => {
-    await redis
+    const results = await redis
       .multi()
       .xadd(dlq, '*', 'event', entry.fields.get('event') ?? '', 'stream', entry.stream, 'entryId', entry.id, 'group', group, 'reason', reason, 'deliveries', String(deliveries))
       .xack(entry.stream, group, entry.id)
       .exec();
+    const failed = results?.find(([error]) => error !== null);
+    if (!results || failed) throw failed?.[0] ?? new Error('dead-letter transaction was discarded');
     lastErrors.delete(entry.id);
     stats.deadLettered += 1;
     logger.warn({ stream: entry.stream, entryId: entry.id, group, reason }, 'event dead-lettered');
@@ -129,15 +141,18 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
       const entries = parseAutoclaim(stream, reply);
       if (entries.length === 0) continue;
       const counts = await deliveryCounts(redis, stream, group, consumer, entries);
-      for (const entry of entries) await processEntry(entry, counts.get(entry.id) ?? options.maxDeliveries + 1);
+      // An entry just claimed has been delivered at least twice; that is the floor if its count is missing.
+      for (const entry of entries) await processEntry(entry, counts.get(entry.id) ?? 2);
     }
   };
 
   let stopped = false;
   let lastReclaim = 0;
+  let lastLoopError = '';
   const loop = (async () => {
     while (!stopped) {
       try {
+        if (!groupsReady) await ensureGroups();
         if (Date.now() - lastReclaim >= Math.max(10, options.claimIdleMs / 2)) {
           lastReclaim = Date.now();
           await reclaim();
@@ -147,9 +162,15 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
           'STREAMS', ...streams, ...streams.map(() => '>'),
         );
         for (const entry of parseRead(reply)) await processEntry(entry, 1);
+        lastLoopError = '';
       } catch (error) {
         if (stopped) break;
-        logger.error({ err: error, group }, 'event consumer loop failed; retrying');
+        const message = error instanceof Error ? error.message : String(error);
+        // A stream deleted or flushed under us takes its group with it.
+        if (message.includes('NOGROUP')) groupsReady = false;
+        // One line per new failure, not one per retry while Redis stays down.
+        if (message !== lastLoopError) logger.error({ err: error, group }, 'event consumer loop failed; retrying');
+        lastLoopError = message;
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -180,7 +201,8 @@ function parseEntry(entry: StreamEntry): ReturnType<typeof parseEvent> {
 async function deliveryCounts(redis: Redis | Cluster, stream: string, group: string, consumer: string, entries: StreamEntry[]): Promise<Map<string, number>> {
   const first = entries[0]?.id ?? '-';
   const last = entries[entries.length - 1]?.id ?? '+';
-  const reply = await redis.call('XPENDING', stream, group, first, last, entries.length, consumer);
+  // The range may also hold this consumer's other pending entries (recent failures not yet idle): leave room for them.
+  const reply = await redis.call('XPENDING', stream, group, first, last, entries.length + 1000, consumer);
   const counts = new Map<string, number>();
   if (!Array.isArray(reply)) return counts;
   for (const row of reply) {

@@ -67,7 +67,8 @@ export function createEventTransport(deps: TransportDeps): EventTransport {
       const own = client instanceof Redis ? client.duplicate({ commandTimeout: config.blockMs + Math.max(timeout, 1000) }) : client.duplicate();
       own.on('error', (error: unknown) => logger.debug({ err: error }, 'event consumer connection error'));
       const blockMs = client instanceof Redis ? config.blockMs : Math.min(config.blockMs, Math.floor(timeout / 2));
-      await waitReady(own);
+      // Bounded: with Redis down the consumer starts anyway and its loop retries until Redis is back.
+      if (!(await waitReady(own))) logger.warn({ group: options.group }, 'Redis not ready; event consumer will retry');
       try {
         const running = await startRedisConsumer({
           redis: own,
@@ -97,17 +98,17 @@ export function createEventTransport(deps: TransportDeps): EventTransport {
   };
 }
 
-/** The offline queue is off, so nothing may be sent before the connection is up; bounded so a start never hangs. */
-function waitReady(client: Redis | Cluster, timeoutMs = 5_000): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
+/** The offline queue is off, so nothing may be sent before the connection is up. */
+function waitReady(client: Redis | Cluster, timeoutMs = 5_000): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
     const timer = setTimeout(() => {
       client.off('ready', onReady);
-      reject(new Error(`Redis not ready after ${timeoutMs} ms (${client.status})`));
+      resolve(false);
     }, timeoutMs);
     const onReady = () => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     };
     client.once('ready', onReady);
   });

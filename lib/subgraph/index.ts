@@ -1,4 +1,4 @@
-export { defineSubgraph, migrationsDirOf, type SubgraphModule, type SubgraphService, type SubgraphDeps, type SubgraphServer, type SeedReport, type ServicePrisma } from './module.ts';
+export { defineSubgraph, migrationsDirOf, type SubgraphModule, type SubgraphService, type SubgraphDeps, type SubgraphServer, type SeedReport, type ServicePrisma, type WorkerDeps, type RunningWorkers } from './module.ts';
 export { startSubgraph, prepareDatabase, type StartedSubgraph, type StartOptions, type PrepareOptions, type PreparedDatabase } from './start.ts';
 export { runSubgraphProcess } from './runProcess.ts';
 export { createSubgraphApollo } from './apollo.ts';

@@ -26,6 +26,17 @@ export interface SubgraphServer<TContext extends BaseContext> {
   context(info: RequestInfo): Promise<TContext>;
 }
 
+/** Everything a background worker of a service (an event consumer, an outbox relay) starts from. */
+export interface WorkerDeps<TPrisma> {
+  prisma: TPrisma;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface RunningWorkers {
+  stop(): Promise<void>;
+}
+
 export interface SeedReport {
   seeded: boolean;
   rows: Record<string, number>;
@@ -40,6 +51,8 @@ export interface SubgraphModule<TPrisma extends ServicePrisma, TContext extends 
   buildServer(deps: SubgraphDeps<TPrisma>): SubgraphServer<TContext>;
   /** Inserts this service's share of the demo data; rows already there are kept, never duplicated. */
   seed(prisma: TPrisma, scale: number): Promise<SeedReport>;
+  /** Background work beside the HTTP server (event consumers, outbox relays); started only when asked. */
+  startWorkers?(deps: WorkerDeps<TPrisma>): Promise<RunningWorkers>;
 }
 
 /** The migrations folder of a service: `prisma/<name>/migrations`. */

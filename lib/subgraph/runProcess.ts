@@ -27,6 +27,7 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       port,
       host: String(config.HOST),
       logger,
+      workers: true,
       seedScale: config.SEED_ON_START === 'true' ? Number(config.SEED_SCALE) : null,
     });
     logger.info({ url: server.url, database: describeTarget(server.database.target) }, `${service.name} subgraph ready`);

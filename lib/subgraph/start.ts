@@ -3,7 +3,7 @@ import { identitySigningConfigFromEnv } from '../auth/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../db/index.ts';
 import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
-import type { SeedReport, ServicePrisma, SubgraphModule } from './module.ts';
+import type { RunningWorkers, SeedReport, ServicePrisma, SubgraphModule } from './module.ts';
 
 export interface PrepareOptions {
   env?: NodeJS.ProcessEnv;
@@ -15,6 +15,8 @@ export interface PrepareOptions {
 export interface StartOptions extends PrepareOptions {
   port: number;
   host?: string;
+  /** Start the module's background workers too (subgraph processes do; tests opt in). */
+  workers?: boolean;
 }
 
 export interface PreparedDatabase<TPrisma> {
@@ -89,6 +91,13 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
         }
       },
     });
+    let workers: RunningWorkers | null = null;
+    try {
+      if (options.workers && module.startWorkers) workers = await module.startWorkers({ prisma, logger: options.logger, env: options.env ?? process.env });
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
     return {
       ...server,
       prisma,
@@ -96,6 +105,7 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
       seedReport: prepared.seedReport,
       async close() {
         await server.close();
+        await workers?.stop();
         await prepared.close();
       },
     };

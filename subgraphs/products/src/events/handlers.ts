@@ -1,0 +1,7 @@
+import type { EventHandlers, RawSql } from '../../../../lib/events/index.ts';
+import { applyOrderConfirmed } from './orderConfirmed.ts';
+
+/** The events products consumes, and what each does to its read models. */
+export const productsEventHandlers: EventHandlers<RawSql> = {
+  'order.confirmed': applyOrderConfirmed,
+};
