@@ -49,7 +49,8 @@ function limits(points: number, redisConfig: RedisConfig, replicas = 1): RateLim
   return { budgets: { query: { points, windowSeconds: 60 }, mutation: { points: 10, windowSeconds: 60 } }, replicas, redis: redisConfig };
 }
 
-const sharedRedis = (commandTimeoutMs = 1000): RedisConfig => ({ kind: 'single', url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, commandTimeoutMs });
+// Generous: a timed-out command falls back (by design) to the insurance limiter and would change the counts.
+const sharedRedis = (commandTimeoutMs = 10_000): RedisConfig => ({ kind: 'single', url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, commandTimeoutMs });
 
 async function gateway(rateLimit: RateLimitConfig): Promise<RunningGateway> {
   const started = await startTestGateway(fleet.urls, { rateLimit });
@@ -179,7 +180,16 @@ describe('exactness across two gateway processes sharing Redis', () => {
 
   it('admits exactly L = 100 of N = 500 concurrent one-point queries from one user', async () => {
     const ports = await freePorts(2);
-    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: KEY_PREFIX, RATE_LIMIT_QUERY_POINTS: '100', RATE_LIMIT_QUERY_WINDOW_SECONDS: '300', RATE_LIMIT_REPLICAS: '2' };
+    // A command timeout far above a loaded machine's Redis latency: exactness is about Redis, and a
+    // timed-out command would (by design) fall back to the per-process insurance limiter.
+    const env = {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: KEY_PREFIX,
+      REDIS_COMMAND_TIMEOUT_MS: '10000',
+      RATE_LIMIT_QUERY_POINTS: '100',
+      RATE_LIMIT_QUERY_WINDOW_SECONDS: '300',
+      RATE_LIMIT_REPLICAS: '2',
+    };
     processes.push(...ports.map((port) => new GatewayProcess('web', port, fleet.urls, env)));
     await Promise.all(processes.map((p) => p.start()));
     const user = await asUser(randomUUID());
@@ -201,7 +211,8 @@ describe('when Redis fails', () => {
   beforeAll(async () => {
     own = await startRedisServer();
     // Budget 10 over 2 replicas: while Redis is down each process allows 5.
-    url = (await gateway(limits(10, { kind: 'single', url: own.url, keyPrefix: KEY_PREFIX, commandTimeoutMs: 300 }, 2))).url;
+    // Timeout well above a loaded machine's Redis latency, well below the tests' fetch timeout.
+    url = (await gateway(limits(10, { kind: 'single', url: own.url, keyPrefix: KEY_PREFIX, commandTimeoutMs: 1500 }, 2))).url;
   });
   afterAll(async () => {
     await own?.stop();
