@@ -1,8 +1,8 @@
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequest } from '@apollo/server';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import { GraphQLError, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
 import { operationCost, type CostModel } from '../graphql/cost.ts';
 import type { GatewayContext } from './context.ts';
 
@@ -48,6 +48,21 @@ export function limitValidationRules(limits: OperationLimits): ValidationRule[] 
 }
 
 /**
+ * The static cost of the request's operation, computed once per request however many plugins ask
+ * (the cost limit and the rate limiter both spend it). Keyed by Apollo's request object.
+ */
+const costs = new WeakMap<object, number>();
+
+export function requestCost(model: CostModel, { document, request }: { document: DocumentNode; request: GraphQLRequest }): number {
+  let cost = costs.get(request);
+  if (cost === undefined) {
+    cost = operationCost(model, document, request.operationName, request.variables ?? {});
+    costs.set(request, cost);
+  }
+  return cost;
+}
+
+/**
  * The cost limit needs the variables (a page size is usually one), so it runs once the operation is
  * resolved rather than as a validation rule; nothing is planned or fetched for a refused operation.
  */
@@ -55,8 +70,8 @@ export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServer
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request }) {
-          const cost = operationCost(model, document, request.operationName, request.variables ?? {});
+        async didResolveOperation(requestContext) {
+          const cost = requestCost(model, requestContext);
           if (cost > maxCost) {
             throw new GraphQLError(`Operation cost ${cost} exceeds the limit of ${maxCost}; ask for fewer or smaller lists`, {
               extensions: { code: LIMIT_CODES.cost, cost, maxCost, http: { status: 400 } },

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { appError, ErrorCodes, requestError } from '../errors.ts';
-import { operationCost, type CostModel } from '../graphql/cost.ts';
+import type { CostModel } from '../graphql/cost.ts';
+import { requestCost } from '../gateway/limits.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import type { Logger } from '../observability/index.ts';
 import type { OperationKind } from './config.ts';
@@ -25,10 +26,11 @@ export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost:
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request, operation, contextValue }) {
+        async didResolveOperation(requestContext) {
+          const { operation, contextValue } = requestContext;
           if (!operation) return;
           const kind: OperationKind = operation.operation === 'mutation' ? 'mutation' : 'query';
-          const cost = kind === 'mutation' ? 1 : operationCost(model, document, request.operationName, request.variables ?? {});
+          const cost = kind === 'mutation' ? 1 : requestCost(model, requestContext);
           if (kind === 'query' && cost > maxCost) return;
           const subject = subjectOf(contextValue);
           if (cost === 0) {
