@@ -27,6 +27,8 @@ export const ErrorCodes = {
   PERSISTED_QUERY_NOT_IN_LIST: { status: 400 },
   // Per-user rate limits at the gateways: over budget, with Retry-After.
   RATE_LIMITED: { status: 429 },
+  // The card processor failed for a reason a retry of the same saga step may fix; nothing was captured.
+  PAYMENT_PROCESSOR_UNAVAILABLE: { status: 503 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

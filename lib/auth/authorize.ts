@@ -15,3 +15,11 @@ export function requireOwner(identity: Identity, ownerId: string, what: string):
   const userId = requireUser(identity);
   if (userId !== ownerId.toLowerCase()) throw forbidden(`You may only read your own ${what}`);
 }
+
+/**
+ * Passes only a service-to-service call (the checkout saga's steps): FORBIDDEN for the gateways'
+ * clients, whoever the user is, so no web or mobile caller can reserve stock or charge a card.
+ */
+export function requireService(identity: Identity): void {
+  if (identity.client !== 'service') throw forbidden('Only internal services may call this operation');
+}

@@ -1,5 +1,5 @@
 export { CLIENTS, isClient, type Client, type Identity } from './identity.ts';
-export { requireOwner, requireUser } from './authorize.ts';
+export { requireOwner, requireService, requireUser } from './authorize.ts';
 export {
   AuthConfigError,
   gatewayAuthConfigFromEnv,

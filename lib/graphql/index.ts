@@ -1,4 +1,5 @@
 export { parseId, isUuid } from './ids.ts';
+export { parseText } from './text.ts';
 export {
   MAX_PAGE_SIZE,
   pageRequest,

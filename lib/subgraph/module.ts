@@ -19,6 +19,8 @@ export interface SubgraphDeps<TPrisma> {
   logger: Logger;
   /** Verifies the gateway's signature on every request's forwarded identity. */
   signing: IdentitySigningConfig;
+  /** The process's env, for a service's own settings (read and validated once, in `buildServer`). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> {

@@ -71,11 +71,12 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
   options: StartOptions,
 ): Promise<StartedSubgraph<TPrisma>> {
   // Read before the database is touched: a process without its signing secret must not start at all.
-  const signing = identitySigningConfigFromEnv(options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const signing = identitySigningConfigFromEnv(env);
   const prepared = await prepareDatabase(module, options);
   const { prisma, database } = prepared;
   try {
-    const { apollo, context } = module.buildServer({ prisma, logger: options.logger, signing });
+    const { apollo, context } = module.buildServer({ prisma, logger: options.logger, signing, env });
     const server = await startGraphQLServer({
       apollo,
       context,
@@ -93,7 +94,7 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
     });
     let workers: RunningWorkers | null = null;
     try {
-      if (options.workers && module.startWorkers) workers = await module.startWorkers({ prisma, logger: options.logger, env: options.env ?? process.env });
+      if (options.workers && module.startWorkers) workers = await module.startWorkers({ prisma, logger: options.logger, env });
     } catch (error) {
       await server.close();
       throw error;
