@@ -12,7 +12,7 @@ const mappers: Record<(typeof subgraphs)[number], Record<string, string>> = {
     Money: 'MoneyValue',
     User: 'UserRef',
   },
-  inventory: { Product: 'ProductRef', Stock: 'StockValue' },
+  inventory: { Product: 'ProductRef', Stock: 'StockValue', StockHold: 'StockHoldValue' },
   orders: {
     Order: 'OrderRow',
     OrderItem: 'OrderItemRow',
@@ -21,7 +21,7 @@ const mappers: Record<(typeof subgraphs)[number], Record<string, string>> = {
     User: 'UserRef',
     Product: 'ProductRef',
   },
-  payments: { Payment: 'PaymentRow', Order: 'OrderRef', Money: 'MoneyValue' },
+  payments: { Payment: 'PaymentRow', Order: 'OrderRef', Money: 'MoneyValue', ChargeResult: 'ChargeResultValue' },
   reviews: { Review: 'ReviewRow', ReviewConnection: 'ReviewConnectionParent', Product: 'ProductRef', User: 'UserRef' },
 };
 

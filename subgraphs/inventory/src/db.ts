@@ -7,3 +7,4 @@ export function createPrisma(adapter: SqlMigrationAwareDriverAdapterFactory) {
 }
 
 export type InventoryPrisma = ReturnType<typeof createPrisma>;
+export type { Prisma, StockHoldStatus } from './__generated__/prisma/client.ts';

@@ -1,0 +1,186 @@
+import { appendToOutbox, createEvent } from '../../../lib/events/index.ts';
+import { notFound } from '../../../lib/errors.ts';
+import type { InventoryPrisma, Prisma, StockHoldStatus } from './db.ts';
+
+/** One product's units in a request, productIds distinct (see `parseStockLines`). */
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface StockShortage {
+  productId: string;
+  requested: number;
+  available: number;
+}
+
+/** A saga's hold as the graph shows it. */
+export interface StockHoldValue {
+  sagaId: string;
+  status: StockHoldStatus;
+  lines: StockLine[];
+  shortages: StockShortage[];
+}
+
+type Tx = Prisma.TransactionClient;
+
+interface StockRow {
+  productId: string;
+  onHand: number;
+  reserved: number;
+}
+
+type StockReason = 'reserved' | 'released' | 'committed' | 'adjusted';
+
+/**
+ * Every step is one short transaction; under a burst of checkouts for one product they queue on its
+ * row lock, so a transaction may wait for a connection well past Prisma's 2 s default before its turn.
+ */
+const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
+
+/** Locks the products' stock rows in productId order, the one order every step uses, so steps never deadlock. */
+async function lockStock(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockRow>> {
+  const rows = await tx.$queryRawUnsafe<StockRow[]>(
+    `SELECT "productId", "onHand", "reserved" FROM "StockItem" WHERE "productId" = ANY($1::uuid[]) ORDER BY "productId" FOR UPDATE`,
+    [...productIds],
+  );
+  return new Map(rows.map((row) => [row.productId, row]));
+}
+
+/**
+ * Moves each line's quantity on locked rows, times `change` per column, only where the result keeps
+ * `reserved` and `onHand - reserved` at zero or more, and returns the rows changed, as they are now.
+ */
+async function moveStock(tx: Tx, lines: readonly StockLine[], change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }): Promise<StockRow[]> {
+  return tx.$queryRawUnsafe<StockRow[]>(
+    `UPDATE "StockItem" s
+     SET "onHand" = s."onHand" + $3 * l.q, "reserved" = s."reserved" + $4 * l.q, "updatedAt" = CURRENT_TIMESTAMP
+     FROM unnest($1::uuid[], $2::int[]) AS l(pid, q)
+     WHERE s."productId" = l.pid
+       AND s."onHand" + $3 * l.q - (s."reserved" + $4 * l.q) >= 0
+       AND s."reserved" + $4 * l.q >= 0
+     RETURNING s."productId", s."onHand", s."reserved"`,
+    lines.map((l) => l.productId),
+    lines.map((l) => l.quantity),
+    change.onHand,
+    change.reserved,
+  );
+}
+
+/**
+ * One `stock.changed` per product, in the transaction that changed it. `delta` is the signed change
+ * of the units the reason is about: available units for reserved/released, units on hand for
+ * committed/adjusted (a returned sale).
+ */
+async function publishStockChanges(tx: Tx, rows: readonly StockRow[], lines: readonly StockLine[], reason: StockReason, sign: -1 | 1): Promise<void> {
+  const quantities = new Map(lines.map((l) => [l.productId, l.quantity]));
+  for (const row of rows) {
+    const payload = { productId: row.productId, available: row.onHand - row.reserved, reserved: row.reserved, delta: sign * (quantities.get(row.productId) ?? 0), reason };
+    await appendToOutbox(tx, createEvent('stock.changed', payload, { source: 'inventory' }));
+  }
+}
+
+/** Applies a stock change that the hold's state guarantees; a row that refuses it means the counts are corrupt. */
+async function applyToStock(tx: Tx, lines: readonly StockLine[], change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }, reason: StockReason, sign: -1 | 1): Promise<void> {
+  await lockStock(tx, lines.map((l) => l.productId));
+  const rows = await moveStock(tx, lines, change);
+  if (rows.length !== lines.length) throw new Error(`stock rows refused a ${reason} change their hold accounts for`);
+  await publishStockChanges(tx, rows, lines, reason, sign);
+}
+
+type HoldRow = Prisma.StockHoldGetPayload<{ include: { lines: true } }>;
+
+function toValue(hold: HoldRow): StockHoldValue {
+  const lines = [...hold.lines].sort((a, b) => a.productId.localeCompare(b.productId));
+  return {
+    sagaId: hold.sagaId,
+    status: hold.status,
+    lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    shortages:
+      hold.status === 'REJECTED'
+        ? lines.filter((l) => l.available !== null && l.available < l.quantity).map((l) => ({ productId: l.productId, requested: l.quantity, available: l.available ?? 0 }))
+        : [],
+  };
+}
+
+export async function findHold(db: Tx | InventoryPrisma, sagaId: string): Promise<StockHoldValue | null> {
+  const hold = await db.stockHold.findUnique({ where: { sagaId }, include: { lines: true } });
+  return hold ? toValue(hold) : null;
+}
+
+/** The saga's hold with its row locked for the rest of the transaction, or null. */
+async function lockHold(tx: Tx, sagaId: string): Promise<StockHoldValue | null> {
+  await tx.$queryRawUnsafe(`SELECT 1 FROM "StockHold" WHERE "sagaId" = $1::uuid FOR UPDATE`, sagaId);
+  return findHold(tx, sagaId);
+}
+
+/**
+ * Holds every line's units for the saga, or none: REJECTED (recorded, with the lines that lacked
+ * units) when any line cannot be met. The hold row is claimed first with ON CONFLICT DO NOTHING, so
+ * of concurrent duplicates one reserves and the others wait for it and return its outcome; a
+ * tombstone left by an earlier release makes this return RELEASED and hold nothing.
+ */
+export async function reserveStock(prisma: InventoryPrisma, sagaId: string, lines: readonly StockLine[]): Promise<StockHoldValue> {
+  const existing = await findHold(prisma, sagaId);
+  if (existing) return existing;
+  return prisma.$transaction(async (tx) => {
+    const claimed = await tx.stockHold.createMany({ data: [{ sagaId, status: 'HELD' }], skipDuplicates: true });
+    if (claimed.count === 0) return requireHold(tx, sagaId);
+    const stock = await lockStock(tx, lines.map((l) => l.productId));
+    const availableOf = (productId: string) => {
+      const row = stock.get(productId);
+      return row ? row.onHand - row.reserved : 0;
+    };
+    if (lines.some((l) => availableOf(l.productId) < l.quantity)) {
+      await tx.stockHold.update({ where: { sagaId }, data: { status: 'REJECTED' } });
+      await tx.reservation.createMany({ data: lines.map((l) => ({ sagaId, ...l, available: availableOf(l.productId) })) });
+      return requireHold(tx, sagaId);
+    }
+    const rows = await moveStock(tx, lines, { onHand: 0, reserved: 1 });
+    if (rows.length !== lines.length) throw new Error('a locked stock row refused a reservation its available units allowed');
+    await tx.reservation.createMany({ data: lines.map((l) => ({ sagaId, ...l })) });
+    await publishStockChanges(tx, rows, lines, 'reserved', -1);
+    return requireHold(tx, sagaId);
+  }, TX_OPTIONS);
+}
+
+async function requireHold(tx: Tx, sagaId: string): Promise<StockHoldValue> {
+  const hold = await findHold(tx, sagaId);
+  if (!hold) throw new Error(`hold ${sagaId} vanished inside its transaction`);
+  return hold;
+}
+
+/**
+ * HELD -> RELEASED (reserved units back to available), COMMITTED -> RETURNED (units back on hand);
+ * any other state is returned as it is. A saga without a hold gets a RELEASED tombstone.
+ */
+export async function releaseStock(prisma: InventoryPrisma, sagaId: string, reason: string): Promise<StockHoldValue> {
+  return prisma.$transaction(async (tx) => {
+    const tombstone = await tx.stockHold.createMany({ data: [{ sagaId, status: 'RELEASED', releaseReason: reason }], skipDuplicates: true });
+    if (tombstone.count === 1) return requireHold(tx, sagaId);
+    const hold = await lockHold(tx, sagaId);
+    if (!hold) throw new Error(`hold ${sagaId} vanished inside its transaction`);
+    if (hold.status === 'HELD') {
+      await applyToStock(tx, hold.lines, { onHand: 0, reserved: -1 }, 'released', 1);
+      await tx.stockHold.update({ where: { sagaId }, data: { status: 'RELEASED', releaseReason: reason } });
+    } else if (hold.status === 'COMMITTED') {
+      await applyToStock(tx, hold.lines, { onHand: 1, reserved: 0 }, 'adjusted', 1);
+      await tx.stockHold.update({ where: { sagaId }, data: { status: 'RETURNED', releaseReason: reason } });
+    } else {
+      return hold;
+    }
+    return requireHold(tx, sagaId);
+  }, TX_OPTIONS);
+}
+
+/** HELD -> COMMITTED: the units leave on hand and reserved alike. Any other state is returned as it is. */
+export async function commitStock(prisma: InventoryPrisma, sagaId: string): Promise<StockHoldValue> {
+  return prisma.$transaction(async (tx) => {
+    const hold = await lockHold(tx, sagaId);
+    if (!hold) throw notFound('StockHold', sagaId);
+    if (hold.status !== 'HELD') return hold;
+    await applyToStock(tx, hold.lines, { onHand: -1, reserved: -1 }, 'committed', -1);
+    await tx.stockHold.update({ where: { sagaId }, data: { status: 'COMMITTED' } });
+    return requireHold(tx, sagaId);
+  }, TX_OPTIONS);
+}
