@@ -7,4 +7,4 @@ export function createPrisma(adapter: SqlMigrationAwareDriverAdapterFactory) {
 }
 
 export type PaymentsPrisma = ReturnType<typeof createPrisma>;
-export type { Payment as PaymentRecord } from './__generated__/prisma/client.ts';
+export type { Payment as PaymentRecord, Prisma } from './__generated__/prisma/client.ts';

@@ -4,3 +4,4 @@ import type { PaymentRecord } from './db.ts';
 export type PaymentRow = PaymentRecord;
 export type OrderRef = { id: string };
 export type { MoneyValue } from '../../../lib/graphql/index.ts';
+export type { ChargeResultValue } from './charges.ts';
