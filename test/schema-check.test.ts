@@ -195,7 +195,7 @@ describe('composition and committed outputs', () => {
   it('fails a field two subgraphs define incompatibly, naming the composition, the subgraphs, the type and the field', async () => {
     const root = await fixture();
     await edit(root, subgraphSchemaFile('inventory'), (t) =>
-      t.replace('import: ["@key"]', 'import: ["@key", "@shareable"]').replace('type Product @key(fields: "id") {\n  id: ID!\n', 'type Product @key(fields: "id") {\n  id: ID!\n  name: Int! @shareable\n'),
+      t.replace('import: ["@key", "@inaccessible"]', 'import: ["@key", "@inaccessible", "@shareable"]').replace('type Product @key(fields: "id") {\n  id: ID!\n', 'type Product @key(fields: "id") {\n  id: ID!\n  name: Int! @shareable\n'),
     );
     const report = await check(root);
     expect(report.exitCode).toBe(1);
