@@ -10,6 +10,7 @@ import type { ServicePrisma, StartedSubgraph } from '../../lib/subgraph/index.ts
 import { SUBGRAPH_SERVICES } from '../../subgraphs/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from './auth.ts';
 import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './databases.ts';
+import type { GraphQLResponse } from './gateway.ts';
 
 /** The client a consumer's requests are signed for: a gateway's own, `service` for anyone else (a saga). */
 function clientOf(consumer: string): Client {
@@ -21,12 +22,17 @@ function failWith(violations: string[]): void {
   if (violations.length) throw new Error(violations.join('\n'));
 }
 
+/** Sends an operation to the subgraph under test as a service (the saga), for the demo user. */
+export type SendAsService = (query: string, variables: Record<string, unknown>) => Promise<GraphQLResponse>;
+
 /**
  * Declares a subgraph's contract tests: starts that one subgraph on its own seeded database and, for
  * every contract committed under subgraphs/<name>/contracts/, checks it against the schema the
  * subgraph serves, then sends it as the demo user and reads the answer as the consumer would.
+ * `given` sets up the provider states hand-written contracts rely on beyond the seed (a hold to
+ * commit, a charge to refund), through the subgraph's own API, before any contract is replayed.
  */
-export function replayContracts(subgraph: SubgraphName): void {
+export function replayContracts(subgraph: SubgraphName, options: { given?: (send: SendAsService) => Promise<void> } = {}): void {
   const contracts = readContracts(subgraph);
   describe(`contracts with ${subgraph}'s consumers`, () => {
     const prefix = uniquePrefix(`contracts${subgraph}`);
@@ -48,6 +54,7 @@ export function replayContracts(subgraph: SubgraphName): void {
       const sdl = body.data?._service;
       if (typeof sdl !== 'object' || sdl === null || !('sdl' in sdl) || typeof sdl.sdl !== 'string') throw new Error(`${subgraph} serves no _service.sdl`);
       schema = subgraphSchema(sdl.sdl);
+      await options.given?.((query, variables) => post(query, variables, 'service'));
     });
 
     afterAll(async () => {

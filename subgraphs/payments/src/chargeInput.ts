@@ -5,7 +5,6 @@ import { isExpired, passesLuhn } from './processor/index.ts';
 
 /** Above this a charge is a mistake (a price in the wrong unit), not an order. */
 export const MAX_AMOUNT_CENTS = 100_000_000;
-const MAX_YEARS_AHEAD = 20;
 
 export interface ValidCharge {
   sagaId: string;
@@ -28,10 +27,9 @@ export function parseChargeInput(input: ChargeInput, now: Date = new Date()): Va
   const number = card.number.replaceAll(' ', '');
   if (!/^\d{12,19}$/.test(number) || !passesLuhn(number)) throw badUserInput('"input.card.number" is not a valid card number', 'input.card.number');
   if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badUserInput('"input.card.expMonth" must be between 1 and 12', 'input.card.expMonth');
-  const year = now.getUTCFullYear();
-  if (!Number.isInteger(card.expYear) || card.expYear > year + MAX_YEARS_AHEAD) throw badUserInput(`"input.card.expYear" must be a four-digit year`, 'input.card.expYear');
+  if (!Number.isInteger(card.expYear) || card.expYear < 1000 || card.expYear > 9999) throw badUserInput('"input.card.expYear" must be a four-digit year', 'input.card.expYear');
   if (isExpired(card.expMonth, card.expYear, now)) {
-    const field = card.expYear < year ? 'input.card.expYear' : 'input.card.expMonth';
+    const field = card.expYear < now.getUTCFullYear() ? 'input.card.expYear' : 'input.card.expMonth';
     throw badUserInput('The card has expired', field);
   }
   if (!/^\d{3,4}$/.test(card.cvc)) throw badUserInput('"input.card.cvc" must be 3 or 4 digits', 'input.card.cvc');
