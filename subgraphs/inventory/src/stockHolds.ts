@@ -38,13 +38,28 @@ type StockReason = 'reserved' | 'released' | 'committed' | 'adjusted';
  */
 const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
 
-/** Locks the products' stock rows in productId order, the one order every step uses, so steps never deadlock. */
-async function lockStock(tx: Tx, productIds: readonly string[]): Promise<Map<string, StockRow>> {
+/**
+ * The products' stock rows. With `lock`, they are locked in productId order, the one order every step
+ * uses, so steps never deadlock; without, they are the last committed values.
+ */
+async function readStock(tx: Tx, productIds: readonly string[], { lock }: { lock: boolean }): Promise<Map<string, StockRow>> {
   const rows = await tx.$queryRawUnsafe<StockRow[]>(
-    `SELECT "productId", "onHand", "reserved" FROM "StockItem" WHERE "productId" = ANY($1::uuid[]) ORDER BY "productId" FOR UPDATE`,
+    `SELECT "productId", "onHand", "reserved" FROM "StockItem" WHERE "productId" = ANY($1::uuid[]) ORDER BY "productId"${lock ? ' FOR UPDATE' : ''}`,
     [...productIds],
   );
   return new Map(rows.map((row) => [row.productId, row]));
+}
+
+/** Each line with the units available for it (0 for a product inventory does not stock). */
+function availability(stock: Map<string, StockRow>, lines: readonly StockLine[]) {
+  return lines.map((line) => {
+    const row = stock.get(line.productId);
+    return { ...line, available: row ? row.onHand - row.reserved : 0 };
+  });
+}
+
+function shortagesOf(lines: ReturnType<typeof availability>): StockShortage[] {
+  return lines.filter((l) => l.available < l.quantity).map((l) => ({ productId: l.productId, requested: l.quantity, available: l.available }));
 }
 
 /**
@@ -82,7 +97,7 @@ async function publishStockChanges(tx: Tx, rows: readonly StockRow[], lines: rea
 
 /** Applies a stock change that the hold's state guarantees; a row that refuses it means the counts are corrupt. */
 async function applyToStock(tx: Tx, lines: readonly StockLine[], change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }, reason: StockReason, sign: -1 | 1): Promise<void> {
-  await lockStock(tx, lines.map((l) => l.productId));
+  await readStock(tx, lines.map((l) => l.productId), { lock: true });
   const rows = await moveStock(tx, lines, change);
   if (rows.length !== lines.length) throw new Error(`stock rows refused a ${reason} change their hold accounts for`);
   await publishStockChanges(tx, rows, lines, reason, sign);
@@ -91,7 +106,7 @@ async function applyToStock(tx: Tx, lines: readonly StockLine[], change: { onHan
 type HoldRow = Prisma.StockHoldGetPayload<{ include: { lines: true } }>;
 
 function toValue(hold: HoldRow): StockHoldValue {
-  const lines = [...hold.lines].sort((a, b) => a.productId.localeCompare(b.productId));
+  const lines = byProduct(hold.lines);
   return {
     sagaId: hold.sagaId,
     status: hold.status,
@@ -114,33 +129,47 @@ async function lockHold(tx: Tx, sagaId: string): Promise<StockHoldValue | null> 
   return findHold(tx, sagaId);
 }
 
+function byProduct<T extends { productId: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => a.productId.localeCompare(b.productId));
+}
+
 /**
  * Holds every line's units for the saga, or none: REJECTED (recorded, with the lines that lacked
- * units) when any line cannot be met. The hold row is claimed first with ON CONFLICT DO NOTHING, so
- * of concurrent duplicates one reserves and the others wait for it and return its outcome; a
- * tombstone left by an earlier release makes this return RELEASED and hold nothing.
+ * units) when any line cannot be met. The hold row is claimed with ON CONFLICT DO NOTHING, so of
+ * concurrent duplicates one reserves and the others wait for it and answer its outcome; a tombstone
+ * left by an earlier release makes this answer RELEASED and hold nothing.
+ *
+ * A shortage in the last committed stock is final without any lock (the request could not be met
+ * at that moment, and REJECTED changes no stock), so under a rush on a sold-out product the
+ * rejections do not queue on its row. Otherwise the rows are locked and checked again before the
+ * guarded UPDATE takes the units.
  */
 export async function reserveStock(prisma: InventoryPrisma, sagaId: string, lines: readonly StockLine[]): Promise<StockHoldValue> {
   const existing = await findHold(prisma, sagaId);
   if (existing) return existing;
+  const productIds = lines.map((l) => l.productId);
   return prisma.$transaction(async (tx) => {
-    const claimed = await tx.stockHold.createMany({ data: [{ sagaId, status: 'HELD' }], skipDuplicates: true });
-    if (claimed.count === 0) return requireHold(tx, sagaId);
-    const stock = await lockStock(tx, lines.map((l) => l.productId));
-    const availableOf = (productId: string) => {
-      const row = stock.get(productId);
-      return row ? row.onHand - row.reserved : 0;
+    const reject = async (checked: ReturnType<typeof availability>, claimed: boolean): Promise<StockHoldValue> => {
+      if (claimed) {
+        await tx.stockHold.update({ where: { sagaId }, data: { status: 'REJECTED' } });
+      } else {
+        const claim = await tx.stockHold.createMany({ data: [{ sagaId, status: 'REJECTED' }], skipDuplicates: true });
+        if (claim.count === 0) return requireHold(tx, sagaId);
+      }
+      await tx.reservation.createMany({ data: checked.map((l) => ({ sagaId, ...l })) });
+      return { sagaId, status: 'REJECTED', lines: byProduct(lines), shortages: byProduct(shortagesOf(checked)) };
     };
-    if (lines.some((l) => availableOf(l.productId) < l.quantity)) {
-      await tx.stockHold.update({ where: { sagaId }, data: { status: 'REJECTED' } });
-      await tx.reservation.createMany({ data: lines.map((l) => ({ sagaId, ...l, available: availableOf(l.productId) })) });
-      return requireHold(tx, sagaId);
-    }
+    const committed = availability(await readStock(tx, productIds, { lock: false }), lines);
+    if (shortagesOf(committed).length) return reject(committed, false);
+    const claim = await tx.stockHold.createMany({ data: [{ sagaId, status: 'HELD' }], skipDuplicates: true });
+    if (claim.count === 0) return requireHold(tx, sagaId);
+    const locked = availability(await readStock(tx, productIds, { lock: true }), lines);
+    if (shortagesOf(locked).length) return reject(locked, true);
     const rows = await moveStock(tx, lines, { onHand: 0, reserved: 1 });
     if (rows.length !== lines.length) throw new Error('a locked stock row refused a reservation its available units allowed');
     await tx.reservation.createMany({ data: lines.map((l) => ({ sagaId, ...l })) });
     await publishStockChanges(tx, rows, lines, 'reserved', -1);
-    return requireHold(tx, sagaId);
+    return { sagaId, status: 'HELD', lines: byProduct(lines), shortages: [] };
   }, TX_OPTIONS);
 }
 
