@@ -12,6 +12,7 @@ import { createPlayground, demoUserHeaders } from './playground/index.ts';
 import { SubgraphUpstreams } from './resilience/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
+import { knownRootTypeRule } from './knownRootType.ts';
 import { costLimitPlugin, limitValidationRules } from './limits.ts';
 import { operationMustResolve } from './operationResolution.ts';
 import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
@@ -72,7 +73,7 @@ export function createGatewayApollo(
       costLimitPlugin(costModel, limits.maxCost),
       ...(rateLimiter ? [rateLimitPlugin(rateLimiter, costModel, limits.maxCost, logger)] : []),
     ],
-    validationRules: limitValidationRules(limits),
+    validationRules: [knownRootTypeRule, ...limitValidationRules(limits)],
     parseOptions: { maxTokens: limits.maxTokens },
     // Web: automatic persisted queries in Apollo's default in-memory store. Mobile: the manifest only.
     persistedQueries: isPersistedOnly(operations) ? { cache: manifestCache(operations.manifest) } : {},
