@@ -118,7 +118,7 @@ function toValue(hold: HoldRow): StockHoldValue {
   };
 }
 
-export async function findHold(db: Tx | InventoryPrisma, sagaId: string): Promise<StockHoldValue | null> {
+async function findHold(db: Tx | InventoryPrisma, sagaId: string): Promise<StockHoldValue | null> {
   const hold = await db.stockHold.findUnique({ where: { sagaId }, include: { lines: true } });
   return hold ? toValue(hold) : null;
 }
