@@ -3,6 +3,7 @@
 // at and past each edge, the events they publish through their outboxes, and verified purchases
 // from order.confirmed events relayed from an orders outbox over Redis Streams.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openServiceDatabase, type ServiceDatabase } from '../lib/db/index.ts';
@@ -17,7 +18,7 @@ import {
   type EventTransport,
   type RunningRelay,
 } from '../lib/events/index.ts';
-import type { RunningGateway } from '../lib/gateway/index.ts';
+import { MOBILE_MANIFEST_PATH, type PersistedQueryManifest, type RunningGateway } from '../lib/gateway/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { createRedisConnection, type RedisConnection } from '../lib/redis/index.ts';
 import { demoData, salesOrders } from '../lib/seed/index.ts';
@@ -245,6 +246,25 @@ describe('Mutation.addReview', () => {
     const again = await postGraphQL(gateway.url, ADD_REVIEW, { productId, rating: 1 }, headers);
     expect(errorOf(again)).toMatchObject({ code: 'ALREADY_EXISTS', argumentName: 'productId' });
     expect(await reviewsOf(userId)).toBe(1);
+  });
+
+  it('runs as the mobile app\'s registered AddReview operation, sent by its id', async () => {
+    const manifest = JSON.parse(readFileSync(MOBILE_MANIFEST_PATH, 'utf8')) as PersistedQueryManifest;
+    const id = manifest.operations.find((o) => o.name === 'AddReview')?.id;
+    const mobile = await startTestGateway(fleet.urls, { name: 'mobile' });
+    try {
+      const [productId] = takeProducts(1);
+      const response = await fetch(mobile.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await asUser(randomUUID())) },
+        body: JSON.stringify({ variables: { productId, rating: 5 }, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }),
+      });
+      const body = (await response.json()) as GraphQLResponse['body'];
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.addReview).toMatchObject({ rating: 5, verifiedPurchase: false, product: { id: productId, reviewCount: expect.any(Number) } });
+    } finally {
+      await mobile.close();
+    }
   });
 
   it('writes the review and review.created together; a rating without text has an empty body', async () => {
