@@ -79,4 +79,17 @@ describe('on a Redis Cluster', () => {
       client.disconnect();
     }
   }, 120_000);
+
+  it('spends an operation budget and a field budget in one script on one slot: exactly 5 of 12 concurrent addReview', async () => {
+    const userId = randomUUID();
+    const user = await asUser(userId);
+    const reviews = fleet.servers.reviews.prisma;
+    const products = (await reviews.$queryRawUnsafe<Array<{ productId: string }>>(`SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1 LIMIT 12`)).map((r) => r.productId);
+    const responses = await Promise.all(products.map((p, i) =>
+      postGraphQL(processes[i % 2]!.url, 'mutation($p: ID!) { addReview(productId: $p, rating: 5) { id } }', { p }, user)));
+    expect(responses.map((r) => r.status).sort()).toEqual([...Array<number>(5).fill(200), ...Array<number>(7).fill(429)]);
+    expect(responses.filter((r) => r.status === 200 && r.body.errors)).toEqual([]);
+    const written = await reviews.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`, userId);
+    expect(written[0]?.n).toBe(5);
+  }, 120_000);
 });
