@@ -7,6 +7,8 @@ import { GraphQLError } from 'graphql';
 export const ErrorCodes = {
   BAD_USER_INPUT: { status: 400 },
   NOT_FOUND: { status: 404 },
+  // A create that would duplicate something unique (a second review of one product by one user).
+  ALREADY_EXISTS: { status: 409 },
   UNAUTHENTICATED: { status: 401 },
   FORBIDDEN: { status: 403 },
   BAD_REQUEST: { status: 400 },

@@ -1,6 +1,6 @@
 // The exactness test again on a 3-master Redis Cluster started by this file: two real gateway
 // processes connect with REDIS_CLUSTER_NODES, and every rate-limit key carries a hash tag, so the
-// one-key Lua admission never fails with CROSSSLOT or MOVED.
+// multi-key Lua admission (every key of one subject shares its slot) never fails with CROSSSLOT or MOVED.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Cluster } from 'ioredis';
@@ -72,10 +72,24 @@ describe('on a Redis Cluster', () => {
       const keys = (await Promise.all(client.nodes('master').map((node) => node.keys(`${KEY_PREFIX}*`)))).flat();
       expect(keys).toHaveLength(1);
       expect(keys[0]).toMatch(/\{user:[0-9a-f-]+\}$/);
-      expect(Number(await client.get(keys[0]!))).toBe(500);
+      // A refused admission spends nothing: the key holds exactly what was admitted.
+      expect(Number(await client.get(keys[0]!))).toBe(100);
       expect(await deleteKeys(client, KEY_PREFIX)).toBe(1);
     } finally {
       client.disconnect();
     }
+  }, 120_000);
+
+  it('spends an operation budget and a field budget in one script on one slot: exactly 5 of 12 concurrent addReview', async () => {
+    const userId = randomUUID();
+    const user = await asUser(userId);
+    const reviews = fleet.servers.reviews.prisma;
+    const products = (await reviews.$queryRawUnsafe<Array<{ productId: string }>>(`SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1 LIMIT 12`)).map((r) => r.productId);
+    const responses = await Promise.all(products.map((p, i) =>
+      postGraphQL(processes[i % 2]!.url, 'mutation($p: ID!) { addReview(productId: $p, rating: 5) { id } }', { p }, user)));
+    expect(responses.map((r) => r.status).sort()).toEqual([...Array<number>(5).fill(200), ...Array<number>(7).fill(429)]);
+    expect(responses.filter((r) => r.status === 200 && r.body.errors)).toEqual([]);
+    const written = await reviews.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`, userId);
+    expect(written[0]?.n).toBe(5);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isManifest, MOBILE_MANIFEST_PATH, type GatewayProfile } from '../../lib/gateway/index.ts';
+import { CHECKOUT_FIELD } from '../../lib/ratelimit/index.ts';
 import { mobileBff } from './bff.ts';
 
 function loadManifest() {
@@ -15,5 +16,10 @@ export const mobileProfile: GatewayProfile = {
   operations: { kind: 'persisted-only', manifest: loadManifest() },
   limits: { maxDepth: 10, maxAliases: 5, maxDirectives: 10, maxTokens: 2000, maxCost: 1000 },
   // Mobile operations are small and registered: a tighter budget still allows ~100 dashboards a minute.
-  rateLimitBudgets: { query: { points: 10_000, windowSeconds: 60 }, mutation: { points: 30, windowSeconds: 60 } },
+  rateLimitBudgets: {
+    query: { points: 10_000, windowSeconds: 60 },
+    mutation: { points: 30, windowSeconds: 60 },
+    fields: { [CHECKOUT_FIELD]: { points: 10, windowSeconds: 60 } },
+  },
+  rateLimitFailClosedFields: [CHECKOUT_FIELD],
 };

@@ -1,4 +1,5 @@
 import type { GatewayProfile } from '../../lib/gateway/index.ts';
+import { CHECKOUT_FIELD } from '../../lib/ratelimit/index.ts';
 import { webBff } from './bff.ts';
 
 /**
@@ -10,6 +11,12 @@ export const webProfile: GatewayProfile = {
   bff: webBff,
   operations: { kind: 'open' },
   limits: { maxDepth: 12, maxAliases: 15, maxDirectives: 20, maxTokens: 5000, maxCost: 5000 },
-  // About 60 dashboards a minute per user; mutations by count.
-  rateLimitBudgets: { query: { points: 20_000, windowSeconds: 60 }, mutation: { points: 60, windowSeconds: 60 } },
+  // About 60 dashboards a minute per user; mutations by count, checkouts tighter still.
+  rateLimitBudgets: {
+    query: { points: 20_000, windowSeconds: 60 },
+    mutation: { points: 60, windowSeconds: 60 },
+    fields: { [CHECKOUT_FIELD]: { points: 10, windowSeconds: 60 } },
+  },
+  // Too many checkouts (charges) is worse than none while budgets cannot be checked.
+  rateLimitFailClosedFields: [CHECKOUT_FIELD],
 };

@@ -9,7 +9,12 @@ import { contractFileName, type Contract } from './contract.ts';
 export interface PlannedConsumer {
   consumer: string;
   supergraphSdl: string;
-  operations: Array<{ source: string; document: DocumentNode }>;
+  /**
+   * `variables`: representative values of an operation's variables, by operation name (a gateway's
+   * budgets.json). Replays send those a request forwards: a mutation's replay writes, so its inputs
+   * must be ones the seeded world accepts, which generated values cannot promise.
+   */
+  operations: Array<{ source: string; document: DocumentNode; variables?: Record<string, Record<string, unknown>> }>;
 }
 
 /**
@@ -19,11 +24,12 @@ export interface PlannedConsumer {
 export function deriveContracts(consumer: PlannedConsumer, subgraphSchemas: Record<SubgraphName, GraphQLSchema>): Contract[] {
   const planner = new OperationPlanner(consumer.supergraphSdl);
   const contracts: Contract[] = [];
-  for (const { source, document } of consumer.operations) {
+  for (const { source, document, variables = {} } of consumer.operations) {
     for (const operation of document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
       const operationName = operation.name?.value;
       if (!operationName) throw new Error(`${source}: client operations are named, so their contracts can name them`);
-      contracts.push(...contractsOfOperation(consumer.consumer, source, operationName, planner.plan(document, operationName).fetches, subgraphSchemas));
+      const fetches = planner.plan(document, operationName).fetches;
+      contracts.push(...contractsOfOperation(consumer.consumer, source, operationName, fetches, subgraphSchemas, variables[operationName] ?? {}));
     }
   }
   return contracts;
@@ -35,6 +41,7 @@ function contractsOfOperation(
   operationName: string,
   fetches: PlannedFetch[],
   subgraphSchemas: Record<SubgraphName, GraphQLSchema>,
+  operationVariables: Record<string, unknown>,
 ): Contract[] {
   const contracts: Contract[] = [];
   const seen = new Set<string>();
@@ -62,11 +69,17 @@ function contractsOfOperation(
       variableUsages: fetch.variableUsages,
       representations,
       expects: fieldExpectations(subgraphSchemas[subgraph], document),
-      variables: null,
+      variables: forwarded(operationVariables, fetch.variableUsages),
       document: `${print(document)}\n`,
     });
   }
   return contracts;
+}
+
+/** The operation's representative values of the variables one request forwards; null when there are none. */
+function forwarded(variables: Record<string, unknown>, usages: readonly string[]): Record<string, unknown> | null {
+  const values = Object.fromEntries(usages.filter((name) => variables[name] !== undefined).map((name) => [name, variables[name]]));
+  return Object.keys(values).length ? values : null;
 }
 
 function renamed(document: DocumentNode, name: string): DocumentNode {

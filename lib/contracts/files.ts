@@ -38,14 +38,29 @@ export function subgraphSchema(sdl: string): GraphQLSchema {
   return buildSubgraphSchema({ typeDefs: parse(sdl) });
 }
 
+/** Each operation's `variables` in the gateway's budgets.json (absent file or entry: none). */
+async function representativeVariables(dir: string): Promise<Record<string, Record<string, unknown>>> {
+  const path = join(dir, 'budgets.json');
+  if (!existsSync(path)) return {};
+  const budgets: unknown = JSON.parse(await readFile(path, 'utf8'));
+  if (typeof budgets !== 'object' || budgets === null) return {};
+  const variables: Record<string, Record<string, unknown>> = {};
+  for (const [name, budget] of Object.entries(budgets)) {
+    const values: unknown = typeof budget === 'object' && budget !== null && 'variables' in budget ? budget.variables : undefined;
+    if (typeof values === 'object' && values !== null && !Array.isArray(values)) variables[name] = Object.fromEntries(Object.entries(values));
+  }
+  return variables;
+}
+
 async function gatewayConsumer(gateway: GatewayName): Promise<PlannedConsumer> {
   const dir = operationsDir(gateway);
   const files = (await readdir(dir)).filter((f) => f.endsWith('.graphql')).sort();
+  const variables = await representativeVariables(dir);
   return {
     consumer: `gateway-${gateway}`,
     supergraphSdl: await readFile(gatewaySupergraphPath(gateway), 'utf8'),
     operations: await Promise.all(
-      files.map(async (f) => ({ source: relative(ROOT_DIR, join(dir, f)), document: parse(await readFile(join(dir, f), 'utf8')) })),
+      files.map(async (f) => ({ source: relative(ROOT_DIR, join(dir, f)), document: parse(await readFile(join(dir, f), 'utf8')), variables })),
     ),
   };
 }

@@ -69,7 +69,7 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     ...subgraphEndpointsFromEnv(name, env, Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, String(values[urlVariable(s)])])) as Record<SubgraphName, string>),
     maxBodyBytes: Number(values.MAX_BODY_BYTES),
     auth: gatewayAuthConfigFromEnv(env),
-    rateLimit: rateLimitConfigFromEnv(profile.rateLimitBudgets, redisConfigFromEnv(env), env),
+    rateLimit: rateLimitConfigFromEnv({ budgets: profile.rateLimitBudgets, failClosedFields: profile.rateLimitFailClosedFields }, redisConfigFromEnv(env), env),
   };
 }
 

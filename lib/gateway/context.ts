@@ -26,6 +26,8 @@ export interface GatewayContext {
   clientIp: string;
   /** This request's rate-limit budget once admitted (set by the rate-limit plugin; `Query.rateLimit` reads it). */
   rateLimit?: RateLimitStatus;
+  /** The budgets of rate-limited fields this request selected, by schema coordinate (set with `rateLimit`). */
+  fieldRateLimits?: Record<string, RateLimitStatus>;
   /** Headers that carry this request's identity to a subgraph, signed now: call once per subgraph request. */
   signedIdentityHeaders(): Record<string, string>;
 }

@@ -18,7 +18,7 @@ import { operationMustResolve } from './operationResolution.ts';
 import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
 import { isPersistedOnly } from './profile.ts';
 import { costModelFromSupergraph } from '../graphql/cost.ts';
-import { createRateLimiter, rateLimitPlugin, type RateLimiter } from '../ratelimit/index.ts';
+import { createRateLimiter, rateLimitPlugin, schemaFieldLimits, type RateLimiter } from '../ratelimit/index.ts';
 import { createRedisConnection } from '../redis/index.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
@@ -98,7 +98,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   try {
     // Bounded: a gateway starts (on its insurance limiter) even while Redis is down.
     if (redis && !(await redis.waitUntilReady(2000))) logger.warn({ redis: redis.readiness() }, 'starting without Redis');
-    const rateLimiter = config.rateLimit && redis ? createRateLimiter(config.rateLimit, redis, config.name) : null;
+    const rateLimiter = config.rateLimit && redis ? createRateLimiter(config.rateLimit, redis, config.name, schemaFieldLimits(config.supergraphSdl)) : null;
     const server = await startGraphQLServer({
       apollo: createGatewayApollo(config, logger, upstreams, rateLimiter),
       context: gatewayContextFactory({ client: config.name, verifier: createTokenVerifier(config.auth.jwt), signing: config.auth.signing }),

@@ -20,6 +20,8 @@ export interface GatewayProfile {
   bff: BffDefinition;
   operations: OperationPolicy;
   limits: OperationLimits;
-  /** Per-user budgets per operation kind (RATE_LIMIT_* override them). */
+  /** Per-user budgets per operation kind and for single fields such as `Mutation.checkout` (RATE_LIMIT_* override them). */
   rateLimitBudgets: RateLimitBudgets;
+  /** Fields refused with SERVICE_UNAVAILABLE, not admitted on the insurance limiter, while Redis is down (RATE_LIMIT_FAIL_CLOSED_FIELDS overrides). */
+  rateLimitFailClosedFields: string[];
 }

@@ -1,3 +1,24 @@
-export { rateLimitConfigFromEnv, type OperationKind, type RateLimitBudget, type RateLimitBudgets, type RateLimitConfig } from './config.ts';
-export { createRateLimiter, subjectKey, type Admission, type RateLimiter, type RateLimitStatus, type RateLimitSubject } from './limiter.ts';
+export {
+  CHECKOUT_FIELD,
+  isSchemaCoordinate,
+  rateLimitConfigFromEnv,
+  type OperationKind,
+  type RateLimitBudget,
+  type RateLimitBudgets,
+  type RateLimitConfig,
+  type RateLimitDefaults,
+} from './config.ts';
+export { memoryBudgetStore, redisBudgetStore, type BudgetStore, type Spend, type SpendOutcome } from './budgetStore.ts';
+export { schemaFieldLimits, windowSeconds, type SchemaFieldLimit } from './directive.ts';
+export { fieldUsage, type FieldUsage } from './fieldUsage.ts';
+export {
+  createRateLimiter,
+  RateLimitUnavailableError,
+  subjectKey,
+  type Admission,
+  type OperationUse,
+  type RateLimiter,
+  type RateLimitStatus,
+  type RateLimitSubject,
+} from './limiter.ts';
 export { rateLimitOf, rateLimitPlugin, subjectOf } from './plugin.ts';

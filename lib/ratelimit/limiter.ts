@@ -1,7 +1,8 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Client } from '../auth/index.ts';
 import type { RedisConnection } from '../redis/index.ts';
+import { memoryBudgetStore, redisBudgetStore, type BudgetStore, type Spend, type SpendOutcome } from './budgetStore.ts';
 import type { OperationKind, RateLimitBudget, RateLimitConfig } from './config.ts';
+import type { SchemaFieldLimit } from './directive.ts';
 
 /** Who spends a budget: the verified user, else (anonymous) the client's IP address. */
 export type RateLimitSubject = { userId: string } | { ip: string };
@@ -14,64 +15,152 @@ export interface RateLimitStatus {
   resetAt: Date;
 }
 
-export type Admission = { admitted: true; status: RateLimitStatus } | { admitted: false; status: RateLimitStatus; retryAfterSeconds: number };
+/** What one operation asks of the budgets. */
+export interface OperationUse {
+  kind: OperationKind;
+  /** Points for the operation's budget: its static cost (a query) or its root fields (a mutation). */
+  cost: number;
+  /** How many times it selects each watched field (`RateLimiter.watchedFields`), by schema coordinate. */
+  fields: ReadonlyMap<string, number>;
+}
+
+export type Admission =
+  | { admitted: true; status: RateLimitStatus; fields: Record<string, RateLimitStatus> }
+  | {
+      admitted: false;
+      status: RateLimitStatus;
+      fields: Record<string, RateLimitStatus>;
+      /** The budget that refused: the operation kind, or a field's coordinate. */
+      refusedBy: string;
+      retryAfterSeconds: number;
+    };
+
+/** An operation selecting a fail-closed field while Redis cannot decide: it must not run. */
+export class RateLimitUnavailableError extends Error {
+  constructor(
+    readonly field: string,
+    options: { cause: unknown },
+  ) {
+    super(`Budgets cannot be checked for ${field}`, options);
+    this.name = 'RateLimitUnavailableError';
+  }
+}
 
 export interface RateLimiter {
-  /** Spends `cost` points, atomically: one Lua script on Redis, check and spend together. */
-  admit(subject: RateLimitSubject, kind: OperationKind, cost: number): Promise<Admission>;
-  /** The budget as it stands, spending nothing. */
+  /** Fields whose occurrences an admission needs: those with a budget of their own, and those failing closed. */
+  readonly watchedFields: ReadonlySet<string>;
+  /**
+   * Spends the operation's budget and each selected field's budget in one atomic decision (one Lua
+   * script on Redis): all are spent or, when one cannot take its points, none is. Throws
+   * RateLimitUnavailableError for an operation selecting a fail-closed field while Redis is unreachable.
+   */
+  admit(subject: RateLimitSubject, use: OperationUse): Promise<Admission>;
+  /** The operation budget as it stands, spending nothing. */
   peek(subject: RateLimitSubject, kind: OperationKind): Promise<RateLimitStatus>;
 }
 
 /**
  * The hash tag (`{user:42}`) puts every key of one subject in one Cluster slot, so the same code runs
- * on one Redis or a Cluster; the user id comes from a verified token, the IP from the socket.
+ * on one Redis or a Cluster, and one script can spend several budgets of one subject; the user id
+ * comes from a verified token, the IP from the socket.
  */
 export function subjectKey(subject: RateLimitSubject): string {
   return 'userId' in subject ? `{user:${subject.userId}}` : `{ip:${subject.ip}}`;
 }
 
-function limiterFor(connection: RedisConnection, keyPrefix: string, budget: RateLimitBudget, replicas: number): RateLimiterAbstract {
-  const memory = (points: number) => new RateLimiterMemory({ keyPrefix, points, duration: budget.windowSeconds });
-  if (connection.client === null) return memory(budget.points);
-  return new RateLimiterRedis({
-    storeClient: connection.client,
-    keyPrefix,
-    points: budget.points,
-    duration: budget.windowSeconds,
-    // Fail over at once while disconnected rather than wait for a command to fail.
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: memory(Math.max(1, Math.floor(budget.points / replicas))),
-  });
+/** A field budget: this client's (profile, env) or the schema's (`@rateLimit`, shared by every gateway). */
+interface FieldRule {
+  field: string;
+  keyPrefix: string;
+  budget: RateLimitBudget;
 }
 
-function statusOf(budget: RateLimitBudget, cost: number, result: RateLimiterRes | null): RateLimitStatus {
-  if (result === null) return { limit: budget.points, cost, remaining: budget.points, resetAt: new Date(Date.now() + budget.windowSeconds * 1000) };
-  return { limit: budget.points, cost, remaining: Math.max(0, result.remainingPoints), resetAt: new Date(Date.now() + result.msBeforeNext) };
+interface Charge {
+  /** The operation kind, or a field's coordinate. */
+  name: string;
+  key: string;
+  points: number;
+  budget: RateLimitBudget;
 }
 
-/** The gateway's limiter for one client (web or mobile): one budget per operation kind and subject. */
-export function createRateLimiter(config: RateLimitConfig, connection: RedisConnection, client: Client): RateLimiter {
-  const limiters = {
-    query: limiterFor(connection, `${connection.keyPrefix}rl:${client}:query`, config.budgets.query, config.replicas),
-    mutation: limiterFor(connection, `${connection.keyPrefix}rl:${client}:mutation`, config.budgets.mutation, config.replicas),
-  } satisfies Record<OperationKind, RateLimiterAbstract>;
+function statusOf(charge: Charge, limit: number, outcome: SpendOutcome, index: number, at: number): RateLimitStatus {
+  const state = outcome.states[index]!;
+  return { limit: charge.budget.points, cost: charge.points, remaining: Math.max(0, limit - state.used), resetAt: new Date(at + state.msLeft) };
+}
+
+/**
+ * The gateway's limiter for one client (web or mobile). Keys: `rl:<client>:<kind>` for operation
+ * budgets, `rl:<client>:field:<coordinate>` for the client's field budgets, `rl:schema:<coordinate>`
+ * for `@rateLimit` budgets (one per user across clients, as the schema declares it), each followed
+ * by the subject's hash tag.
+ */
+export function createRateLimiter(
+  config: RateLimitConfig,
+  connection: RedisConnection,
+  client: Client,
+  schemaLimits: ReadonlyMap<string, SchemaFieldLimit> = new Map(),
+): RateLimiter {
+  const prefix = `${connection.keyPrefix}rl:`;
+  const rules: FieldRule[] = [
+    ...Object.entries(config.budgets.fields ?? {}).map(([field, budget]) => ({ field, keyPrefix: `${prefix}${client}:field:${field}:`, budget })),
+    ...[...schemaLimits].map(([field, limit]) => ({ field, keyPrefix: `${prefix}schema:${field}:`, budget: limit.budget })),
+  ];
+  const failClosed = new Set([...(config.failClosedFields ?? []), ...[...schemaLimits].filter(([, limit]) => limit.failClosed).map(([field]) => field)]);
+  const watchedFields = new Set([...rules.map((r) => r.field), ...failClosed]);
+  const primary: BudgetStore = connection.client ? redisBudgetStore(connection.client) : memoryBudgetStore();
+  const insurance: BudgetStore | null = connection.client ? memoryBudgetStore() : null;
+  const insuredLimit = (points: number) => Math.max(1, Math.floor(points / config.replicas));
+
+  /** One decision over `charges`: on Redis when it answers, else (unless `failClosedField`) on the insurance. */
+  async function decide(charges: Charge[], failClosedField: string | undefined): Promise<{ outcome: SpendOutcome; limits: number[] }> {
+    const spends = (limits: number[]): Spend[] => charges.map((c, i) => ({ key: c.key, points: c.points, limit: limits[i]!, windowMs: c.budget.windowSeconds * 1000 }));
+    const full = charges.map((c) => c.budget.points);
+    if (!insurance) return { outcome: await primary.spend(spends(full)), limits: full };
+    try {
+      // Not connected: fail over at once rather than wait for a command to fail.
+      if (!connection.isReady()) throw new Error(`Redis is not ready (${connection.readiness()})`);
+      return { outcome: await primary.spend(spends(full)), limits: full };
+    } catch (error) {
+      if (failClosedField) throw new RateLimitUnavailableError(failClosedField, { cause: error });
+      const insured = full.map(insuredLimit);
+      return { outcome: await insurance.spend(spends(insured)), limits: insured };
+    }
+  }
+
+  function operationCharge(subject: RateLimitSubject, kind: OperationKind, points: number): Charge {
+    return { name: kind, key: `${prefix}${client}:${kind}:${subjectKey(subject)}`, points, budget: config.budgets[kind] };
+  }
+
   return {
-    async admit(subject, kind, cost) {
-      const budget = config.budgets[kind];
-      try {
-        const result = await limiters[kind].consume(subjectKey(subject), cost);
-        return { admitted: true, status: statusOf(budget, cost, result) };
-      } catch (rejection) {
-        // rate-limiter-flexible rejects with a RateLimiterRes when over budget, with an Error otherwise
-        // (only when both Redis and the insurance limiter failed).
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        return { admitted: false, status: statusOf(budget, cost, rejection), retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) };
+    watchedFields,
+    async admit(subject, use) {
+      const charges = [operationCharge(subject, use.kind, use.cost)];
+      for (const rule of rules) {
+        const count = use.fields.get(rule.field) ?? 0;
+        if (count > 0) charges.push({ name: rule.field, key: `${rule.keyPrefix}${subjectKey(subject)}`, points: count, budget: rule.budget });
       }
+      const failClosedField = [...use.fields].find(([field, count]) => count > 0 && failClosed.has(field))?.[0];
+      const at = Date.now();
+      const { outcome, limits } = await decide(charges, failClosedField);
+      const status = statusOf(charges[0]!, limits[0]!, outcome, 0, at);
+      const fields: Record<string, RateLimitStatus> = {};
+      charges.forEach((charge, i) => {
+        if (i === 0) return;
+        const fieldStatus = statusOf(charge, limits[i]!, outcome, i, at);
+        // A field with both a client and a schema budget shows the tighter one.
+        const shown = fields[charge.name];
+        if (!shown || fieldStatus.remaining < shown.remaining || outcome.refused === i) fields[charge.name] = fieldStatus;
+      });
+      if (outcome.refused === null) return { admitted: true, status, fields };
+      const refused = charges[outcome.refused]!;
+      const retryAfterSeconds = Math.max(1, Math.ceil(outcome.states[outcome.refused]!.msLeft / 1000));
+      return { admitted: false, status, fields, refusedBy: refused.name, retryAfterSeconds };
     },
     async peek(subject, kind) {
-      const result = await limiters[kind].get(subjectKey(subject));
-      return statusOf(config.budgets[kind], 0, result);
+      const charge = operationCharge(subject, kind, 0);
+      const at = Date.now();
+      const { outcome, limits } = await decide([charge], undefined);
+      return statusOf(charge, limits[0]!, outcome, 0, at);
     },
   };
 }

@@ -5,7 +5,8 @@ import { requestCost } from '../gateway/limits.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import type { Logger } from '../observability/index.ts';
 import type { OperationKind } from './config.ts';
-import type { RateLimiter, RateLimitStatus, RateLimitSubject } from './limiter.ts';
+import { fieldUsage } from './fieldUsage.ts';
+import { RateLimitUnavailableError, type Admission, type RateLimiter, type RateLimitStatus, type RateLimitSubject } from './limiter.ts';
 
 export function subjectOf(context: GatewayContext): RateLimitSubject {
   return context.userId ? { userId: context.userId } : { ip: context.clientIp };
@@ -15,11 +16,28 @@ function asExtension(status: RateLimitStatus) {
   return { cost: status.cost, remaining: status.remaining, limit: status.limit, resetAt: status.resetAt.toISOString() };
 }
 
+function refusal(admission: Extract<Admission, { admitted: false }>, kind: OperationKind) {
+  const { retryAfterSeconds, refusedBy } = admission;
+  const field = admission.fields[refusedBy];
+  const status = field ?? admission.status;
+  const retry = `retry after ${status.resetAt.toISOString()} (in ${retryAfterSeconds} s)`;
+  const message = field
+    ? `Rate limit reached for ${refusedBy}: this ${kind} selects it ${field.cost} time(s) and ${field.remaining} of ${field.limit} are left; ${retry}`
+    : `Rate limit reached: this ${kind} costs ${status.cost} and ${status.remaining} of ${status.limit} ${kind === 'mutation' ? 'mutations' : 'cost points'} are left; ${retry}`;
+  return appError('RATE_LIMITED', message, {
+    retryAfterSeconds,
+    ...(field ? { field: refusedBy } : {}),
+    http: { status: ErrorCodes.RATE_LIMITED.status, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+  });
+}
+
 /**
- * Spends an operation's budget once it is resolved (its variables known, so its cost is exact) and
+ * Spends an operation's budgets once it is resolved (its variables known, so its cost is exact) and
  * before anything is planned, so a refused operation reaches no subgraph. Queries spend their static
- * cost: aliases add to it, and batches are refused at the door, so neither multiplies a budget. An
- * operation costing 0 (only `rateLimit`, `__typename`, scalars of the BFF) spends nothing. One over the
+ * cost and mutations one per root field: aliases add to either, and batches are refused at the door,
+ * so neither multiplies a budget. Each selection of a field with a budget of its own (`@rateLimit`,
+ * the profile's `checkout`) spends from that budget too, in the same atomic decision. An operation
+ * costing 0 and selecting no such field (only `rateLimit`, `__typename`) spends nothing. One over the
  * gateway's cost limit is left to the cost-limit plugin, which refuses it without spending.
  */
 export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost: number, logger: Logger): ApolloServerPlugin<GatewayContext> {
@@ -27,32 +45,31 @@ export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost:
     async requestDidStart() {
       return {
         async didResolveOperation(requestContext) {
-          const { operation, contextValue } = requestContext;
+          const { operation, contextValue, document, request } = requestContext;
           if (!operation) return;
           const kind: OperationKind = operation.operation === 'mutation' ? 'mutation' : 'query';
-          const cost = kind === 'mutation' ? 1 : requestCost(model, requestContext);
+          const usage = fieldUsage(model.schema, document, request.operationName, limiter.watchedFields);
+          const cost = kind === 'mutation' ? usage.rootFields : requestCost(model, requestContext);
           if (kind === 'query' && cost > maxCost) return;
           const subject = subjectOf(contextValue);
-          if (cost === 0) {
+          if (cost === 0 && usage.fields.size === 0) {
             contextValue.rateLimit = await limiter.peek(subject, kind);
             return;
           }
-          let admission;
+          let admission: Admission;
           try {
-            admission = await limiter.admit(subject, kind, cost);
+            admission = await limiter.admit(subject, { kind, cost, fields: usage.fields });
           } catch (error) {
+            if (error instanceof RateLimitUnavailableError) {
+              logger.warn({ err: error.cause, field: error.field }, 'refused a fail-closed operation: budgets cannot be checked');
+              throw requestError('SERVICE_UNAVAILABLE', `${error.field} cannot run while request budgets cannot be checked; try again shortly`);
+            }
             logger.error({ err: error }, 'rate limiter unavailable');
             throw requestError('SERVICE_UNAVAILABLE', 'Request budgets cannot be checked right now; try again shortly');
           }
           contextValue.rateLimit = admission.status;
-          if (admission.admitted) return;
-          const { retryAfterSeconds, status } = admission;
-          const unit = kind === 'mutation' ? 'mutations' : 'cost points';
-          throw appError(
-            'RATE_LIMITED',
-            `Rate limit reached: this ${kind} costs ${cost} and ${status.remaining} of ${status.limit} ${unit} are left; retry after ${status.resetAt.toISOString()} (in ${retryAfterSeconds} s)`,
-            { retryAfterSeconds, http: { status: ErrorCodes.RATE_LIMITED.status, headers: new Map([['retry-after', String(retryAfterSeconds)]]) } },
-          );
+          contextValue.fieldRateLimits = admission.fields;
+          if (!admission.admitted) throw refusal(admission, kind);
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
@@ -66,8 +83,12 @@ export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost:
               return;
             }
           }
+          const fields = Object.entries(contextValue.fieldRateLimits ?? {});
           const result = response.body.singleResult;
-          result.extensions = { ...result.extensions, rateLimit: asExtension(status) };
+          result.extensions = {
+            ...result.extensions,
+            rateLimit: { ...asExtension(status), ...(fields.length ? { fields: Object.fromEntries(fields.map(([f, s]) => [f, asExtension(s)])) } : {}) },
+          };
         },
       };
     },

@@ -11,15 +11,30 @@ export interface SubgraphFleet {
   close(): Promise<void>;
 }
 
+export interface FleetOptions {
+  seedScale?: number;
+  logger?: Logger;
+  /** Also start each service's background workers (event consumers, outbox relays), configured by `env`. */
+  workers?: boolean;
+  /** Added to every service's env (REDIS_URL, REDIS_KEY_PREFIX, EVENTS_*...). */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
  * The six subgraphs in this process on ephemeral ports, each on its own database `<prefix><name>`
  * on the test Postgres, migrated and seeded. `close` stops them and drops the databases.
  */
-export async function startSubgraphs(prefix: string, options: { seedScale?: number; logger?: Logger } = {}): Promise<SubgraphFleet> {
-  const env = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
+export async function startSubgraphs(prefix: string, options: FleetOptions = {}): Promise<SubgraphFleet> {
+  const env = { ...databaseEnv(prefix), ...options.env, GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
   const started = await Promise.all(
     SUBGRAPH_NAMES.map(async (name) => {
-      const server = await SUBGRAPH_SERVICES[name].start({ env, port: 0, logger: options.logger ?? silentLogger(), seedScale: options.seedScale ?? 1 });
+      const server = await SUBGRAPH_SERVICES[name].start({
+        env,
+        port: 0,
+        logger: options.logger ?? silentLogger(),
+        seedScale: options.seedScale ?? 1,
+        workers: options.workers ?? false,
+      });
       return [name, server] as const;
     }),
   );

@@ -12,7 +12,8 @@ import { budgetsFile, readOptional, supergraphLabel } from './workspace.ts';
  * An operation's budget, in `gateway-<client>/operations/budgets.json` beside the operations:
  * `{ "<operation name>": { maxFetches, maxSequenceDepth, maxCost, variables? } }`. Keys starting
  * with `$` are notes. `variables` are those the cost is computed with (a page size the app sends);
- * a variable not listed takes the operation's default.
+ * a variable not listed takes the operation's default. `npm run contracts` records them in the
+ * operation's contracts as replay values (lib/contracts/derive.ts).
  */
 export const OperationBudgetSchema = z.strictObject({
   maxFetches: z.number().int().min(1),
