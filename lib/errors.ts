@@ -27,6 +27,8 @@ export const ErrorCodes = {
   PERSISTED_QUERY_NOT_IN_LIST: { status: 400 },
   // Per-user rate limits at the gateways: over budget, with Retry-After.
   RATE_LIMITED: { status: 429 },
+  // Checkout: an idempotency key sent again with a different input (IETF httpapi idempotency-key draft: 422).
+  IDEMPOTENCY_KEY_REUSED: { status: 422 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -19,11 +19,15 @@ export interface SubgraphDeps<TPrisma> {
   logger: Logger;
   /** Verifies the gateway's signature on every request's forwarded identity. */
   signing: IdentitySigningConfig;
+  /** The process's environment, for a service's own configuration (read once, validated). */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   context(info: RequestInfo): Promise<TContext>;
+  /** Releases what the server holds beside its database (clients of other services, background work). */
+  close?(): Promise<void>;
 }
 
 /** Everything a background worker of a service (an event consumer, an outbox relay) starts from. */
