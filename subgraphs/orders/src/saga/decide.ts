@@ -55,7 +55,7 @@ function decideCheckout(view: StreamView, saga: SagaView, context: DecisionConte
     const cause = lastError(saga);
     return { type: 'compensate', reason: `checkout deadline passed${cause ? `: ${cause}` : ''}`, failStep: running };
   }
-  if (!context.canCharge) return { type: 'compensate', reason: 'checkout interrupted before payment (the card is not kept); nothing was charged', failStep: running };
+  if (!context.canCharge) return { type: 'compensate', reason: 'checkout was interrupted before the payment and cannot resume without the card (cards are never stored); nothing stays charged', failStep: running };
   return succeeded(reserve) ? { type: 'call', step: 'CHARGE_PAYMENT' } : { type: 'call', step: 'RESERVE_STOCK' };
 }
 
