@@ -91,15 +91,24 @@ export const CARDS = {
   mastercard: { number: '5555555555554444', expMonth: 1, expYear: 2036, cvc: '999' },
 } as const;
 
-/** Polls until `read` returns something (not undefined), at most `timeoutMs`: waiting, not timing. */
-export async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls until `read` returns something (not undefined), at most `timeoutMs`: waiting, not timing.
+ * On a timeout the error carries `explain()`'s account of the state, to diagnose what was stuck.
+ */
+export async function eventually<T>(read: () => Promise<T | undefined>, what: string, options: { timeoutMs?: number; explain?: () => Promise<string> } = {}): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${options.explain ? `: ${await options.explain()}` : ''}`);
     await sleep(50);
   }
+}
+
+/** A saga's log, compactly: what to print when a test waited for it in vain. */
+export async function describeStream(h: OrdersHarness, streamId: string): Promise<string> {
+  const events = await h.db.orderEvent.findMany({ where: { streamId }, orderBy: { version: 'asc' } });
+  return events.map((e) => `${e.version} ${e.type} ${JSON.stringify(e.data)}`).join('; ') || 'no events';
 }
 
 export const ORDER_FIELDS = `id status statusReason total { amountCents currency } itemCount
@@ -142,7 +151,7 @@ export async function settledOrder(h: OrdersHarness, userId: string, id: string,
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     const order = (body.data as { order: OrderAnswer }).order;
     return check(order) ? order : undefined;
-  }, `order ${id} to settle`);
+  }, `order ${id} to settle`, { explain: () => describeStream(h, id) });
 }
 
 export function orderOf(body: { data?: Record<string, unknown> | null; errors?: unknown }, field = 'checkout'): OrderAnswer {
