@@ -154,7 +154,9 @@ describe('saga leases', () => {
     const runtimes = [createOrdersRuntime({ prisma: h.db, logger, env: h.env }, 'runner-a'), createOrdersRuntime({ prisma: h.db, logger, env: h.env }, 'runner-b')];
     try {
       const results = await Promise.all(sagas.map((id) => Promise.all(runtimes.map((r) => r.runner.drive(id)))));
-      for (const pair of results) expect(pair.sort()).toEqual(['busy', 'terminal']);
+      // Each pair: one drove it, the other found it taken (or, arriving late, finished).
+      for (const pair of results) expect(pair).toContain('terminal');
+      expect(results.flat().filter((r) => r === 'busy').length).toBeGreaterThan(0);
       for (const id of sagas) {
         expect(h.standIns.inventory.callsOf('releaseStock', id)).toHaveLength(1);
         expect(await h.db.orderEvent.count({ where: { streamId: id, type: 'SagaCompensationStarted' } })).toBe(1);

@@ -161,8 +161,10 @@ export class SagaRunner {
       try {
         switch (action.type) {
           case 'done':
-            if (pending.length === 0 && saga && isTerminal(saga)) return 'terminal';
-            throw new Error(`Saga ${sagaId} is done with events still to record`);
+            if (pending.length > 0 || !saga || !isTerminal(saga)) throw new Error(`Saga ${sagaId} is done with events still to record`);
+            // Finished by another runner between our look and our lease: give the lease back.
+            await releaseLeases(prisma, [sagaId], this.owner);
+            return 'terminal';
           case 'compensate':
             if (action.failStep) pending.push(orderEvent('SagaStepFailed', { step: action.failStep, error: action.reason, final: true, effect: 'unknown' }));
             pending.push(orderEvent('SagaCompensationStarted', { reason: action.reason }));
