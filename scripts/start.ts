@@ -109,14 +109,12 @@ process.on('SIGTERM', () => void shutdown(0));
 const t0 = Date.now();
 const where = process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : `embedded PGlite under ${process.env.DATA_DIR ?? '.data'}/`;
 console.log(`Starting 6 subgraphs on ${where}, then 2 gateways...`);
-// Orders calls inventory, payments and products (its checkout saga, its price snapshots) and starts
-// recovering sagas at once: it starts after them.
-const [early, late] = [subgraphs.filter((p) => p.name !== 'orders'), subgraphs.filter((p) => p.name === 'orders')];
+// Orders calls inventory, payments and products (its saga's steps, its price snapshots) at the fixed
+// URLs below, so it starts with them rather than after them: a saga step that finds a provider not
+// yet up is retried, and serial starts would add orders' whole start-up to the wait.
 try {
-  early.forEach(launch);
-  await Promise.all(early.map(waitReady));
-  late.forEach(launch);
-  await Promise.all(late.map(waitReady));
+  subgraphs.forEach(launch);
+  await Promise.all(subgraphs.map(waitReady));
   gateways.forEach(launch);
   await Promise.all(gateways.map(waitReady));
 } catch (error) {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StartedSubgraph, ServicePrisma } from '../../../lib/subgraph/index.ts';
-import { CARDS, catalogue, checkout, fillCart, ORDER, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
+import { CARDS, catalogue, checkout, describeStream, eventually, fillCart, ORDER, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
 
 let h: OrdersHarness;
 const products = catalogue();
@@ -240,5 +240,29 @@ describe('checkout deadline', () => {
     ]);
     expect(h.standIns.payments.charges.get(placed.id)?.outcome).toBe('VOIDED');
     expect(h.standIns.inventory.levelOf(product.id).reserved).toBe(0);
+  });
+});
+
+describe('checkout under contention', () => {
+  it('sells exactly the stock when 100 buyers check out at once, charging only confirmed orders', async () => {
+    const product = products[21]!;
+    h.standIns.inventory.stock.set(product.id, { onHand: 10, reserved: 0 });
+    const buyers = Array.from({ length: 100 }, () => randomUUID());
+    for (const buyer of buyers) await fillCart(h, buyer, [{ productId: product.id, quantity: 1 }]);
+    const placed = await Promise.all(buyers.map(async (buyer) => ({ buyer, order: orderOf((await checkout(h, buyer, 'rush', CARDS.visa)).body) })));
+    const ids = placed.map((p) => p.order.id);
+    // Waiting on the database: polling 100 orders through GraphQL would load the machine more than the saga.
+    await eventually(async () => ((await h.db.saga.count({ where: { id: { in: ids }, state: { in: ['SUCCEEDED', 'COMPENSATED'] } } })) === ids.length ? true : undefined), 'every saga to finish', {
+      explain: async () => {
+        const stuck = await h.db.saga.findMany({ where: { id: { in: ids }, state: { notIn: ['SUCCEEDED', 'COMPENSATED'] } } });
+        return `${stuck.length} unfinished, e.g. ${stuck[0] ? await describeStream(h, stuck[0].id) : ''}`;
+      },
+    });
+    const settled = await Promise.all(placed.map(({ buyer, order }) => settledOrder(h, buyer, order.id)));
+    const confirmed = settled.filter((o) => o.status === 'CONFIRMED');
+    expect(confirmed).toHaveLength(10);
+    expect(settled.filter((o) => o.status === 'FAILED').every((o) => o.statusReason?.startsWith('out of stock'))).toBe(true);
+    expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 0, reserved: 0 });
+    expect(h.standIns.payments.captures.filter((id) => ids.includes(id)).sort()).toEqual(confirmed.map((o) => o.id).sort());
   });
 });
