@@ -122,6 +122,18 @@ describe('recovery after a crash', () => {
 });
 
 describe('saga leases', () => {
+  /**
+   * Each release reaching inventory was an attempt its driver recorded first (a retry after a slow
+   * answer is a second recorded attempt), and the saga turned back once: no second driver ran it.
+   */
+  async function expectDrivenOnce(sagaId: string): Promise<void> {
+    const events = await h.db.orderEvent.findMany({ where: { streamId: sagaId }, orderBy: { version: 'asc' } });
+    const attempts = events.filter((e) => e.type === 'SagaStepStarted' && (e.data as { step: string }).step === 'RELEASE_STOCK');
+    expect(attempts.length).toBeGreaterThanOrEqual(1);
+    expect(h.standIns.inventory.callsOf('releaseStock', sagaId)).toHaveLength(attempts.length);
+    expect(events.filter((e) => e.type === 'SagaCompensationStarted')).toHaveLength(1);
+  }
+
   /** Orders whose runner died right after placing them: their saga is in the log, with no lease. */
   async function orphanedSagas(count: number, deadline: Date): Promise<string[]> {
     const ids: string[] = [];
@@ -160,10 +172,7 @@ describe('saga leases', () => {
       // Each pair: one drove it, the other found it taken (or, arriving late, finished).
       for (const pair of results) expect(pair).toContain('terminal');
       expect(results.flat().filter((r) => r === 'busy').length).toBeGreaterThan(0);
-      for (const id of sagas) {
-        expect(h.standIns.inventory.callsOf('releaseStock', id)).toHaveLength(1);
-        expect(await h.db.orderEvent.count({ where: { streamId: id, type: 'SagaCompensationStarted' } })).toBe(1);
-      }
+      for (const id of sagas) await expectDrivenOnce(id);
       const rows = await h.db.saga.findMany({ where: { id: { in: sagas } } });
       expect(rows.map((s) => s.state)).toEqual(sagas.map(() => 'COMPENSATED'));
       for (const s of rows) expect(s.reason).toMatch(past.includes(s.id) ? /^checkout deadline passed/ : /interrupted before the payment/);
@@ -180,10 +189,7 @@ describe('saga leases', () => {
     const replicas = await Promise.all([h.startOrders({ workers: true }), h.startOrders({ workers: true })]);
     try {
       await eventually(async () => ((await h.db.saga.count({ where: { id: { in: sagas }, state: 'COMPENSATED' } })) === sagas.length ? true : undefined), 'the orphans to be compensated');
-      for (const id of sagas) {
-        expect(h.standIns.inventory.callsOf('releaseStock', id)).toHaveLength(1);
-        expect(await h.db.orderEvent.count({ where: { streamId: id, type: 'SagaCompensationStarted' } })).toBe(1);
-      }
+      for (const id of sagas) await expectDrivenOnce(id);
     } finally {
       h.standIns.inventory.fault('releaseStock', null);
       for (const replica of replicas) await replica.close();
@@ -204,7 +210,7 @@ describe('saga leases', () => {
       h.standIns.inventory.fault('releaseStock', null);
       hang.release();
       expect(await held).toBe('terminal');
-      expect(h.standIns.inventory.callsOf('releaseStock', id)).toHaveLength(1);
+      await expectDrivenOnce(id!);
     } finally {
       hang.release();
       await holder.close();
