@@ -32,9 +32,10 @@ export const FAST_SAGA_ENV = {
   CHECKOUT_RETRY_MAX_MS: '100',
   CHECKOUT_LEASE_MS: '1500',
   CHECKOUT_RECOVERY_INTERVAL_MS: '200',
-  // The stand-ins answer at once or fail on purpose: a short per-attempt timeout, a breaker that
-  // recovers quickly. Products is real and its first answers are slow on a busy machine.
-  SUBGRAPH_POLICY: JSON.stringify({ timeoutMs: 1000, budgetMs: 2000, breaker: { resetTimeoutMs: 300 } }),
+  // The stand-ins answer at once or fail on purpose, so attempts are counted exactly: a timeout far
+  // above a busy machine's latency (only a hanging stand-in reaches it), a breaker that recovers
+  // quickly. Products is real and its first answers are slow on a busy machine.
+  SUBGRAPH_POLICY: JSON.stringify({ timeoutMs: 3000, budgetMs: 6000, breaker: { resetTimeoutMs: 300 } }),
   PRODUCTS_POLICY: JSON.stringify({ timeoutMs: 5000, budgetMs: 10000 }),
 };
 
