@@ -81,23 +81,30 @@ export async function placeOrder(deps: CheckoutDeps, userId: string, input: { pa
     },
     now,
   );
-  const order = await prisma.$transaction(async (tx) => {
-    await tx.idempotencyKey.deleteMany({ where: { userId, key, createdAt: { lt: expiryCutoff() } } });
-    const { count } = await tx.idempotencyKey.createMany({ data: [{ userId, key, requestHash: hash, orderId }], skipDuplicates: true });
-    if (count === 0) return null;
+  const view = await prisma.$transaction(async (tx) => {
+    const keyRow = { userId, key, requestHash: hash, orderId };
+    let { count } = await tx.idempotencyKey.createMany({ data: [keyRow], skipDuplicates: true });
+    if (count === 0) {
+      // Taken: by a live key (another call won; replay it) or an expired one, which gives way.
+      const expired = await tx.idempotencyKey.deleteMany({ where: { userId, key, createdAt: { lt: expiryCutoff() } } });
+      if (expired.count === 0) return null;
+      ({ count } = await tx.idempotencyKey.createMany({ data: [keyRow], skipDuplicates: true }));
+      if (count === 0) return null;
+    }
     const stored = await appendToStream(tx, orderId, 0, [placed, orderEvent('SagaStepStarted', { step: 'RESERVE_STOCK', attempt: 1 }, now)]);
-    const view = fold(orderId, stored);
-    await projectChange(tx, emptyStream(orderId), view);
+    const next = fold(orderId, stored);
+    await projectChange(tx, emptyStream(orderId), next);
     await takeLease(tx, orderId, deps.runner.owner, deps.saga.leaseMs);
     await tx.cartItem.deleteMany({ where: { userId, productId: { in: lines.map((l) => l.productId) } } });
-    return tx.order.findUniqueOrThrow({ where: { id: orderId } });
+    return next;
   }, TX_OPTIONS);
-  if (!order) {
+  if (!view?.order) {
     const winner = await findIdempotencyKey(prisma, userId, key);
     if (!winner) throw new Error(`Idempotency key of user ${userId} conflicted but has no live row`);
     return replay(deps, winner, hash, card);
   }
-  deps.logger.info({ orderId, userId, totalCents: order.totalCents }, 'order placed; checkout saga started');
-  deps.runner.launch(orderId, { card, leased: true, announced: 'RESERVE_STOCK' });
-  return order;
+  deps.logger.info({ orderId, userId, totalCents: view.order.totalCents }, 'order placed; checkout saga started');
+  deps.runner.launch(orderId, { card, leased: true, announced: 'RESERVE_STOCK', view });
+  // The row just projected, as the read model holds it.
+  return view.order;
 }

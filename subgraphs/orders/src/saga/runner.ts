@@ -38,6 +38,8 @@ export interface DriveOptions {
   leased?: boolean;
   /** A step whose start that transaction recorded: its first attempt is not recorded twice. */
   announced?: StepName | null;
+  /** The stream as that transaction left it, sparing a read of what was just written. */
+  view?: StreamView;
 }
 
 /** Conflicting appends in a row before a runner gives a saga up (to the recovery worker). */
@@ -149,7 +151,7 @@ export class SagaRunner {
   async #run(sagaId: string, options: DriveOptions): Promise<DriveResult> {
     const { prisma, providers, config, logger } = this.#deps;
     const card = options.card ?? null;
-    let view = fold(sagaId, await readStream(prisma, sagaId));
+    let view = options.view ?? fold(sagaId, await readStream(prisma, sagaId));
     let pending: NewOrderEvent[] = [];
     let announced = options.announced ?? null;
     let conflicts = 0;
