@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { requireOwner } from '../../../../lib/auth/index.ts';
+import { requireOwner, type Identity } from '../../../../lib/auth/index.ts';
 import { appError, badUserInput, notFound } from '../../../../lib/errors.ts';
 import { parseId } from '../../../../lib/graphql/index.ts';
-import type { Identity } from '../../../../lib/auth/index.ts';
 import { TX_OPTIONS, type OrderRecord } from '../db.ts';
 import { appendToStream, StreamConflict } from '../eventStore/eventStore.ts';
 import { orderEvent } from '../eventStore/events.ts';

@@ -7,7 +7,7 @@ import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from '../../../../
 import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from '../../../../test/support/databases.ts';
 import type { GraphQLResponse } from '../../../../test/support/gateway.ts';
 import { startSagaStandIns, type SagaStandIns } from '../../../../test/support/sagaStandIns.ts';
-import { productsService } from '../../../products/src/service.ts';
+import { SUBGRAPH_SERVICES } from '../../../index.ts';
 import { createPrisma, type OrdersPrisma } from '../../src/db.ts';
 import { ordersService } from '../../src/service.ts';
 
@@ -48,7 +48,7 @@ export async function startOrdersHarness(label: string, options: { env?: NodeJS.
   const standIns = await startSagaStandIns();
   const base = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
   const logger = silentLogger();
-  const products = await productsService.start({ env: base, port: 0, logger, seedScale: 1 });
+  const products = await SUBGRAPH_SERVICES.products.start({ env: base, port: 0, logger, seedScale: 1 });
   const env: NodeJS.ProcessEnv = { ...base, ...FAST_SAGA_ENV, ...standIns.env, PRODUCTS_URL: products.url, ...options.env };
   const extra: Array<StartedSubgraph<ServicePrisma>> = [];
   const startOrders = async (more: { env?: NodeJS.ProcessEnv; workers?: boolean } = {}) => {
