@@ -31,6 +31,8 @@ export const ErrorCodes = {
   RATE_LIMITED: { status: 429 },
   // The card processor failed for a reason a retry of the same saga step may fix; nothing was captured.
   PAYMENT_PROCESSOR_UNAVAILABLE: { status: 503 },
+  // Checkout: an idempotency key sent again with a different input (IETF httpapi idempotency-key draft: 422).
+  IDEMPOTENCY_KEY_REUSED: { status: 422 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

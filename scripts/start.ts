@@ -109,6 +109,9 @@ process.on('SIGTERM', () => void shutdown(0));
 const t0 = Date.now();
 const where = process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : `embedded PGlite under ${process.env.DATA_DIR ?? '.data'}/`;
 console.log(`Starting 6 subgraphs on ${where}, then 2 gateways...`);
+// Orders calls inventory, payments and products (its saga's steps, its price snapshots) at the fixed
+// URLs below, so it starts with them rather than after them: a saga step that finds a provider not
+// yet up is retried, and serial starts would add orders' whole start-up to the wait.
 try {
   subgraphs.forEach(launch);
   await Promise.all(subgraphs.map(waitReady));

@@ -26,6 +26,8 @@ export interface SubgraphDeps<TPrisma> {
 export interface SubgraphServer<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
   context(info: RequestInfo): Promise<TContext>;
+  /** Releases what the server holds beside its database (clients of other services, background work). */
+  close?(): Promise<void>;
 }
 
 /** Everything a background worker of a service (an event consumer, an outbox relay) starts from. */

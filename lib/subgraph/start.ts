@@ -3,7 +3,7 @@ import { identitySigningConfigFromEnv } from '../auth/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../db/index.ts';
 import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
-import type { RunningWorkers, SeedReport, ServicePrisma, SubgraphModule } from './module.ts';
+import type { RunningWorkers, SeedReport, ServicePrisma, SubgraphModule, SubgraphServer } from './module.ts';
 
 export interface PrepareOptions {
   env?: NodeJS.ProcessEnv;
@@ -75,8 +75,11 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
   const signing = identitySigningConfigFromEnv(env);
   const prepared = await prepareDatabase(module, options);
   const { prisma, database } = prepared;
+  let built: SubgraphServer<TContext> | null = null;
   try {
-    const { apollo, context } = module.buildServer({ prisma, logger: options.logger, signing, env });
+    const subgraph = module.buildServer({ prisma, logger: options.logger, signing, env });
+    built = subgraph;
+    const { apollo, context } = subgraph;
     const server = await startGraphQLServer({
       apollo,
       context,
@@ -107,10 +110,12 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
       async close() {
         await server.close();
         await workers?.stop();
+        await subgraph.close?.();
         await prepared.close();
       },
     };
   } catch (error) {
+    await built?.close?.();
     await prepared.close();
     throw error;
   }

@@ -1,5 +1,5 @@
 import { silentLogger, type Logger } from '../../lib/observability/index.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../lib/services.ts';
+import { SUBGRAPH_NAMES, urlVariable, type SubgraphName } from '../../lib/services.ts';
 import type { ServicePrisma, StartedSubgraph } from '../../lib/subgraph/index.ts';
 import { SUBGRAPH_SERVICES } from '../../subgraphs/index.ts';
 import { TEST_SIGNING_SECRET } from './auth.ts';
@@ -20,24 +20,30 @@ export interface FleetOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The services orders calls (its checkout saga's providers and products' prices): started before it. */
+const ORDERS_PROVIDERS: readonly SubgraphName[] = ['inventory', 'payments', 'products'];
+
 /**
  * The six subgraphs in this process on ephemeral ports, each on its own database `<prefix><name>`
- * on the test Postgres, migrated and seeded. `close` stops them and drops the databases.
+ * on the test Postgres, migrated and seeded. Orders starts last, told where its providers listen
+ * (`INVENTORY_URL`, `PAYMENTS_URL`, `PRODUCTS_URL`). `close` stops them and drops the databases.
  */
 export async function startSubgraphs(prefix: string, options: FleetOptions = {}): Promise<SubgraphFleet> {
-  const env = { ...databaseEnv(prefix), ...options.env, GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
-  const started = await Promise.all(
-    SUBGRAPH_NAMES.map(async (name) => {
-      const server = await SUBGRAPH_SERVICES[name].start({
-        env,
+  const env = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET, ...options.env };
+  const start = async (name: SubgraphName, serviceEnv: NodeJS.ProcessEnv) =>
+    [
+      name,
+      await SUBGRAPH_SERVICES[name].start({
+        env: serviceEnv,
         port: 0,
         logger: options.logger ?? silentLogger(),
         seedScale: options.seedScale ?? 1,
         workers: options.workers ?? false,
-      });
-      return [name, server] as const;
-    }),
-  );
+      }),
+    ] as const;
+  const first = await Promise.all(SUBGRAPH_NAMES.filter((name) => name !== 'orders').map((name) => start(name, env)));
+  const providerUrls = Object.fromEntries(first.filter(([name]) => ORDERS_PROVIDERS.includes(name)).map(([name, server]) => [urlVariable(name), server.url]));
+  const started = [...first, await start('orders', { ...env, ...providerUrls })];
   const servers = Object.fromEntries(started) as Record<SubgraphName, StartedSubgraph<ServicePrisma>>;
   return {
     servers,

@@ -3,7 +3,7 @@
 import { demoData } from '../../../lib/seed/index.ts';
 import { replayContracts } from '../../../test/support/contracts.ts';
 
-/** The sagas orders-saga's CommitStock and ReleaseStock contracts act on (see their files). */
+/** The sagas orders-saga's OrdersSagaCommitStock and OrdersSagaReleaseStock contracts act on (see their files). */
 const HELD_SAGAS = ['5a6a0001-0000-4000-8000-000000000002', '5a6a0001-0000-4000-8000-000000000003'];
 
 replayContracts('inventory', {

@@ -42,6 +42,14 @@ export function createLoaders(prisma: OrdersPrisma) {
         ),
       String,
     ),
+    sagaById: uniqueLoader(
+      (ids: readonly string[]) => prisma.saga.findMany({ where: { id: { in: [...ids] } } }),
+      (saga) => saga.id,
+    ),
+    stepsBySaga: groupLoader(
+      (sagaIds: readonly string[]) => prisma.sagaStep.findMany({ where: { sagaId: { in: [...sagaIds] } }, orderBy: [{ sagaId: 'asc' }, { position: 'asc' }] }),
+      (step) => step.sagaId,
+    ),
     orderCountByUser: uniqueLoader(
       async (userIds: readonly string[]) =>
         (await prisma.order.groupBy({ by: ['userId'], where: { userId: { in: [...userIds] } }, _count: { _all: true } })).map((g) => ({

@@ -4,12 +4,23 @@ import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { OrdersPrisma } from './db.ts';
 import { createLoaders } from './loaders.ts';
+import { Cart, CartLine } from './resolvers/Cart.ts';
+import { Mutation } from './resolvers/Mutation.ts';
 import { Order, OrderConnection, OrderItem } from './resolvers/Order.ts';
 import { Query } from './resolvers/Query.ts';
+import { Saga } from './resolvers/Saga.ts';
 import { User } from './resolvers/User.ts';
+import { createOrdersRuntime } from './runtime.ts';
 
-const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Order, OrderItem, OrderConnection, User };
+const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Order, OrderItem, OrderConnection, User, Cart, CartLine, Saga };
 
+/** The orders subgraph; its runtime (other services' clients, the saga runner of its requests) closes with it. */
 export function buildServer(deps: SubgraphDeps<OrdersPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'orders', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
+  const runtime = createOrdersRuntime(deps, 'requests');
+  const base = subgraphContextFactory(deps, createLoaders);
+  return {
+    apollo: createSubgraphApollo({ name: 'orders', resolvers, logger: deps.logger }),
+    context: async (info) => ({ ...(await base(info)), orders: runtime }),
+    close: () => runtime.close(),
+  };
 }

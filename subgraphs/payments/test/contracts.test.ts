@@ -2,7 +2,7 @@
 // this subgraph alone: a change here that breaks a consumer fails with that consumer named.
 import { replayContracts } from '../../../test/support/contracts.ts';
 
-/** The saga orders-saga's RefundPayment contract refunds (see its file). */
+/** The saga orders-saga's OrdersSagaRefundPayment contract refunds (see its file). */
 const CHARGED_SAGA = '5a6a0002-0000-4000-8000-000000000002';
 
 replayContracts('payments', {

@@ -1,5 +1,6 @@
 import { requireOwner, requireUser } from '../../../../lib/auth/index.ts';
 import { isUuid, money } from '../../../../lib/graphql/index.ts';
+import { cancellationIdOf } from '../checkout/cancelOrder.ts';
 import type { OrderConnectionResolvers, OrderItemResolvers, OrderResolvers } from '../__generated__/resolvers-types.ts';
 
 export const Order: OrderResolvers = {
@@ -22,6 +23,8 @@ export const Order: OrderResolvers = {
   },
   total: (order) => money(order.totalCents, order.currency),
   user: (order) => ({ id: order.userId }),
+  saga: (order, _args, { loaders }) => loaders.sagaById.load(order.id),
+  cancellation: (order, _args, { loaders }) => loaders.sagaById.load(cancellationIdOf(order.id)),
 };
 
 export const OrderItem: OrderItemResolvers = {

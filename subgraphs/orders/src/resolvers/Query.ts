@@ -2,6 +2,7 @@ import { requireOwner, requireUser } from '../../../../lib/auth/index.ts';
 import { notFound } from '../../../../lib/errors.ts';
 import { parseId } from '../../../../lib/graphql/index.ts';
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
+import { cartOf } from '../cart/cart.ts';
 
 export const Query: QueryResolvers = {
   async order(_parent, args, { identity, loaders }) {
@@ -12,4 +13,6 @@ export const Query: QueryResolvers = {
     requireOwner(identity, order.userId, 'orders');
     return order;
   },
+  // Always the caller's own cart: there is no way to name anyone else's.
+  cart: (_parent, _args, { identity, prisma }) => cartOf(prisma, requireUser(identity)),
 };

@@ -1,0 +1,1 @@
+export { describeServiceFailure, ServiceClient, ServiceGraphQLError, serviceUrlsFromEnv, type ServiceClientOptions, type ServiceRequest } from './serviceClient.ts';

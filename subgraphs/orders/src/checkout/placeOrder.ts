@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import { badUserInput } from '../../../../lib/errors.ts';
+import type { Logger } from '../../../../lib/observability/index.ts';
+import { productSnapshots } from '../cart/cart.ts';
+import type { SagaConfig } from '../config.ts';
+import { TX_OPTIONS, type OrderRecord, type OrdersPrisma } from '../db.ts';
+import { appendToStream } from '../eventStore/eventStore.ts';
+import { orderEvent } from '../eventStore/events.ts';
+import { emptyStream, fold } from '../readModel/fold.ts';
+import { projectChange } from '../readModel/project.ts';
+import { takeLease } from '../saga/lease.ts';
+import type { PaymentCard, Providers } from '../saga/providers.ts';
+import type { SagaRunner } from '../saga/runner.ts';
+import { parseCard, type CardInput } from './card.ts';
+import { checkIdempotencyKey, expiryCutoff, findIdempotencyKey, requestHash, requireSameRequest, type IdempotencyRecord } from './idempotency.ts';
+
+export interface CheckoutDeps {
+  prisma: OrdersPrisma;
+  providers: Providers;
+  runner: SagaRunner;
+  saga: SagaConfig;
+  hashKey: Buffer;
+  logger: Logger;
+}
+
+/**
+ * The order a key already stands for, in its current state. A saga that nobody drives (the replica
+ * that placed it stopped) is picked up here with the card this call brought, so it can still charge
+ * instead of being compensated by recovery; a saga someone drives is left to them (the lease says so).
+ */
+async function replay(deps: CheckoutDeps, record: IdempotencyRecord, hash: string, card: PaymentCard): Promise<OrderRecord> {
+  requireSameRequest(record, hash);
+  const order = await deps.prisma.order.findUnique({ where: { id: record.orderId } });
+  if (!order) throw new Error(`Idempotency key names order ${record.orderId}, which has no row`);
+  if (order.status === 'PENDING') deps.runner.launch(order.id, { card });
+  return order;
+}
+
+/**
+ * `checkout`: the cart becomes an order at the products' current prices and its saga starts. One
+ * transaction records the idempotency key, the OrderPlaced event (with the reservation's start),
+ * its read-model rows and the runner's lease, and empties the ordered lines from the cart; the saga
+ * then runs in the background in this process. Of concurrent calls with one key, the first to
+ * insert the key places the order and the others wait on its row and replay it.
+ */
+export async function placeOrder(deps: CheckoutDeps, userId: string, input: { paymentMethod: CardInput }, rawKey: string): Promise<OrderRecord> {
+  const { prisma } = deps;
+  const key = checkIdempotencyKey(rawKey);
+  const card = parseCard(input.paymentMethod);
+  const hash = requestHash(deps.hashKey, card);
+  const known = await findIdempotencyKey(prisma, userId, key);
+  if (known) return replay(deps, known, hash, card);
+
+  const lines = await prisma.cartItem.findMany({ where: { userId }, orderBy: [{ addedAt: 'asc' }, { productId: 'asc' }] });
+  if (lines.length === 0) {
+    // A concurrent call with this key may have just placed the order and emptied the cart.
+    const placedMeanwhile = await findIdempotencyKey(prisma, userId, key);
+    if (placedMeanwhile) return replay(deps, placedMeanwhile, hash, card);
+    throw badUserInput('The cart is empty', 'input');
+  }
+  const products = await productSnapshots(deps, userId, lines.map((l) => l.productId));
+  const items = lines.map((line, position) => {
+    const product = products[position];
+    if (!product) throw badUserInput(`Product ${line.productId} is no longer sold; remove it from the cart`, 'input');
+    return { id: randomUUID(), productId: line.productId, quantity: line.quantity, unitPriceCents: product.price.amountCents, position, currency: product.price.currency };
+  });
+  const currencies = new Set(items.map((i) => i.currency));
+  if (currencies.size !== 1) throw badUserInput('The cart mixes currencies; check out each currency separately', 'input');
+
+  const orderId = randomUUID();
+  const now = new Date();
+  const placed = orderEvent(
+    'OrderPlaced',
+    {
+      orderId,
+      userId,
+      currency: items[0]!.currency,
+      totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+      items: items.map(({ currency: _currency, ...item }) => item),
+      checkout: { deadline: new Date(now.getTime() + deps.saga.deadlineMs).toISOString() },
+    },
+    now,
+  );
+  const view = await prisma.$transaction(async (tx) => {
+    const keyRow = { userId, key, requestHash: hash, orderId };
+    let { count } = await tx.idempotencyKey.createMany({ data: [keyRow], skipDuplicates: true });
+    if (count === 0) {
+      // Taken: by a live key (another call won; replay it) or an expired one, which gives way.
+      const expired = await tx.idempotencyKey.deleteMany({ where: { userId, key, createdAt: { lt: expiryCutoff() } } });
+      if (expired.count === 0) return null;
+      ({ count } = await tx.idempotencyKey.createMany({ data: [keyRow], skipDuplicates: true }));
+      if (count === 0) return null;
+    }
+    const stored = await appendToStream(tx, orderId, 0, [placed, orderEvent('SagaStepStarted', { step: 'RESERVE_STOCK', attempt: 1 }, now)]);
+    const next = fold(orderId, stored);
+    await projectChange(tx, emptyStream(orderId), next);
+    await takeLease(tx, orderId, deps.runner.owner, deps.saga.leaseMs);
+    await tx.cartItem.deleteMany({ where: { userId, productId: { in: lines.map((l) => l.productId) } } });
+    return next;
+  }, TX_OPTIONS);
+  if (!view?.order) {
+    const winner = await findIdempotencyKey(prisma, userId, key);
+    if (!winner) throw new Error(`Idempotency key of user ${userId} conflicted but has no live row`);
+    return replay(deps, winner, hash, card);
+  }
+  deps.logger.info({ orderId, userId, totalCents: view.order.totalCents }, 'order placed; checkout saga started');
+  deps.runner.launch(orderId, { card, leased: true, announced: 'RESERVE_STOCK', view });
+  // The row just projected, as the read model holds it.
+  return view.order;
+}

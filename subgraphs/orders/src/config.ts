@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { identitySigningConfigFromEnv, type IdentitySigningConfig } from '../../../lib/auth/index.ts';
+import { resolvePolicy, subgraphPoliciesFromEnv, type SubgraphPolicy } from '../../../lib/gateway/resilience/index.ts';
+import { serviceUrlsFromEnv } from '../../../lib/serviceClient/index.ts';
+
+export const PROVIDERS = ['inventory', 'payments', 'products'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export interface SagaConfig {
+  /** How long a checkout may take before it compensates, from the order's placement. */
+  deadlineMs: number;
+  /** How often the recovery worker looks for sagas nobody drives. */
+  recoveryIntervalMs: number;
+  /** How long a runner's claim on a saga lasts without renewal (every append renews it). */
+  leaseMs: number;
+  /** Backoff between a step's attempts: full jitter, from base doubling up to max. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Sagas one runner drives at once; more wait their turn (their deadline still runs). */
+  maxConcurrentSagas: number;
+}
+
+export interface OrdersConfig {
+  saga: SagaConfig;
+  providers: Record<Provider, { urls: string[]; policy: SubgraphPolicy }>;
+  signing: IdentitySigningConfig;
+}
+
+const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
+
+const shape = z.object({
+  CHECKOUT_SAGA_DEADLINE_MS: ms(30_000, 100),
+  CHECKOUT_RECOVERY_INTERVAL_MS: ms(5_000, 10),
+  CHECKOUT_LEASE_MS: ms(15_000, 100),
+  CHECKOUT_RETRY_BASE_MS: ms(100),
+  CHECKOUT_RETRY_MAX_MS: ms(2_000),
+  CHECKOUT_MAX_CONCURRENT_SAGAS: ms(64),
+});
+
+/**
+ * The orders service's configuration, read once from env and validated (zod): the checkout saga's
+ * timing, and where and how it reaches inventory, payments and products (`<NAME>_URLS` or
+ * `<NAME>_URL`, `<NAME>_POLICY`, `<NAME>_TIMEOUT_MS`, as the gateways read them), and the secret
+ * it signs its `service` identity with. A bad value stops the start naming the variable.
+ */
+export function ordersConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
+  const fail = (message: string) => new Error(`Invalid orders configuration: ${message}`);
+  const parsed = shape.safeParse(env);
+  if (!parsed.success) throw fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const c = parsed.data;
+  if (c.CHECKOUT_RETRY_MAX_MS < c.CHECKOUT_RETRY_BASE_MS) throw fail('CHECKOUT_RETRY_MAX_MS must be at least CHECKOUT_RETRY_BASE_MS');
+  let providers: OrdersConfig['providers'];
+  try {
+    const policies = subgraphPoliciesFromEnv(env);
+    providers = Object.fromEntries(PROVIDERS.map((name) => [name, { urls: serviceUrlsFromEnv(name, env), policy: resolvePolicy(name, policies) }])) as OrdersConfig['providers'];
+  } catch (error) {
+    throw fail(error instanceof Error ? error.message : String(error));
+  }
+  return {
+    saga: {
+      deadlineMs: c.CHECKOUT_SAGA_DEADLINE_MS,
+      recoveryIntervalMs: c.CHECKOUT_RECOVERY_INTERVAL_MS,
+      leaseMs: c.CHECKOUT_LEASE_MS,
+      retryBaseMs: c.CHECKOUT_RETRY_BASE_MS,
+      retryMaxMs: c.CHECKOUT_RETRY_MAX_MS,
+      maxConcurrentSagas: c.CHECKOUT_MAX_CONCURRENT_SAGAS,
+    },
+    providers,
+    signing: identitySigningConfigFromEnv(env),
+  };
+}
