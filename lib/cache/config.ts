@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { eventsConfigFromEnv, type EventsConfig } from '../events/index.ts';
+import type { RedisConfig } from '../redis/index.ts';
+
+export interface CacheConfig {
+  /** Response and entity caches, and their invalidation; APQ uses the store either way. */
+  enabled: boolean;
+  redis: RedisConfig;
+  /** How long past its maxAge an entity allowed to (`@staleIfError`) keeps a stale copy. */
+  staleIfErrorSeconds: number;
+  /** Upper bound on any entry's maxAge, whatever a hint says. */
+  maxTtlSeconds: number;
+  /** How long a registered automatic persisted query is kept. */
+  apqTtlSeconds: number;
+  /** Delivery settings of the domain events that invalidate entries. */
+  events: EventsConfig;
+}
+
+const seconds = z.coerce.number().int().min(0);
+
+const shape = z.object({
+  CACHE_ENABLED: z.enum(['true', 'false']).default('true'),
+  CACHE_STALE_IF_ERROR_SECONDS: seconds.default(300),
+  CACHE_MAX_TTL_SECONDS: seconds.min(1).default(3600),
+  CACHE_APQ_TTL_SECONDS: seconds.min(1).default(86_400),
+});
+
+/** Read once per process; a bad value stops the start with the variable's name. */
+export function cacheConfigFromEnv(redis: RedisConfig, env: NodeJS.ProcessEnv = process.env): CacheConfig {
+  const parsed = shape.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid cache configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    enabled: c.CACHE_ENABLED === 'true',
+    redis,
+    staleIfErrorSeconds: c.CACHE_STALE_IF_ERROR_SECONDS,
+    maxTtlSeconds: c.CACHE_MAX_TTL_SECONDS,
+    apqTtlSeconds: c.CACHE_APQ_TTL_SECONDS,
+    events: eventsConfigFromEnv(env),
+  };
+}

@@ -1,0 +1,18 @@
+export { persistedQueryRegistration, persistedQueryStore, type PersistedQueryStore } from './apq.ts';
+export { cacheConfigFromEnv, type CacheConfig } from './config.ts';
+export { invalidationHandlers, startCacheInvalidation, tagsOfEvent } from './invalidation.ts';
+export { cacheKeys } from './keys.ts';
+export { localFetcher, type LocalFetch } from './localFetch.ts';
+export { createMemoryStore } from './memoryStore.ts';
+export { openCache } from './openCache.ts';
+export { hintFromCacheControl, staticCachePolicy, type CacheHint, type RestrictablePolicy } from './policy.ts';
+export { createRedisStore } from './redisStore.ts';
+export { RequestCacheState } from './requestState.ts';
+export { responseCachePlugin } from './responseCache.ts';
+export { createCacheRuntime, type CacheRuntime } from './runtime.ts';
+export type { CacheStats, LayerStats } from './stats.ts';
+export { StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
+export { fetchThroughCache, type FetchRequest, type FetchResponse, type SentFetch, type SubgraphFetch } from './subgraphCache.ts';
+export { analyseFetch, type FetchAnalysis } from './subgraphFetch.ts';
+export { supergraphModel, type SupergraphModel } from './supergraphModel.ts';
+export { collectTags, entityTag, TAG_FIELD_PREFIX } from './tags.ts';
