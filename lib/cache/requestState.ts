@@ -5,6 +5,11 @@ export class RequestCacheState {
   readonly startedAt = Date.now();
   /** Every entity the response contains (sent as representations, returned, or read from the entity cache). */
   readonly tags = new Set<string>();
+  /**
+   * Entities being resolved by a fetch of this request, by entry key (shape and representation):
+   * another fetch of the same request wanting one waits for it instead of fetching it again.
+   */
+  readonly inflight = new Map<string, Promise<{ data: unknown; failed: boolean }>>();
   /** Entity entries to write once the response is known (one batch per request). */
   readonly entityWrites: EntryWrite[] = [];
   responseHit = false;

@@ -77,6 +77,27 @@ describe('the entity cache', () => {
     expect(cache.store.roundTrips).toBe(3 /* lookups */ + 2 /* write batches */);
   });
 
+  it('shares an entity between parallel fetches of one request: the second waits for the first', async () => {
+    const cache = runtime();
+    const reviews = subgraph((r) => ({ averageRating: r.id.length }));
+    const state = new RequestCacheState();
+    const fetchOf = (ids: string[]) =>
+      fetchThroughCache(cache, {
+        subgraph: 'reviews',
+        request: { query: RATINGS, variables: { representations: ids.map((id) => ({ __typename: 'Product', id })) } },
+        incomingOperation: 'query',
+        userId: null,
+        state,
+        policy: null,
+        send: (r) => reviews.send(r),
+      });
+    const [x, y] = await Promise.all([fetchOf(['p1', 'p22']), fetchOf(['p22', 'p4444'])]);
+    expect(reviews.sent.flat().map((r) => r.id).sort()).toEqual(['p1', 'p22', 'p4444']);
+    expect(x.data?._entities).toEqual([{ averageRating: 2, bffTag__typename: 'Product', bffTag__id: 'p1' }, { averageRating: 3, bffTag__typename: 'Product', bffTag__id: 'p22' }]);
+    expect(y.data?._entities).toEqual([{ averageRating: 3, bffTag__typename: 'Product', bffTag__id: 'p22' }, { averageRating: 5, bffTag__typename: 'Product', bffTag__id: 'p4444' }]);
+    expect(cache.stats.entity.deduplicated).toBe(1);
+  });
+
   it("keeps a private entity to its user: another user's fetch goes to the subgraph", async () => {
     const cache = runtime();
     const orders = subgraph((r) => ({ spending: { orderCount: r.id === 'ada' ? 7 : 1 } }), 'max-age=10, private');

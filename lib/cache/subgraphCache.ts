@@ -76,12 +76,19 @@ interface Wanted {
   fresh: CacheEntry | null;
   stale: CacheEntry | null;
   data: unknown;
+  /** The subgraph could not give it (its error is in this fetch's answer). */
+  failed: boolean;
+}
+
+/** What resolving some entities adds to the fetch's answer beside their data. */
+interface Resolution {
+  errors: GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
 }
 
 async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, request: FetchRequest, entities: NonNullable<FetchAnalysis['entities']>): Promise<FetchResponse> {
   const { representations, ...others }: Record<string, unknown> = request.variables ?? {};
   if (!Array.isArray(representations)) return (await fetch.send(request)).response;
-  const { stats } = runtime;
   const shape = digest(`${entities.selection}\n${stableJson(others)}`);
 
   const byJson = new Map<string, Wanted>();
@@ -91,17 +98,63 @@ async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, reques
     if (known) known.positions.push(position);
     else {
       const record = typeof representation === 'object' && representation !== null ? (representation as Record<string, unknown>) : {};
-      byJson.set(json, { representation: record, positions: [position], base: cacheKeys.entity(runtime.keyPrefix, fetch.subgraph, shape, json), fresh: null, stale: null, data: null });
+      byJson.set(json, { representation: record, positions: [position], base: cacheKeys.entity(runtime.keyPrefix, fetch.subgraph, shape, json), fresh: null, stale: null, data: null, failed: false });
     }
   });
   const wanted = [...byJson.values()];
-  stats.entity.deduplicated += representations.length - wanted.length;
   representationTags(runtime, fetch.subgraph, representations, fetch.state.tags);
 
-  await lookUp(runtime, fetch, wanted);
+  // The planner sends one fetch per path (aliases, lists at several places), in parallel: an entity
+  // another fetch of this request is already getting, in the same shape, is awaited, not fetched again.
+  const own: Wanted[] = [];
+  const borrowed: Array<{ w: Wanted; pending: Promise<{ data: unknown; failed: boolean }> }> = [];
+  const settle = new Map<Wanted, (outcome: { data: unknown; failed: boolean }) => void>();
+  for (const w of wanted) {
+    const pending = fetch.state.inflight.get(w.base);
+    if (pending) borrowed.push({ w, pending });
+    else {
+      own.push(w);
+      fetch.state.inflight.set(w.base, new Promise((resolve) => settle.set(w, resolve)));
+    }
+  }
+  runtime.stats.entity.deduplicated += representations.length - wanted.length + borrowed.length;
+  const ownResolution = resolve(runtime, fetch, request, others, entities, own).finally(() => {
+    for (const w of own) settle.get(w)?.({ data: w.data, failed: w.failed });
+  });
+  const [resolution] = await Promise.all([
+    ownResolution,
+    ...borrowed.map(async ({ w, pending }) => {
+      const done = await pending;
+      w.data = done.failed ? null : structuredClone(done.data);
+      w.failed = done.failed;
+    }),
+  ]);
+  // What another fetch could not get (its error went with that fetch), this one asks for itself.
+  const retry = borrowed.map(({ w }) => w).filter((w) => w.failed);
+  const again = retry.length ? await resolve(runtime, fetch, request, others, entities, retry) : { errors: [] };
+  const errors = [...resolution.errors, ...again.errors];
+  return {
+    data: { _entities: assemble(wanted, representations.length) },
+    ...(errors.length ? { errors } : {}),
+    ...(resolution.extensions ? { extensions: resolution.extensions } : {}),
+  };
+}
+
+/** Fills in `list`: fresh copies from the cache, the rest from the subgraph in one request (or stale copies if it fails and may). */
+async function resolve(
+  runtime: CacheRuntime,
+  fetch: SubgraphFetch,
+  request: FetchRequest,
+  others: Record<string, unknown>,
+  entities: NonNullable<FetchAnalysis['entities']>,
+  list: Wanted[],
+): Promise<Resolution> {
+  if (list.length === 0) return { errors: [] };
+  const { stats } = runtime;
+  await lookUp(runtime, fetch, list);
   const now = Date.now();
-  const missing = wanted.filter((w) => !w.fresh);
-  const hits = wanted.filter((w) => w.fresh);
+  const missing = list.filter((w) => !w.fresh);
+  const hits = list.filter((w) => w.fresh);
   stats.entity.hits += hits.length;
   stats.entity.misses += missing.length;
   fetch.state.entityHits += hits.length;
@@ -111,7 +164,7 @@ async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, reques
     for (const tag of w.fresh?.t ?? []) fetch.state.tags.add(tag);
   }
   if (hits.length) fetch.policy?.restrict(leastOf(hits.map((w) => w.fresh).filter((e): e is CacheEntry => e !== null), now));
-  if (missing.length === 0) return { data: { _entities: assemble(wanted, representations.length) } };
+  if (missing.length === 0) return { errors: [] };
 
   const readAt = Date.now();
   const sent = await fetch.send({ ...request, variables: { ...others, representations: missing.map((w) => w.representation) } });
@@ -129,7 +182,7 @@ async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, reques
       for (const tag of tags) fetch.state.tags.add(tag);
       if (maxAge > 0 && w.data !== null) queueWrite(runtime, fetch, w, { maxAge, scope: hint.scope, staleAllowed: entities.staleAllowed, readAt, tags: [...tags] });
     });
-    return { ...sent.response, data: { ...sent.response.data, _entities: assemble(wanted, representations.length) } };
+    return { errors: [], extensions: sent.response.extensions };
   }
   if (sent.unavailable && entities.staleAllowed && missing.every((w) => w.stale)) {
     for (const w of missing) {
@@ -137,14 +190,20 @@ async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, reques
       for (const tag of w.stale?.t ?? []) fetch.state.tags.add(tag);
     }
     stats.entity.stale += missing.length;
+    // Answered from the cache after all: that is what x-cache reports.
+    fetch.state.entityMisses -= missing.length;
+    fetch.state.entityHits += missing.length;
     fetch.state.stale = true;
     fetch.policy?.restrict({ maxAge: 0 });
     runtime.logger.warn({ subgraph: fetch.subgraph, entities: missing.length }, 'subgraph failed; served stale entities');
-    return { data: { _entities: assemble(wanted, representations.length) } };
+    return { errors: [] };
   }
   // The subgraph's own errors (or its failure) for the entities it was asked for; cached ones still count.
-  missing.forEach((w, i) => (w.data = received?.[i] ?? null));
-  return { ...sent.response, data: { _entities: assemble(wanted, representations.length) }, errors: remapErrors(sent.response.errors ?? [], missing) };
+  missing.forEach((w, i) => {
+    w.data = received?.[i] ?? null;
+    w.failed = w.data === null;
+  });
+  return { errors: remapErrors(sent.response.errors ?? [], missing), extensions: sent.response.extensions };
 }
 
 /** One MGET for the whole fetch: the public and (signed in) the caller's private entry of each entity, all on one slot. */
