@@ -48,6 +48,7 @@ function cacheConfig(url: string, overrides: Partial<CacheConfig> = {}, keyPrefi
     staleIfErrorSeconds: 300,
     maxTtlSeconds: 3600,
     apqTtlSeconds: 600,
+    clockSkewMs: 100,
     events: EVENTS,
     ...overrides,
   };

@@ -12,6 +12,11 @@ export interface CacheConfig {
   maxTtlSeconds: number;
   /** How long a registered automatic persisted query is kept. */
   apqTtlSeconds: number;
+  /**
+   * How far apart replicas' clocks may be: an entry read within this long after an invalidation of
+   * one of its entities is not cached, since it might hold data from before it (0 on one host).
+   */
+  clockSkewMs: number;
   /** Delivery settings of the domain events that invalidate entries. */
   events: EventsConfig;
 }
@@ -23,6 +28,7 @@ const shape = z.object({
   CACHE_STALE_IF_ERROR_SECONDS: seconds.default(300),
   CACHE_MAX_TTL_SECONDS: seconds.min(1).default(3600),
   CACHE_APQ_TTL_SECONDS: seconds.min(1).default(86_400),
+  CACHE_CLOCK_SKEW_MS: z.coerce.number().int().min(0).max(60_000).default(100),
 });
 
 /** Read once per process; a bad value stops the start with the variable's name. */
@@ -38,6 +44,7 @@ export function cacheConfigFromEnv(redis: RedisConfig, env: NodeJS.ProcessEnv = 
     staleIfErrorSeconds: c.CACHE_STALE_IF_ERROR_SECONDS,
     maxTtlSeconds: c.CACHE_MAX_TTL_SECONDS,
     apqTtlSeconds: c.CACHE_APQ_TTL_SECONDS,
+    clockSkewMs: c.CACHE_CLOCK_SKEW_MS,
     events: eventsConfigFromEnv(env),
   };
 }

@@ -12,7 +12,9 @@ const SWEEP_EVERY = 1000;
  * The store without Redis (no REDIS_URL): the same semantics as Redis in this process's memory.
  * Replicas would not share it, so it is for single-process development only.
  */
-export function createMemoryStore(now: () => number = Date.now): CacheStore {
+export function createMemoryStore(options: { clockSkewMs?: number; now?: () => number } = {}): CacheStore {
+  const now = options.now ?? Date.now;
+  const clockSkewMs = options.clockSkewMs ?? 0;
   const entries = new Map<string, Held>();
   const indexes = new Map<string, Map<string, number>>();
   const tombstones = new Map<string, Held>();
@@ -57,7 +59,7 @@ export function createMemoryStore(now: () => number = Date.now): CacheStore {
       }
       let kept = 0;
       for (const entry of batch) {
-        if (entry.tags.some((tag) => invalidatedSince(read(tombstones, tag), entry.readAt))) continue;
+        if (entry.tags.some((tag) => invalidatedSince(read(tombstones, tag), entry.readAt, clockSkewMs))) continue;
         entries.set(entry.key, { value: entry.value, expiresAt: t + entry.ttlMs });
         kept += 1;
       }

@@ -54,6 +54,8 @@ export interface RedisStoreDeps {
   keyPrefix: string;
   /** True when commands can be sent now (the offline queue is off: anything else fails fast). */
   isReady(): boolean;
+  /** Clock difference tolerated between the replicas that read and invalidate (see invalidatedSince). */
+  clockSkewMs: number;
   now?: () => number;
 }
 
@@ -120,7 +122,7 @@ export function createRedisStore(deps: RedisStoreDeps): CacheStore {
         ),
       );
       const invalidatedAt = new Map(byTag.map(([tag], i) => [tag, tombstones[i]]));
-      const stale = entries.filter((e) => e.tags.some((tag) => invalidatedSince(toTombstone(invalidatedAt.get(tag)), e.readAt)));
+      const stale = entries.filter((e) => e.tags.some((tag) => invalidatedSince(toTombstone(invalidatedAt.get(tag)), e.readAt, deps.clockSkewMs)));
       if (stale.length) await run(() => deleteKeys(stale.map((e) => e.key)));
       return entries.length - stale.length;
     },

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from '../../test/support/redis.ts';
 import { createMemoryStore } from './memoryStore.ts';
 import { createRedisStore } from './redisStore.ts';
-import { CLOCK_SKEW_MS, StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
+import { StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
+
+const CLOCK_SKEW_MS = 200;
 
 const PREFIX = uniqueKeyPrefix('cache-store');
 let client: Redis;
@@ -21,8 +23,8 @@ afterAll(async () => {
 const entry = (key: string, tags: string[], readAt = Date.now(), ttlMs = 60_000): EntryWrite => ({ key: `${PREFIX}${key}`, value: `value of ${key}`, ttlMs, tags, readAt });
 
 describe.each([
-  ['in-process', () => createMemoryStore()],
-  ['Redis', () => createRedisStore({ client, keyPrefix: PREFIX, isReady: () => client.status === 'ready' })],
+  ['in-process', () => createMemoryStore({ clockSkewMs: CLOCK_SKEW_MS })],
+  ['Redis', () => createRedisStore({ client, keyPrefix: PREFIX, isReady: () => client.status === 'ready', clockSkewMs: CLOCK_SKEW_MS })],
 ] as const)('the %s store', (_name, open) => {
   let store: CacheStore;
   beforeAll(() => {
@@ -64,7 +66,7 @@ describe.each([
 
 describe('the Redis store', () => {
   it('indexes a tag in a sorted set that prunes expired entries and lives as long as its longest entry', async () => {
-    const store = createRedisStore({ client, keyPrefix: PREFIX, isReady: () => true });
+    const store = createRedisStore({ client, keyPrefix: PREFIX, isReady: () => true, clockSkewMs: CLOCK_SKEW_MS });
     const run = Math.random().toString(36).slice(2);
     await store.write([entry(`${run}:short`, [`Category:${run}`], Date.now(), 1)]);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -75,7 +77,7 @@ describe('the Redis store', () => {
   });
 
   it('is skipped, not waited on, while Redis is not connected', async () => {
-    const store = createRedisStore({ client, keyPrefix: PREFIX, isReady: () => false });
+    const store = createRedisStore({ client, keyPrefix: PREFIX, isReady: () => false, clockSkewMs: CLOCK_SKEW_MS });
     await expect(store.mget([`${PREFIX}x`])).rejects.toBeInstanceOf(StoreUnavailable);
     expect(store.roundTrips).toBe(0);
   });

@@ -48,12 +48,15 @@ export class StoreUnavailable extends Error {
 
 /** How long an invalidation's tombstone is kept: longer than any read that could still be writing. */
 export const TOMBSTONE_MS = 120_000;
-/** Clock difference tolerated between gateway replicas when comparing a read time with a tombstone. */
-export const CLOCK_SKEW_MS = 1_000;
-
-export function invalidatedSince(tombstone: string | number | null | undefined, readAt: number): boolean {
+/**
+ * Whether an invalidation (its tombstone's time) may have come after the read of an entry's data.
+ * Read time and tombstone come from the clocks of possibly different replicas: `clockSkewMs` is
+ * the difference tolerated, so a read that started up to that long after an invalidation is
+ * treated as older and not cached (a cost paid only by entities invalidated that recently).
+ */
+export function invalidatedSince(tombstone: string | number | null | undefined, readAt: number, clockSkewMs: number): boolean {
   if (tombstone === null || tombstone === undefined) return false;
-  return Number(tombstone) >= readAt - CLOCK_SKEW_MS;
+  return Number(tombstone) >= readAt - clockSkewMs;
 }
 
 /** Each distinct tag with the entries indexed under it and the latest expiry among them. */

@@ -16,7 +16,7 @@ const ORDERS = 'query Dashboard__orders__1($representations: [_Any!]!) { _entiti
 function runtime(): CacheRuntime {
   return createCacheRuntime({
     gateway: 'web',
-    config: { enabled: true, redis: { kind: 'memory', keyPrefix: 't:' }, staleIfErrorSeconds: 300, maxTtlSeconds: 3600, apqTtlSeconds: 60, events: eventsConfigFromEnv({}) },
+    config: { enabled: true, redis: { kind: 'memory', keyPrefix: 't:' }, staleIfErrorSeconds: 300, maxTtlSeconds: 3600, apqTtlSeconds: 60, clockSkewMs: 0, events: eventsConfigFromEnv({}) },
     store: createMemoryStore(),
     keyPrefix: 't:',
     model,
