@@ -23,6 +23,8 @@ export interface CacheStats {
   apq: LayerStats;
   /** Entries written and then dropped again because an invalidation overtook the read they came from. */
   raced: number;
+  /** Round trips to the store (a pipeline of concurrent commands counts once). */
+  roundTrips: number;
 }
 
 export function emptyStats(): CacheStats {
@@ -32,5 +34,6 @@ export function emptyStats(): CacheStats {
     invalidation: { mutations: 0, events: 0, tags: 0, entries: 0, errors: 0 },
     apq: { hits: 0, misses: 0, errors: 0 },
     raced: 0,
+    roundTrips: 0,
   };
 }

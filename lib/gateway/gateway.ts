@@ -156,7 +156,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     const close = server.close.bind(server);
     return Object.assign(server, {
       upstreams,
-      cacheStats: () => (cache ? structuredClone(cache.stats) : null),
+      cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
       async close() {
         await close();
         await closeAll();
