@@ -236,6 +236,19 @@ describe('invalidation', () => {
     expect(web.cacheStats()?.invalidation.mutations).toBeGreaterThanOrEqual(1);
   });
 
+  it('updateProfile needs a signed-in user and sane input, and then changes nothing', async () => {
+    const id = user(7);
+    const UPDATE = 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name avatarUrl } }';
+    const anonymous = await postGraphQL(web.url, UPDATE, { input: { name: 'Nobody' } });
+    expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    const headers = await asUser(id);
+    for (const input of [{ name: '   ' }, { avatarUrl: 'javascript:alert(1)' }]) {
+      const refused = await postGraphQL(web.url, UPDATE, { input }, headers);
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'input' });
+    }
+    expect(field((await postGraphQL(web.url, `{ user(id: "${id}") { name } }`)).body, 'user', 'name')).toBe(data.users[7]!.name);
+  });
+
   it('a domain event appended to its stream drops what it changed, for every replica', async () => {
     const id = product(20);
     const STOCK = `{ product(id: "${id}") { stock { available } } }`;

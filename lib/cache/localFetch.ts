@@ -1,9 +1,10 @@
 import { parse, type GraphQLSchema } from 'graphql';
+import { remembered } from './memo.ts';
 import { staticCachePolicy, type CacheHint, type RestrictablePolicy } from './policy.ts';
 import type { RequestCacheState } from './requestState.ts';
 import type { CacheRuntime } from './runtime.ts';
-import type { FetchRequest, FetchResponse } from './subgraphCache.ts';
-import { collectTags, representationTag } from './tags.ts';
+import { representationTags, type FetchRequest, type FetchResponse } from './subgraphCache.ts';
+import { collectTags } from './tags.ts';
 
 /** A fetch of the gateway's own (BFF) subgraph, which runs in-process. */
 export interface LocalFetch {
@@ -20,28 +21,16 @@ export interface LocalFetch {
  * PRIVATE; `rateLimit` is never cacheable), and the entities it returns are tagged like any others.
  */
 export function localFetcher(runtime: CacheRuntime, schema: GraphQLSchema): (fetch: LocalFetch) => Promise<FetchResponse> {
-  const policies = new Map<string, CacheHint>();
+  const policyOf = remembered(2000, (query): CacheHint => staticCachePolicy(schema, parse(query)));
   return async (fetch) => {
     const query = fetch.request.query;
     if (!query) return fetch.execute(fetch.request);
     const analysis = runtime.analyse(fetch.subgraph, query);
-    let hint = policies.get(analysis.query);
-    if (!hint) {
-      hint = staticCachePolicy(schema, parse(analysis.query));
-      policies.set(analysis.query, hint);
-    }
+    const hint = policyOf(analysis.query);
     const response = await fetch.execute({ ...fetch.request, query: analysis.query });
     fetch.policy?.restrict(response.errors?.length ? { maxAge: 0 } : hint);
     collectTags(response.data, fetch.state.tags);
-    const representations: unknown = fetch.request.variables?.representations;
-    if (Array.isArray(representations)) {
-      for (const r of representations) {
-        if (typeof r !== 'object' || r === null) continue;
-        const record = r as Record<string, unknown>;
-        const tag = representationTag(record, typeof record.__typename === 'string' ? runtime.model.keyFields(fetch.subgraph, record.__typename) : null);
-        if (tag) fetch.state.tags.add(tag);
-      }
-    }
+    representationTags(runtime, fetch.subgraph, fetch.request.variables?.representations, fetch.state.tags);
     return response;
   };
 }

@@ -58,7 +58,8 @@ export async function fetchThroughCache(runtime: CacheRuntime, fetch: SubgraphFe
   return response;
 }
 
-function representationTags(runtime: CacheRuntime, subgraph: string, representations: unknown, into: Set<string>): void {
+/** The tags of the entity representations a fetch sends (with the key fields `subgraph` declares). */
+export function representationTags(runtime: CacheRuntime, subgraph: string, representations: unknown, into: Set<string>): void {
   if (!Array.isArray(representations)) return;
   for (const representation of representations) {
     if (typeof representation !== 'object' || representation === null) continue;

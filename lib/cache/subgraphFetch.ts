@@ -14,6 +14,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { digest } from './keys.ts';
+import { remembered } from './memo.ts';
 import type { SupergraphModel } from './supergraphModel.ts';
 import { TAG_FIELD_PREFIX, TAG_TYPENAME } from './tags.ts';
 
@@ -100,15 +101,5 @@ export function analyseFetch(model: SupergraphModel, subgraph: string, query: st
 
 /** analyseFetch, remembered per fetch text: plans repeat the same few fetches. */
 export function fetchAnalyser(model: SupergraphModel, subgraph: string, capacity = 2000): (query: string) => FetchAnalysis {
-  const known = new Map<string, FetchAnalysis>();
-  return (query) => {
-    let analysis = known.get(query);
-    if (!analysis) {
-      analysis = analyseFetch(model, subgraph, query);
-      // Oldest first out: a Map iterates in insertion order.
-      if (known.size >= capacity) known.delete(known.keys().next().value ?? '');
-      known.set(query, analysis);
-    }
-    return analysis;
-  };
+  return remembered(capacity, (query) => analyseFetch(model, subgraph, query));
 }
