@@ -1,3 +1,11 @@
+// The gateways' caches, in Redis (shared by replicas) or in this process without REDIS_URL:
+// - responseCache.ts: whole query responses, keyed by operation and variables (+ user when PRIVATE);
+// - subgraphCache.ts: per-entity entries for `_entities` fetches, read in one MGET per fetch;
+// - subgraphFetch.ts + tags.ts: every fetch asks for the identity of the entities it returns, so
+//   each entry is indexed under every entity it contains and a mutation or a domain event
+//   (invalidation.ts) drops exactly the entries holding what changed (store.ts explains the index);
+// - policy.ts: cache hints, from the subgraphs' `cache-control` headers or the BFF's own schema;
+// - apq.ts: automatic persisted queries in the same store.
 export { persistedQueryRegistration, persistedQueryStore, type PersistedQueryStore } from './apq.ts';
 export { cacheConfigFromEnv, type CacheConfig } from './config.ts';
 export { invalidationHandlers, startCacheInvalidation, tagsOfEvent } from './invalidation.ts';
