@@ -125,7 +125,7 @@ describe('schema:check on an unchanged copy', () => {
 describe('breaking changes and client operations', () => {
   it('passes a new nullable field, listed as a safe change', async () => {
     const root = await fixture();
-    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String!\n', '  description: String!\n  "Whether the shop can gift-wrap it."\n  giftWrap: Boolean\n'));
+    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', '  description: String! @staleIfError\n  "Whether the shop can gift-wrap it."\n  giftWrap: Boolean\n'));
     await composeInto(root);
     const report = await check(root);
     expect(statuses(report)).toEqual(ALL_PASS);
@@ -145,7 +145,7 @@ describe('breaking changes and client operations', () => {
 
   it('fails a removed field that only a mobile operation queries, naming the change, the file, the operation and the field', async () => {
     const root = await fixture();
-    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String!\n', ''));
+    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', ''));
     await composeInto(root);
     const report = await check(root);
     expect(report).toMatchObject({ outcome: 'fail', exitCode: 1 });
@@ -203,7 +203,7 @@ describe('composition and committed outputs', () => {
   it('fails a field two subgraphs define incompatibly, naming the composition, the subgraphs, the type and the field', async () => {
     const root = await fixture();
     await edit(root, subgraphSchemaFile('inventory'), (t) =>
-      t.replace('import: ["@key", "@inaccessible"]', 'import: ["@key", "@inaccessible", "@shareable"]').replace('type Product @key(fields: "id") {\n  id: ID!\n', 'type Product @key(fields: "id") {\n  id: ID!\n  name: Int! @shareable\n'),
+      t.replace('import: ["@key", "@inaccessible"]', 'import: ["@key", "@inaccessible", "@shareable"]').replace('type Product @key(fields: "id") @cacheControl(maxAge: 10) {\n  id: ID!\n', 'type Product @key(fields: "id") @cacheControl(maxAge: 10) {\n  id: ID!\n  name: Int! @shareable\n'),
     );
     const report = await check(root);
     expect(report.exitCode).toBe(1);
@@ -220,7 +220,7 @@ describe('composition and committed outputs', () => {
 
   it('fails a committed supergraph that is not what composition produces now', async () => {
     const root = await fixture();
-    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String!\n', '  description: String!\n  giftWrap: Boolean\n'));
+    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', '  description: String! @staleIfError\n  giftWrap: Boolean\n'));
     const report = await check(root);
     expect(statuses(report)).toMatchObject({ composition: 'pass', staleness: 'fail', 'breaking-changes': 'pass' });
     expect(errors(report, 'staleness')).toEqual(
@@ -284,7 +284,7 @@ describe('the schema:check command', () => {
     const report: unknown = JSON.parse(await readFile(json, 'utf8'));
     expect(report).toMatchObject({ outcome: 'pass', exitCode: 0, root, checks: Object.keys(ALL_PASS).map((id) => ({ id, status: 'pass' })) });
 
-    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String!\n', ''));
+    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', ''));
     await composeInto(root);
     const broken = cli(['--root', root, '--base-dir', baseDir]);
     expect(broken.status).toBe(1);

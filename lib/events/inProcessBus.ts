@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/index.ts';
 import { parseEvent, type DomainEvent } from './envelope.ts';
-import { handleOnce, type EventHandlers } from './inbox.ts';
-import type { EventDatabase, RawSql } from './outbox.ts';
+import { deliver, type EventDelivery } from './inbox.ts';
+import type { RawSql } from './outbox.ts';
 import type { ConsumerStats, RunningConsumer } from './redisStreams.ts';
 
 export interface DeadLetter {
@@ -18,8 +18,7 @@ interface Subscription {
 
 export interface InProcessSubscribeOptions<TTx extends RawSql> {
   group: string;
-  db: EventDatabase<TTx>;
-  handlers: EventHandlers<TTx>;
+  delivery: EventDelivery<TTx>;
   maxDeliveries: number;
   /** Pause between two deliveries of an event whose handler failed. */
   retryDelayMs?: number;
@@ -55,11 +54,11 @@ export class InProcessEventBus {
         const raw: unknown = JSON.parse(JSON.stringify(sent));
         const parsed = parseEvent(raw);
         if (!parsed.ok) return deadLetter(raw, parsed.reason, 1);
-        if (!(parsed.event.type in options.handlers)) return;
+        if (!(parsed.event.type in options.delivery.handlers)) return;
         let lastError = 'unknown error';
         for (let delivery = 1; delivery <= options.maxDeliveries; delivery += 1) {
           try {
-            const outcome = await handleOnce(options.db, options.handlers, parsed.event);
+            const outcome = await deliver(options.delivery, parsed.event);
             if (outcome === 'duplicate') stats.duplicates += 1;
             else stats.handled += 1;
             return;

@@ -11,6 +11,26 @@ export type EventHandlers<TTx extends RawSql = RawSql> = { [T in EventType]?: Ev
 export type HandleOutcome = 'handled' | 'duplicate' | 'ignored';
 
 /**
+ * Handlers whose effect is idempotent by nature (deleting cache entries, say) in a process without a
+ * database: they run without an inbox or a transaction, and a redelivered event simply runs again.
+ */
+export type IdempotentEventHandlers = { [T in EventType]?: (event: DomainEvent<T>) => Promise<void> };
+
+/** How a consumer runs its handlers: once per event through the service's inbox, or directly. */
+export type EventDelivery<TTx extends RawSql = RawSql> =
+  | { db: EventDatabase<TTx>; handlers: EventHandlers<TTx> }
+  | { db?: undefined; handlers: IdempotentEventHandlers };
+
+/** Runs the handler of `event`: through the inbox when the delivery has a database, else directly. */
+export async function deliver<TTx extends RawSql>(delivery: EventDelivery<TTx>, event: DomainEvent): Promise<HandleOutcome> {
+  if (delivery.db) return handleOnce(delivery.db, delivery.handlers, event);
+  const handler = delivery.handlers[event.type] as ((event: DomainEvent) => Promise<void>) | undefined;
+  if (!handler) return 'ignored';
+  await handler(event);
+  return 'handled';
+}
+
+/**
  * Runs the handler for `event` exactly once per event id: the inbox row and the handler's writes
  * commit together, so a redelivery (after a crash between commit and acknowledgement, or a relay
  * that published twice) finds the row and changes nothing. A throwing handler rolls both back and

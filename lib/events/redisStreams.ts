@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/index.ts';
 import { parseEvent, type DomainEvent } from './envelope.ts';
-import { handleOnce, type EventHandlers } from './inbox.ts';
-import type { EventDatabase, RawSql } from './outbox.ts';
+import { deliver, type EventDelivery } from './inbox.ts';
+import type { RawSql } from './outbox.ts';
 import type { EventType } from './schemas.ts';
 
 /**
@@ -42,8 +42,14 @@ export interface RedisConsumerOptions<TTx extends RawSql> {
   group: string;
   /** This process within the group; defaults to host, pid and a random suffix. */
   consumer?: string;
-  db: EventDatabase<TTx>;
-  handlers: EventHandlers<TTx>;
+  /** The handlers, run through the service's inbox, or directly when they are idempotent by nature. */
+  delivery: EventDelivery<TTx>;
+  /**
+   * Where a group that does not exist yet starts: at the beginning of each stream (events published
+   * before the group existed are still owed to it), or at new events only (a cache created now
+   * holds nothing older to invalidate).
+   */
+  startAt?: 'all' | 'new';
   /** Deliveries of one entry before it is dead-lettered. */
   maxDeliveries: number;
   /** How long an entry stays pending (its consumer failed or died) before it is claimed again. */
@@ -76,7 +82,7 @@ interface StreamEntry {
 export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsumerOptions<TTx>): Promise<RunningConsumer> {
   const { redis, group, logger } = options;
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const types = Object.keys(options.handlers) as EventType[];
+  const types = Object.keys(options.delivery.handlers) as EventType[];
   const streams = types.map((type) => streamKey(options.prefix, type));
   const dlq = deadLetterKey(options.prefix, group);
   const stats: ConsumerStats = { handled: 0, duplicates: 0, failures: 0, deadLettered: 0 };
@@ -86,8 +92,7 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
   const ensureGroups = async (): Promise<void> => {
     for (const stream of streams) {
       try {
-        // From the start of the stream: events published before this group existed are still owed to it.
-        await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
+        await redis.xgroup('CREATE', stream, group, options.startAt === 'new' ? '$' : '0', 'MKSTREAM');
       } catch (error) {
         if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
       }
@@ -121,7 +126,7 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
       return deadLetter(entry, `handler failed ${deliveries - 1} times: ${lastErrors.get(entry.id) ?? 'unknown error'}`, deliveries);
     }
     try {
-      const outcome = await handleOnce(options.db, options.handlers, parsed.event);
+      const outcome = await deliver(options.delivery, parsed.event);
       if (outcome === 'duplicate') stats.duplicates += 1;
       else stats.handled += 1;
     } catch (error) {

@@ -3,7 +3,7 @@ import type { Logger } from '../observability/index.ts';
 import type { RedisConnection } from '../redis/index.ts';
 import type { EventsConfig } from './config.ts';
 import type { DomainEvent } from './envelope.ts';
-import type { EventHandlers } from './inbox.ts';
+import type { EventDelivery, EventHandlers, IdempotentEventHandlers } from './inbox.ts';
 import { processEventBus, type InProcessEventBus } from './inProcessBus.ts';
 import type { EventDatabase, RawSql } from './outbox.ts';
 import { publishToStreams, startRedisConsumer, type RunningConsumer } from './redisStreams.ts';
@@ -19,6 +19,18 @@ export interface ConsumeOptions<TTx extends RawSql> {
 }
 
 /**
+ * A consumer in a process without a database (a gateway), so without an inbox: its handlers must be
+ * idempotent by nature, since a redelivered event runs them again.
+ */
+export interface IdempotentConsumeOptions {
+  group: string;
+  handlers: IdempotentEventHandlers;
+  consumer?: string;
+  /** Where a new group starts reading: every event still in the streams (default), or new ones only. */
+  startAt?: 'all' | 'new';
+}
+
+/**
  * One API over both deliveries: Redis Streams when the process has Redis, else this process's
  * in-memory bus fed by the same outbox relay.
  */
@@ -26,6 +38,7 @@ export interface EventTransport {
   kind: 'redis' | 'in-process';
   publish(events: DomainEvent[]): Promise<void>;
   consume<TTx extends RawSql>(options: ConsumeOptions<TTx>): Promise<RunningConsumer>;
+  consumeWithoutInbox(options: IdempotentConsumeOptions): Promise<RunningConsumer>;
   relay(db: EventDatabase): RunningRelay;
 }
 
@@ -51,50 +64,53 @@ export function createEventTransport(deps: TransportDeps): EventTransport {
       kind: 'in-process',
       publish,
       relay: relay(publish),
-      consume: async (options) => bus.subscribe({ ...options, maxDeliveries: config.maxDeliveries, logger }),
+      consume: async (options) => bus.subscribe({ group: options.group, delivery: { db: options.db, handlers: options.handlers }, maxDeliveries: config.maxDeliveries, logger }),
+      consumeWithoutInbox: async (options) => bus.subscribe({ group: options.group, delivery: { handlers: options.handlers }, maxDeliveries: config.maxDeliveries, logger }),
     };
   }
   const prefix = `${deps.redis.keyPrefix}${deps.streamPrefix ?? ''}`;
   const publish = (events: DomainEvent[]) => publishToStreams(client, events, { prefix, maxLen: config.streamMaxLen });
+  const consume = async <TTx extends RawSql>(options: { group: string; consumer?: string; startAt?: 'all' | 'new' }, delivery: EventDelivery<TTx>): Promise<RunningConsumer> => {
+    // Its own connection: a blocking XREADGROUP would hold up every other command on a shared one,
+    // and it needs a command timeout longer than its BLOCK.
+    const timeout = deps.redis.config.kind === 'memory' ? 0 : deps.redis.config.commandTimeoutMs;
+    const own = client instanceof Redis ? client.duplicate({ commandTimeout: config.blockMs + Math.max(timeout, 1000) }) : client.duplicate();
+    own.on('error', (error: unknown) => logger.debug({ err: error }, 'event consumer connection error'));
+    const blockMs = client instanceof Redis ? config.blockMs : Math.min(config.blockMs, Math.floor(timeout / 2));
+    // Bounded: with Redis down the consumer starts anyway and its loop retries until Redis is back.
+    if (!(await waitReady(own))) logger.warn({ group: options.group }, 'Redis not ready; event consumer will retry');
+    try {
+      const running = await startRedisConsumer({
+        redis: own,
+        prefix,
+        group: options.group,
+        consumer: options.consumer,
+        delivery,
+        startAt: options.startAt,
+        maxDeliveries: config.maxDeliveries,
+        claimIdleMs: config.claimIdleMs,
+        blockMs,
+        batchSize: config.batchSize,
+        logger,
+      });
+      return {
+        stats: running.stats,
+        async stop() {
+          await running.stop();
+          own.disconnect();
+        },
+      };
+    } catch (error) {
+      own.disconnect();
+      throw error;
+    }
+  };
   return {
     kind: 'redis',
     publish,
     relay: relay(publish),
-    async consume(options) {
-      // Its own connection: a blocking XREADGROUP would hold up every other command on a shared one,
-      // and it needs a command timeout longer than its BLOCK.
-      const timeout = deps.redis.config.kind === 'memory' ? 0 : deps.redis.config.commandTimeoutMs;
-      const own = client instanceof Redis ? client.duplicate({ commandTimeout: config.blockMs + Math.max(timeout, 1000) }) : client.duplicate();
-      own.on('error', (error: unknown) => logger.debug({ err: error }, 'event consumer connection error'));
-      const blockMs = client instanceof Redis ? config.blockMs : Math.min(config.blockMs, Math.floor(timeout / 2));
-      // Bounded: with Redis down the consumer starts anyway and its loop retries until Redis is back.
-      if (!(await waitReady(own))) logger.warn({ group: options.group }, 'Redis not ready; event consumer will retry');
-      try {
-        const running = await startRedisConsumer({
-          redis: own,
-          prefix,
-          group: options.group,
-          consumer: options.consumer,
-          db: options.db,
-          handlers: options.handlers,
-          maxDeliveries: config.maxDeliveries,
-          claimIdleMs: config.claimIdleMs,
-          blockMs,
-          batchSize: config.batchSize,
-          logger,
-        });
-        return {
-          stats: running.stats,
-          async stop() {
-            await running.stop();
-            own.disconnect();
-          },
-        };
-      } catch (error) {
-        own.disconnect();
-        throw error;
-      }
-    },
+    consume: (options) => consume(options, { db: options.db, handlers: options.handlers }),
+    consumeWithoutInbox: (options) => consume(options, { handlers: options.handlers }),
   };
 }
 

@@ -1,8 +1,9 @@
-import { LocalGraphQLDataSource } from '@apollo/gateway';
+import { LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse } from 'graphql';
+import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
+import { localFetcher, type CacheRuntime, type FetchResponse, type LocalFetch } from '../cache/index.ts';
 import { bffSchemaPath, bffSubgraphName } from '../composition.ts';
 import { unauthenticated } from '../errors.ts';
 import { DateTimeScalar } from '../graphql/index.ts';
@@ -14,17 +15,45 @@ export interface BffDefinition {
   resolvers: GraphQLResolverMap<GatewayContext>;
 }
 
+/** The BFF's fetches under the gateway's caches: its @cacheControl hints restrict the response's policy, its entities are tagged. */
+class CachedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
+  readonly #fetch: (fetch: LocalFetch) => Promise<FetchResponse>;
+
+  constructor(
+    schema: GraphQLSchema,
+    readonly name: string,
+    cache: CacheRuntime,
+  ) {
+    super(schema);
+    this.#fetch = localFetcher(cache, schema);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FetchResponse> {
+    const state = options.context.cache;
+    if (!state) return super.process(options);
+    const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : null;
+    return this.#fetch({
+      subgraph: this.name,
+      request: options.request,
+      state,
+      policy: incoming?.overallCachePolicy ?? null,
+      execute: (request) => super.process({ ...options, request }),
+    });
+  }
+}
+
 /**
  * The BFF runs inside the gateway (LocalGraphQLDataSource): the query planner treats it like any
  * subgraph, but its fetches cost no network hop, and its resolvers see the gateway's context, so the
  * dashboard is always the verified caller's.
  */
-export function bffDataSource(gateway: GatewayName, bff: BffDefinition): { name: string; source: LocalGraphQLDataSource<GatewayContext> } {
+export function bffDataSource(gateway: GatewayName, bff: BffDefinition, cache: CacheRuntime | null = null): { name: string; source: LocalGraphQLDataSource<GatewayContext> } {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readFileSync(bffSchemaPath(gateway), 'utf8')),
     resolvers: { DateTime: DateTimeScalar, ...bff.resolvers } as GraphQLResolverMap<unknown>,
   });
-  return { name: bffSubgraphName(gateway), source: new LocalGraphQLDataSource<GatewayContext>(schema) };
+  const name = bffSubgraphName(gateway);
+  return { name, source: cache ? new CachedLocalDataSource(schema, name, cache) : new LocalGraphQLDataSource<GatewayContext>(schema) };
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED: dashboards exist only for a verified caller. */

@@ -6,6 +6,7 @@ import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type Su
 import type { GatewayProfile } from './profile.ts';
 import { parseInstanceUrls } from './discovery/index.ts';
 import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from './resilience/index.ts';
+import { cacheConfigFromEnv, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
 import { redisConfigFromEnv } from '../redis/index.ts';
 
@@ -25,6 +26,8 @@ export interface GatewayConfig extends GatewayProfile {
   auth: GatewayAuthConfig;
   /** Per-user rate limits and their store (REDIS_*, RATE_LIMIT_*); absent: no rate limits (embedding, most tests). */
   rateLimit?: RateLimitConfig | null;
+  /** Response and entity caches, shared APQ (REDIS_*, CACHE_*); absent: no caches, APQ in this process's memory (embedding, most tests). */
+  cache?: CacheConfig | null;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -70,6 +73,7 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     maxBodyBytes: Number(values.MAX_BODY_BYTES),
     auth: gatewayAuthConfigFromEnv(env),
     rateLimit: rateLimitConfigFromEnv({ budgets: profile.rateLimitBudgets, failClosedFields: profile.rateLimitFailClosedFields }, redisConfigFromEnv(env), env),
+    cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
   };
 }
 

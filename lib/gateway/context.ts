@@ -12,6 +12,7 @@ import {
 import { requestError } from '../errors.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
+import type { RequestCacheState } from '../cache/requestState.ts';
 import type { RateLimitStatus } from '../ratelimit/index.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
@@ -28,6 +29,8 @@ export interface GatewayContext {
   rateLimit?: RateLimitStatus;
   /** The budgets of rate-limited fields this request selected, by schema coordinate (set with `rateLimit`). */
   fieldRateLimits?: Record<string, RateLimitStatus>;
+  /** What this request learned about caching (set by the response-cache plugin; subgraph fetches add to it). */
+  cache?: RequestCacheState;
   /** Headers that carry this request's identity to a subgraph, signed now: call once per subgraph request. */
   signedIdentityHeaders(): Record<string, string>;
 }

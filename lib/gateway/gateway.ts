@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -19,7 +20,9 @@ import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
 import { isPersistedOnly } from './profile.ts';
 import { costModelFromSupergraph } from '../graphql/cost.ts';
 import { createRateLimiter, rateLimitPlugin, schemaFieldLimits, type RateLimiter } from '../ratelimit/index.ts';
-import { createRedisConnection } from '../redis/index.ts';
+import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
+import { openCache, persistedQueryRegistration, persistedQueryStore, responseCachePlugin, startCacheInvalidation, type CacheRuntime, type CacheStats } from '../cache/index.ts';
+import { createEventTransport, type RunningConsumer } from '../events/index.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
 export function subgraphUpstreams(config: GatewayConfig, logger: Logger): SubgraphUpstreams {
@@ -42,24 +45,31 @@ function closesWithServer(upstreams: SubgraphUpstreams): ApolloServerPlugin<Gate
   };
 }
 
+/** What a gateway's Apollo server is built over besides its config: transport, rate limiter, caches. */
+export interface GatewayParts {
+  upstreams?: SubgraphUpstreams;
+  rateLimiter?: RateLimiter | null;
+  cache?: CacheRuntime | null;
+}
+
 /**
  * The shared gateway core: Apollo's query planner over the committed supergraph, each subgraph
  * reached through our own client at its configured URL (not the URL baked into the supergraph).
  */
-export function createGatewayApollo(
-  config: GatewayConfig,
-  logger: Logger,
-  upstreams: SubgraphUpstreams = subgraphUpstreams(config, logger),
-  rateLimiter: RateLimiter | null = null,
-): ApolloServer<GatewayContext> {
-  const bff = bffDataSource(config.name, config.bff);
+export function createGatewayApollo(config: GatewayConfig, logger: Logger, parts: GatewayParts = {}): ApolloServer<GatewayContext> {
+  const upstreams = parts.upstreams ?? subgraphUpstreams(config, logger);
+  const rateLimiter = parts.rateLimiter ?? null;
+  // APQ lives in the cache's store whenever there is one; the response and entity caches only when enabled.
+  const apq = parts.cache ? persistedQueryStore(parts.cache) : null;
+  const cache = parts.cache?.config.enabled ? parts.cache : null;
+  const bff = bffDataSource(config.name, config.bff, cache);
   const gateway = new ApolloGateway({
     supergraphSdl: config.supergraphSdl,
     logger,
     buildService: ({ name }) => {
       if (name === bff.name) return bff.source;
       if (!isSubgraphName(name)) throw new Error(`The supergraph names an unknown subgraph "${name}"`);
-      return new SubgraphClient({ upstream: upstreams.get(name), deadlines: upstreams.deadlines, logger });
+      return new SubgraphClient({ upstream: upstreams.get(name), deadlines: upstreams.deadlines, logger, cache });
     },
   });
   const { limits, operations } = config;
@@ -72,11 +82,18 @@ export function createGatewayApollo(
       operationMustResolve(),
       costLimitPlugin(costModel, limits.maxCost),
       ...(rateLimiter ? [rateLimitPlugin(rateLimiter, costModel, limits.maxCost, logger)] : []),
+      ...(cache ? [responseCachePlugin(cache)] : []),
+      ...(apq && !isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
     ],
     validationRules: [knownRootTypeRule, ...limitValidationRules(limits)],
     parseOptions: { maxTokens: limits.maxTokens },
-    // Web: automatic persisted queries in Apollo's default in-memory store. Mobile: the manifest only.
-    persistedQueries: isPersistedOnly(operations) ? { cache: manifestCache(operations.manifest) } : {},
+    // Web: automatic persisted queries, in the shared store (Redis) when the gateway has one, else in
+    // Apollo's in-memory default. Mobile: the manifest only, immutable, so looked up in memory.
+    persistedQueries: isPersistedOnly(operations)
+      ? { cache: manifestCache(operations.manifest) }
+      : apq && parts.cache
+        ? { cache: apq, ttl: parts.cache.config.apqTtlSeconds }
+        : {},
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     introspection: !config.production,
@@ -90,26 +107,49 @@ export function createGatewayApollo(
 /** A running gateway; `upstreams` gives breaker, bulkhead and instance figures (for metrics and tests). */
 export interface RunningGateway extends RunningServer {
   upstreams: SubgraphUpstreams;
+  /** Hit, miss and error counts per cache layer; null without caches. */
+  cacheStats(): CacheStats | null;
+}
+
+/** One connection for the rate limiter and the caches when they name the same Redis (they do when both come from env). */
+function redisConnections(config: GatewayConfig, logger: Logger): { rateLimit: RedisConnection | null; cache: RedisConnection | null; all: RedisConnection[] } {
+  const rateLimit = config.rateLimit ? createRedisConnection(config.rateLimit.redis, logger) : null;
+  const shared = rateLimit && config.cache && isDeepStrictEqual(config.cache.redis, config.rateLimit?.redis);
+  const cache = config.cache ? (shared ? rateLimit : createRedisConnection(config.cache.redis, logger)) : null;
+  return { rateLimit, cache, all: [...new Set([rateLimit, cache].filter((c): c is RedisConnection => c !== null))] };
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const upstreams = subgraphUpstreams(config, logger);
-  const redis = config.rateLimit ? createRedisConnection(config.rateLimit.redis, logger) : null;
+  const redis = redisConnections(config, logger);
+  let invalidation: RunningConsumer | null = null;
+  const closeAll = async () => {
+    await invalidation?.stop();
+    await Promise.all(redis.all.map((c) => c.close()));
+  };
   try {
-    // Bounded: a gateway starts (on its insurance limiter) even while Redis is down.
-    if (redis && !(await redis.waitUntilReady(2000))) logger.warn({ redis: redis.readiness() }, 'starting without Redis');
-    const rateLimiter = config.rateLimit && redis ? createRateLimiter(config.rateLimit, redis, config.name, schemaFieldLimits(config.supergraphSdl)) : null;
+    // Bounded: a gateway starts (uncached, on its insurance limiter) even while Redis is down.
+    for (const connection of redis.all) {
+      if (!(await connection.waitUntilReady(2000))) logger.warn({ redis: connection.readiness() }, 'starting without Redis');
+    }
+    const rateLimiter = config.rateLimit && redis.rateLimit ? createRateLimiter(config.rateLimit, redis.rateLimit, config.name, schemaFieldLimits(config.supergraphSdl)) : null;
+    const cache = config.cache && redis.cache ? openCache({ gateway: config.name, config: config.cache, connection: redis.cache, supergraphSdl: config.supergraphSdl, logger }) : null;
+    if (cache?.config.enabled && config.cache && redis.cache) {
+      const transport = createEventTransport({ redis: redis.cache, config: config.cache.events, logger });
+      invalidation = await startCacheInvalidation({ runtime: cache, transport, group: `gateway-${config.name}`, logger });
+    }
     const server = await startGraphQLServer({
-      apollo: createGatewayApollo(config, logger, upstreams, rateLimiter),
+      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache }),
       context: gatewayContextFactory({ client: config.name, verifier: createTokenVerifier(config.auth.jwt), signing: config.auth.signing }),
       logger,
       port: config.port,
       host: config.host,
       maxBodyBytes: config.maxBodyBytes,
-      // Redis is reported but does not gate readiness: without it limits fall back per process.
+      // Redis is reported but does not gate readiness: without it limits fall back per process and caches are skipped.
       ready: async () => {
         const report = await upstreams.readiness();
-        return redis ? { ...report, checks: { ...report.checks, redis: redis.readiness() } } : report;
+        const connection = redis.rateLimit ?? redis.cache;
+        return connection ? { ...report, checks: { ...report.checks, redis: connection.readiness() } } : report;
       },
       admit: isPersistedOnly(config.operations) ? registeredOperationsOnly(config.operations.manifest, { maxTokens: config.limits.maxTokens, allowIntrospection: !config.production }) : undefined,
       pages: createPlayground({ client: config.name, production: config.production, headers: () => demoUserHeaders(config.auth.jwt), logger }),
@@ -117,13 +157,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     const close = server.close.bind(server);
     return Object.assign(server, {
       upstreams,
+      cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
       async close() {
         await close();
-        await redis?.close();
+        await closeAll();
       },
     });
   } catch (error) {
-    await redis?.close();
+    await closeAll();
     await upstreams.close();
     throw error;
   }

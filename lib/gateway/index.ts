@@ -1,5 +1,5 @@
 export { gatewayConfigFromEnv, type GatewayConfig } from './config.ts';
-export { createGatewayApollo, startGateway, subgraphUpstreams, type RunningGateway } from './gateway.ts';
+export { createGatewayApollo, startGateway, subgraphUpstreams, type GatewayParts, type RunningGateway } from './gateway.ts';
 export { runGatewayProcess } from './runProcess.ts';
 export { SubgraphClient } from './subgraphClient.ts';
 export { SubgraphUpstreams, type BreakerState, type SubgraphPolicy, type SubgraphPolicyOverride, type SubgraphPolicyOverrides, type UpstreamStats } from './resilience/index.ts';

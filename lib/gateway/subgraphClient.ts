@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { fetchThroughCache, type CacheRuntime, type SentFetch } from '../cache/index.ts';
 import { isPublicCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
@@ -35,6 +36,8 @@ export interface SubgraphClientDeps {
   upstream: SubgraphUpstream;
   deadlines: RequestDeadlines;
   logger: Logger;
+  /** The gateway's caches (entity cache, tags, invalidation after mutations); absent: every fetch goes out as planned. */
+  cache?: CacheRuntime | null;
 }
 
 function isRequestContext(context: object): context is GatewayContext {
@@ -51,14 +54,16 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #upstream: SubgraphUpstream;
   readonly #deadlines: RequestDeadlines;
   readonly #logger: Logger;
+  readonly #cache: CacheRuntime | null;
   /** The current call's scope, read by the fetcher Apollo calls from inside `super.process`. */
   readonly #calls = new AsyncLocalStorage<CallScope>();
 
-  constructor({ upstream, deadlines, logger }: SubgraphClientDeps) {
+  constructor({ upstream, deadlines, logger, cache }: SubgraphClientDeps) {
     super({ url: upstream.url });
     this.#upstream = upstream;
     this.#deadlines = deadlines;
     this.#logger = logger;
+    this.#cache = cache ?? null;
     this.fetcher = (_url, init) => upstream.send(init ?? {}, this.#calls.getStore() ?? upstream.standaloneScope());
   }
 
@@ -80,15 +85,32 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
    * leaves the other fetches of the plan untouched.
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
-    const { request } = options;
     // Apollo does not export its request-kind enum; only plan fetches carry the incoming request.
+    const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : null;
+    const state = options.context && isRequestContext(options.context) ? options.context.cache : undefined;
+    if (!this.#cache || !incoming || !state || !isRequestContext(options.context)) return (await this.#send(options)).response;
+    return fetchThroughCache(this.#cache, {
+      subgraph: this.#upstream.name,
+      request: options.request,
+      incomingOperation: incoming.operation?.operation,
+      userId: options.context.userId,
+      state,
+      policy: incoming.overallCachePolicy,
+      send: (request) => this.#send({ ...options, request }),
+    });
+  }
+
+  /** One call through the transport; `unavailable` when the subgraph could not answer at all (what stale copies may stand in for). */
+  async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SentFetch> {
+    const { request } = options;
     const incoming = 'incomingRequestContext' in options ? options : null;
     const kind = operationKindOf(request.query, incoming?.document, request.operationName);
     const scope = this.#upstream.scope(kind === 'query', this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs));
     try {
-      return await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(options)));
+      return { response: await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(options))), unavailable: false };
     } catch (error) {
-      return { errors: this.#errorsFor(error, options.context) };
+      const unavailable = error instanceof SubgraphCallFailed || error instanceof SubgraphCallRejected || (error instanceof SubgraphRefusal && error.status >= 500);
+      return { response: { errors: this.#errorsFor(error, options.context) }, unavailable };
     }
   }
 

@@ -79,7 +79,9 @@ export function proxyTo(target: string, delayMs = 0): FakeBehaviour {
       if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection') headers[name] = value;
     }
     const response = await fetch(target, { method: 'POST', headers, body });
-    res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json' });
+    const cacheControl = response.headers.get('cache-control');
+    // The gateway's caches read a subgraph's cache hints from this header.
+    res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json', ...(cacheControl ? { 'cache-control': cacheControl } : {}) });
     res.end(await response.text());
   };
 }

@@ -45,6 +45,7 @@ export interface GraphQLResponse {
   body: {
     data?: Record<string, unknown> | null;
     errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, unknown> }>;
+    extensions?: Record<string, unknown>;
   };
 }
 

@@ -22,6 +22,8 @@ export class GatewayProcess extends ServerProcess {
       // As in test/support/gateway.ts: no retries (they would change request counts) and timeouts
       // far above what a loaded machine needs.
       SUBGRAPH_POLICY: JSON.stringify({ timeoutMs: 20_000, budgetMs: 40_000, retry: { maxAttempts: 1 } }),
+      // Caches off unless a test turns them on: a cache hit would change the counts other tests make.
+      CACHE_ENABLED: 'false',
       ...Object.fromEntries(SUBGRAPH_NAMES.map((s) => [urlVariable(s), subgraphUrls[s]])),
       ...env,
     }));

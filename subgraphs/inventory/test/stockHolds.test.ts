@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../../lib/auth/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../../../lib/db/index.ts';
-import { EVENT_SCHEMAS, processEventBus, type RunningConsumer } from '../../../lib/events/index.ts';
+import { EVENT_SCHEMAS, processEventBus, type DomainEvent, type RunningConsumer } from '../../../lib/events/index.ts';
 import { silentLogger } from '../../../lib/observability/index.ts';
 import type { ServicePrisma, StartedSubgraph } from '../../../lib/subgraph/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from '../../../test/support/auth.ts';
@@ -44,8 +44,7 @@ beforeAll(async () => {
   // A consumer of what the relay publishes, recording each event it handles (once, through the inbox).
   subscriber = processEventBus.subscribe({
     group: 'stock-holds-test',
-    db: prisma,
-    handlers: { 'stock.changed': async (event) => void delivered.push(event.id) },
+    delivery: { db: prisma, handlers: { 'stock.changed': async (event: DomainEvent) => void delivered.push(event.id) } },
     maxDeliveries: 1,
     logger,
   });

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../../lib/auth/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../../../lib/db/index.ts';
-import { EVENT_SCHEMAS, processEventBus, type RunningConsumer } from '../../../lib/events/index.ts';
+import { EVENT_SCHEMAS, processEventBus, type DomainEvent, type RunningConsumer } from '../../../lib/events/index.ts';
 import { silentLogger } from '../../../lib/observability/index.ts';
 import type { ServicePrisma, StartedSubgraph } from '../../../lib/subgraph/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from '../../../test/support/auth.ts';
@@ -43,8 +43,7 @@ beforeAll(async () => {
   prisma = createPrisma(database.adapter);
   subscriber = processEventBus.subscribe({
     group: 'charges-test',
-    db: prisma,
-    handlers: { 'payment.refunded': async (event) => void delivered.push(event.id) },
+    delivery: { db: prisma, handlers: { 'payment.refunded': async (event: DomainEvent) => void delivered.push(event.id) } },
     maxDeliveries: 1,
     logger,
   });
