@@ -244,7 +244,7 @@ describe('invalidation', () => {
     const headers = await asUser(id);
     for (const input of [{ name: '   ' }, { avatarUrl: 'javascript:alert(1)' }]) {
       const refused = await postGraphQL(web.url, UPDATE, { input }, headers);
-      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'input' });
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: expect.stringMatching(/^input\./) });
     }
     expect(field((await postGraphQL(web.url, `{ user(id: "${id}") { name } }`)).body, 'user', 'name')).toBe(data.users[7]!.name);
   });
