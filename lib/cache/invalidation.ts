@@ -13,6 +13,8 @@ export function tagsOfEvent(event: DomainEvent): string[] {
     case 'order.confirmed':
     case 'order.cancelled':
       return [tag('User', event.payload.userId), tag('Order', event.payload.orderId), ...event.payload.items.map((i) => tag('Product', i.productId))];
+    case 'order.failed':
+      return [tag('User', event.payload.userId), tag('Order', event.payload.orderId)];
     case 'review.created':
       return [tag('Product', event.payload.productId), tag('User', event.payload.userId), tag('Review', event.payload.reviewId)];
     case 'user.updated':
@@ -36,6 +38,7 @@ export function invalidationHandlers(runtime: CacheRuntime): IdempotentEventHand
     'stock.changed': handle,
     'order.confirmed': handle,
     'order.cancelled': handle,
+    'order.failed': handle,
     'review.created': handle,
     'user.updated': handle,
     'payment.refunded': handle,

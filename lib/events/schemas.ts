@@ -31,6 +31,14 @@ export const EVENT_SCHEMAS = {
       cancelledAt: z.iso.datetime(),
     }),
   },
+  'order.failed': {
+    1: z.object({
+      orderId: uuid,
+      userId: uuid,
+      reason: z.string().min(1).max(500),
+      failedAt: z.iso.datetime(),
+    }),
+  },
   'stock.changed': {
     1: z.object({
       productId: uuid,

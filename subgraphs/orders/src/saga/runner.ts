@@ -246,10 +246,10 @@ export class SagaRunner {
     if (saga.kind === 'CHECKOUT') {
       const compensated = preview.saga?.state === 'COMPENSATING';
       const reason = preview.saga?.reason ?? 'checkout failed';
-      const terminal = compensated
-        ? [orderEvent('OrderFailed', { reason }), orderEvent('SagaCompleted', { outcome: 'COMPENSATED' })]
-        : [orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })];
-      return this.#commit(view, [...pending, ...terminal]);
+      if (!compensated) return this.#commit(view, [...pending, orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })]);
+      const failed = [...pending, orderEvent('OrderFailed', { reason }), orderEvent('SagaCompleted', { outcome: 'COMPENSATED' })];
+      // Nothing else tells caches that a PENDING order failed: order.failed does (published like order.confirmed).
+      return this.#commit(view, failed, async (tx) => appendToOutbox(tx, orderFailedEvent(view, reason)));
     }
     const orderView = fold(saga.orderId, await readStream(this.#deps.prisma, saga.orderId));
     const reason = saga.reason ?? 'cancelled by the customer';
@@ -277,6 +277,13 @@ function orderConfirmedEvent(view: StreamView) {
     },
     { source: 'orders', occurredAt: order.updatedAt },
   );
+}
+
+function orderFailedEvent(view: StreamView, reason: string) {
+  const order = view.order;
+  if (!order) throw new Error(`Stream ${view.streamId} has no order`);
+  const failedAt = new Date();
+  return createEvent('order.failed', { orderId: order.id, userId: order.userId, reason, failedAt: failedAt.toISOString() }, { source: 'orders', occurredAt: failedAt });
 }
 
 function orderCancelledEvent(view: StreamView, reason: string) {
