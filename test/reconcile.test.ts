@@ -8,12 +8,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../lib/composition.ts';
+import { listDatabases, openServiceDatabase } from '../lib/db/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { demoData } from '../lib/seed/index.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
+import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
 import { createRepairProviders, reconcile, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from './support/auth.ts';
-import { databaseEnv, uniquePrefix } from './support/databases.ts';
+import { databaseEnv, TEST_SERVER_URL, uniquePrefix } from './support/databases.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
 const SEED_SCALE = 0.1;
@@ -53,18 +55,23 @@ async function placeOrder(productId: string, quantity: number, card: typeof VISA
   let status = await settled(userId, placed.id);
   if (then === 'cancel') {
     await asBuyer(userId, 'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "changed my mind") { id status } }', { id: placed.id });
-    status = await settled(userId, placed.id);
+    // The cancellation saga completes in its own stream before the order's records CANCELLED: wait for both.
+    status = await settled(userId, placed.id, (order) => order.status === 'CANCELLED');
   }
   return { id: placed.id, userId, totalCents: quantity * unitPriceCents, status };
 }
 
-async function settled(userId: string, id: string): Promise<string> {
+interface OrderState {
+  status: string;
+  saga: { state: string } | null;
+  cancellation: { state: string } | null;
+}
+
+async function settled(userId: string, id: string, also: (order: OrderState) => boolean = () => true): Promise<string> {
   const terminal = (state: string | undefined) => state === undefined || state === 'SUCCEEDED' || state === 'COMPENSATED';
   for (let i = 0; i < 600; i++) {
-    const { order } = (await asBuyer(userId, 'query($id: ID!) { order(id: $id) { id status saga { state } cancellation { state } } }', { id })) as unknown as {
-      order: { status: string; saga: { state: string } | null; cancellation: { state: string } | null };
-    };
-    if (order.status !== 'PENDING' && terminal(order.saga?.state) && terminal(order.cancellation?.state)) return order.status;
+    const { order } = (await asBuyer(userId, 'query($id: ID!) { order(id: $id) { id status saga { state } cancellation { state } } }', { id })) as unknown as { order: OrderState };
+    if (order.status !== 'PENDING' && terminal(order.saga?.state) && terminal(order.cancellation?.state) && also(order)) return order.status;
     await sleep(50);
   }
   throw new Error(`order ${id} did not settle`);
@@ -215,5 +222,26 @@ describe('reconcile', () => {
     expect(await holdOf(declined.id)).toBe('RELEASED');
 
     expect((await cli('--fix')).code).toBe(2);
+    // A checker never creates a database: a wrong prefix is an error, and leaves nothing behind.
+    const missing = uniquePrefix('reconcilemissing');
+    const failed = await run('npx', ['tsx', 'scripts/reconcile.ts'], { cwd: ROOT_DIR, env: { ...env, DATABASE_PREFIX: missing }, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code?: number; stderr?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? '' }),
+    );
+    expect(failed.code).toBe(2);
+    expect(failed.stderr).toMatch(/^reconcile FAILED: /);
+    expect(await listDatabases(TEST_SERVER_URL, missing)).toEqual([]);
   }, 120_000);
+
+  it('reads through handles that refuse writes', async () => {
+    const database = await openServiceDatabase('payments', { env, poolSize: 1, readOnly: true });
+    const prisma = createPaymentsPrisma(database.adapter);
+    try {
+      expect(Number((await one<{ n: number }>(prisma, 'SELECT count(*)::int AS n FROM "Payment"')).n)).toBeGreaterThan(0);
+      await expect(prisma.$queryRawUnsafe(`UPDATE "Payment" SET "status" = 'REFUNDED' RETURNING "id"`)).rejects.toThrow(/read-only transaction/);
+    } finally {
+      await prisma.$disconnect();
+      await database.close();
+    }
+  });
 });
