@@ -78,12 +78,18 @@ const gateways: RunningGateway[] = [];
 
 const REDIS_PREFIX = `bench:${process.pid}:`;
 
-/** A gateway over the bench's subgraphs: uncached unless `cached`, then with its caches on the bench's Redis. */
-async function gateway(profile: GatewayProfile, cached = false): Promise<RunningGateway> {
+/**
+ * A gateway over the bench's subgraphs: uncached unless `cached`, then with its caches on the bench's
+ * Redis; unlimited unless `rateLimited`, then spending a budget too large to refuse, so the run
+ * measures what an admission costs (one script on Redis per request), not refusals.
+ */
+async function gateway(profile: GatewayProfile, { cached = false, rateLimited = false } = {}): Promise<RunningGateway> {
+  const redis = { REDIS_URL: settings.BENCH_REDIS_URL, REDIS_KEY_PREFIX: REDIS_PREFIX };
   const config = gatewayConfigFromEnv(profile, {
     ...env,
     [`GATEWAY_${profile.name.toUpperCase()}_PORT`]: '0',
-    ...(cached ? { REDIS_URL: settings.BENCH_REDIS_URL, REDIS_KEY_PREFIX: REDIS_PREFIX, CACHE_ENABLED: 'true', CACHE_CLOCK_SKEW_MS: '0' } : { CACHE_ENABLED: 'false' }),
+    ...(cached ? { ...redis, CACHE_ENABLED: 'true', CACHE_CLOCK_SKEW_MS: '0' } : { CACHE_ENABLED: 'false' }),
+    ...(rateLimited ? { ...redis, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_QUERY_POINTS: '1000000000' } : {}),
   });
   const overrides: Partial<GatewayConfig> = { subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].url])) as Record<SubgraphName, string> };
   const started = await startGateway({ ...config, ...overrides }, silentLogger());
@@ -96,7 +102,8 @@ try {
   for (const name of SUBGRAPH_NAMES) servers[name] = await SUBGRAPH_SERVICES[name].start({ env, port: 0, logger: silentLogger(), seedScale: settings.SEED_SCALE });
   const web = await gateway(webProfile);
   const mobile = await gateway(mobileProfile);
-  const webCached = await gateway(webProfile, true);
+  const webCached = await gateway(webProfile, { cached: true });
+  const webLimited = await gateway(webProfile, { rateLimited: true });
 
   const token = { authorization: `Bearer ${await devToken(DEMO_USER_ID)}` };
   const catalog = JSON.stringify({ query: await readFile(join(operationsDir('web'), 'Catalog.graphql'), 'utf8'), variables: { first: 20 } });
@@ -143,6 +150,7 @@ try {
   for (const connections of [1, 10]) {
     results.push(await measure({ name: 'products subgraph, direct (baseline)', url: servers.products.url, body: direct, headers: signed(), connections }));
     results.push(await measure({ name: 'catalog via gateway-web', url: web.url, body: catalog, headers: {}, connections }));
+    results.push(await measure({ name: 'catalog via gateway-web, rate-limited', url: webLimited.url, body: catalog, headers: {}, connections }));
     results.push(await cachedRun('catalog via gateway-web, cached', catalog, {}, connections));
     results.push(await measure({ name: 'catalog, new price floor each time', url: web.url, body: pricedCatalog, headers: {}, connections }));
     results.push(await cachedRun('catalog, new price floor, cached', pricedCatalog, {}, connections));
@@ -162,6 +170,9 @@ try {
     'web dashboard bytes / mobile dashboard bytes': find('web dashboard', 1).bytesPerResponse / find('mobile dashboard', 1).bytesPerResponse,
     'web dashboard p50, reviews down / all up (1 conn)': find('web dashboard, reviews down', 1).p50 / Math.max(0.01, find('web dashboard', 1).p50),
     'mobile dashboard req/s / web dashboard req/s (10 conn)': find('mobile dashboard', 10).requestsPerSecond / Math.max(1, find('web dashboard', 10).requestsPerSecond),
+    'rate-limit overhead on catalog p50, % (1 conn)': (100 * (find('catalog via gateway-web, rate-limited', 1).p50 - find('catalog via gateway-web', 1).p50)) / Math.max(0.01, find('catalog via gateway-web', 1).p50),
+    'rate-limit overhead on catalog req/s, % (10 conn)':
+      (100 * (find('catalog via gateway-web', 10).requestsPerSecond - find('catalog via gateway-web, rate-limited', 10).requestsPerSecond)) / Math.max(1, find('catalog via gateway-web', 10).requestsPerSecond),
     'cached / uncached catalog req/s (10 conn)': find('catalog via gateway-web, cached', 10).requestsPerSecond / Math.max(1, find('catalog via gateway-web', 10).requestsPerSecond),
     'entity cache only: cached / uncached catalog with a new price floor each time, req/s (10 conn)':
       find('catalog, new price floor, cached', 10).requestsPerSecond / Math.max(1, find('catalog, new price floor each time', 10).requestsPerSecond),
