@@ -24,14 +24,17 @@ export class SagaLedger {
     return (await this.#pools[service].query(sql, values)).rows as T[];
   }
 
-  /** Orders by id with their status and total (all orders when `ids` is omitted). */
-  orders(ids?: readonly string[]) {
-    return ids
-      ? this.query<{ id: string; userId: string; status: string; totalCents: number; units: number }>('orders', `${ORDER_SQL} WHERE o.id = ANY($1::uuid[]) GROUP BY o.id`, [ids])
-      : this.query<{ id: string; userId: string; status: string; totalCents: number; units: number }>('orders', `${ORDER_SQL} GROUP BY o.id`);
+  /** Orders by id with their status, total and units. */
+  orders(ids: readonly string[]) {
+    return this.query<LedgerOrder>('orders', `${ORDER_SQL} WHERE o.id = ANY($1::uuid[]) GROUP BY o.id`, [ids]);
   }
 
-  /** Sagas of the checkout kind that are not yet terminal. */
+  /** The orders of these buyers. */
+  ordersOf(userIds: readonly string[]) {
+    return this.query<LedgerOrder>('orders', `${ORDER_SQL} WHERE o."userId" = ANY($1::uuid[]) GROUP BY o.id`, [userIds]);
+  }
+
+  /** Sagas (checkouts and cancellations) that are not yet terminal. */
   async openSagas(): Promise<number> {
     const [row] = await this.query<{ n: number }>('orders', `SELECT count(*)::int AS n FROM "Saga" WHERE state NOT IN ('SUCCEEDED', 'COMPENSATED')`);
     return row!.n;
@@ -81,6 +84,14 @@ export class SagaLedger {
 
 const ORDER_SQL = `SELECT o.id, o."userId", o.status::text, o."totalCents", coalesce(sum(i.quantity), 0)::int AS units
   FROM "Order" o LEFT JOIN "OrderItem" i ON i."orderId" = o.id`;
+
+export interface LedgerOrder {
+  id: string;
+  userId: string;
+  status: string;
+  totalCents: number;
+  units: number;
+}
 
 export interface Reconciliation {
   byStatus: Record<string, number>;
