@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { identitySigningConfigFromEnv, type IdentitySigningConfig } from '../../../lib/auth/index.ts';
 import { resolvePolicy, subgraphPoliciesFromEnv, type SubgraphPolicy } from '../../../lib/gateway/resilience/index.ts';
 import { serviceUrlsFromEnv } from '../../../lib/serviceClient/index.ts';
+import { STEP_NAMES } from './eventStore/events.ts';
 
 export const PROVIDERS = ['inventory', 'payments', 'products'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -18,7 +19,16 @@ export interface SagaConfig {
   retryMaxMs: number;
   /** Sagas one runner drives at once; more wait their turn (their deadline still runs). */
   maxConcurrentSagas: number;
+  /**
+   * Chaos/test knob (`ORDERS_FAULT_KILL_AT`, off by default): the saga boundary at which this process
+   * SIGKILLs itself, to prove recovery at exactly that point. `before:<STEP>`: the step's start is
+   * recorded, its call not sent; `after:<STEP>`: the provider answered ok, the answer not recorded.
+   */
+  faultKillAt: SagaBoundary | null;
 }
+
+export const SAGA_BOUNDARIES = STEP_NAMES.flatMap((step) => [`before:${step}`, `after:${step}`] as const);
+export type SagaBoundary = (typeof SAGA_BOUNDARIES)[number];
 
 export interface OrdersConfig {
   saga: SagaConfig;
@@ -35,6 +45,7 @@ const shape = z.object({
   CHECKOUT_RETRY_BASE_MS: ms(100),
   CHECKOUT_RETRY_MAX_MS: ms(2_000),
   CHECKOUT_MAX_CONCURRENT_SAGAS: ms(64),
+  ORDERS_FAULT_KILL_AT: z.enum(SAGA_BOUNDARIES).optional(),
 });
 
 /**
@@ -64,6 +75,7 @@ export function ordersConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Order
       retryBaseMs: c.CHECKOUT_RETRY_BASE_MS,
       retryMaxMs: c.CHECKOUT_RETRY_MAX_MS,
       maxConcurrentSagas: c.CHECKOUT_MAX_CONCURRENT_SAGAS,
+      faultKillAt: c.ORDERS_FAULT_KILL_AT ?? null,
     },
     providers,
     signing: identitySigningConfigFromEnv(env),

@@ -5,7 +5,7 @@ import { appendToOutbox, createEvent } from '../../../../lib/events/index.ts';
 import { Bulkhead } from '../../../../lib/gateway/resilience/bulkhead.ts';
 import { fullJitterDelay } from '../../../../lib/gateway/resilience/retry.ts';
 import type { Logger } from '../../../../lib/observability/index.ts';
-import type { SagaConfig } from '../config.ts';
+import type { SagaBoundary, SagaConfig } from '../config.ts';
 import { TX_OPTIONS, type OrdersPrisma, type OrdersTx } from '../db.ts';
 import { appendToStream, readStream, StreamConflict } from '../eventStore/eventStore.ts';
 import { orderEvent, type NewOrderEvent, type StepName, type StoredOrderEvent } from '../eventStore/events.ts';
@@ -139,6 +139,11 @@ export class SagaRunner {
     }
   }
 
+  /** The chaos knob (SagaConfig.faultKillAt): dies here, as a crash would, leaving the rest to recovery. */
+  #checkpoint(boundary: SagaBoundary): void {
+    if (this.#deps.config.faultKillAt === boundary) process.kill(process.pid, 'SIGKILL');
+  }
+
   async #pause(ms: number): Promise<void> {
     if (ms <= 0) return;
     try {
@@ -191,8 +196,10 @@ export class SagaRunner {
             if (pending.length) view = await this.#commit(view, pending);
             pending = [];
             announced = null;
+            this.#checkpoint(`before:${step}`);
             const outcome = await performStep(view, step, providers, card);
             if (outcome.kind === 'ok') {
+              this.#checkpoint(`after:${step}`);
               pending.push(orderEvent('SagaStepSucceeded', { step, detail: outcome.detail }));
             } else if (outcome.kind === 'refused' && isBoundedByDeadline(step)) {
               pending.push(orderEvent('SagaStepFailed', { step, error: outcome.error, final: true, effect: outcome.effect }));

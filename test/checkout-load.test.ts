@@ -1,0 +1,133 @@
+// 1,000 concurrent checkouts of a product with 10 units, against the real inventory, payments and
+// products subgraphs with their workers relaying outboxes to the real Redis: exactly 10 confirmed
+// and paid, 990 failed and never charged, stock never below zero and nothing left reserved. Prints
+// the throughput, the checkout response times, the time until every saga is terminal and the outbox
+// lag (relay publishedAt − occurredAt); nothing here is a timed assertion.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkoutAt, CheckoutFixtures, waitUntil } from './support/checkoutFixtures.ts';
+import { uniquePrefix } from './support/databases.ts';
+import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis.ts';
+import { percentile, SagaLedger } from './support/sagaLedger.ts';
+import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+
+const prefix = uniquePrefix('ckload');
+const keyPrefix = uniqueKeyPrefix('ckload');
+const BUYERS = 1_000;
+const UNITS = 10;
+const IN_FLIGHT = 200;
+const PRICE = 1_250;
+/** Orders' clients of its providers: room for the whole burst, no breaker tripping on a slow answer. */
+const PROVIDER_POLICY = JSON.stringify({
+  timeoutMs: 20_000,
+  budgetMs: 40_000,
+  bulkhead: { maxConcurrent: 128, maxQueue: 5_000 },
+  breaker: { volumeThreshold: 100_000 },
+});
+
+let fleet: SubgraphFleet;
+let fixtures: CheckoutFixtures;
+let ledger: SagaLedger;
+let redis: Redis;
+
+beforeAll(async () => {
+  fleet = await startSubgraphs(prefix, {
+    workers: true,
+    env: {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      EVENTS_RELAY_POLL_MS: '20',
+      EVENTS_BLOCK_MS: '100',
+      PRODUCTS_POLICY: PROVIDER_POLICY,
+      INVENTORY_POLICY: PROVIDER_POLICY,
+      PAYMENTS_POLICY: PROVIDER_POLICY,
+      // Queued sagas must not run out of time: the proof is about contention, not deadlines.
+      CHECKOUT_SAGA_DEADLINE_MS: '600000',
+      CHECKOUT_RETRY_BASE_MS: '20',
+      CHECKOUT_RETRY_MAX_MS: '200',
+    },
+  });
+  fixtures = await CheckoutFixtures.open(prefix);
+  ledger = new SagaLedger(prefix);
+  redis = new Redis(TEST_REDIS_URL);
+}, 120_000);
+
+afterAll(async () => {
+  await ledger?.close();
+  await fixtures?.close();
+  await fleet?.close();
+  if (redis) {
+    await deleteKeys(redis, keyPrefix);
+    redis.disconnect();
+  }
+});
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function bounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
+  it('confirms exactly the units there are, charges only those, and leaves nothing reserved', async () => {
+    const product = await fixtures.createProduct(UNITS, PRICE);
+    const buyers = Array.from({ length: BUYERS }, () => randomUUID());
+    await fixtures.fillCarts(buyers, product);
+
+    const latencies: number[] = [];
+    const failures: string[] = [];
+    const started = Date.now();
+    await bounded(buyers, IN_FLIGHT, async (buyer) => {
+      const t0 = performance.now();
+      const { body } = await checkoutAt(fleet.urls.orders, buyer);
+      latencies.push(performance.now() - t0);
+      if (body.errors) failures.push(JSON.stringify(body.errors[0]));
+    });
+    const sentFor = Date.now() - started;
+    expect(failures).toEqual([]);
+    await waitUntil(async () => (await ledger.openSagas()) === 0, 'every saga to be terminal', 300_000);
+    const terminalAfter = Date.now() - started;
+    console.log(
+      `${BUYERS} checkouts (${IN_FLIGHT} in flight): ${((BUYERS / sentFor) * 1000).toFixed(0)} checkouts/s, ` +
+        `response p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; ` +
+        `all sagas terminal ${terminalAfter} ms after the first`,
+    );
+
+    const orders = await ledger.ordersOf(buyers);
+    expect(orders).toHaveLength(BUYERS);
+    const r = await ledger.reconcile(orders.map((o) => o.id));
+    expect(r.byStatus).toEqual({ CONFIRMED: UNITS, FAILED: BUYERS - UNITS });
+    expect(r.captured).toHaveLength(UNITS);
+    expect([...r.captured].sort()).toEqual([...r.confirmedIds].sort());
+    expect(r.maxChargesPerOrder).toBe(1);
+    expect(r.chargedCents - r.refundedCents).toBe(UNITS * PRICE);
+    expect(r.heldFor).toEqual([]);
+    expect(r.holdsByStatus.HELD).toBeUndefined();
+    expect(r.committedUnits).toBe(UNITS);
+    expect(await ledger.stock(product)).toEqual({ onHand: 0, reserved: 0 });
+    const [levels] = await ledger.query<{ n: number; least: number }>(
+      'inventory',
+      `SELECT count(*)::int AS n, min((payload->>'available')::int) AS least FROM "OutboxEvent" WHERE type = 'stock.changed' AND payload->>'productId' = $1`,
+      [product],
+    );
+    // 10 reservations and 10 commits; no level it ever announced was below zero.
+    expect(levels!.n).toBe(2 * UNITS);
+    expect(levels!.least).toBe(0);
+
+    // Outbox lag over every event the run wrote, once the relays have published them all.
+    const lags = async () => {
+      const all: number[] = [];
+      for (const db of ['orders', 'inventory', 'payments'] as const) {
+        const rows = await ledger.query<{ lag: number | null }>(db, `SELECT (extract(epoch FROM "publishedAt" - "occurredAt") * 1000)::float AS lag FROM "OutboxEvent" WHERE "occurredAt" >= $1`, [new Date(started)]);
+        all.push(...rows.map((row) => row.lag ?? Number.NaN));
+      }
+      return all.some(Number.isNaN) ? undefined : all;
+    };
+    const lag = await waitUntil(lags, 'every outbox event to be relayed', 60_000);
+    console.log(`outbox lag over ${lag.length} events: p50 ${percentile(lag, 50).toFixed(0)} ms, p99 ${percentile(lag, 99).toFixed(0)} ms`);
+    expect(lag.length).toBeGreaterThanOrEqual(3 * UNITS);
+  }, 600_000);
+});
