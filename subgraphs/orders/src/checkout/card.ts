@@ -1,3 +1,4 @@
+import { passesLuhn } from '../../../../lib/cards.ts';
 import { appError } from '../../../../lib/errors.ts';
 import type { PaymentCard } from '../saga/providers.ts';
 
@@ -10,20 +11,6 @@ export interface CardInput {
 
 function invalid(field: keyof CardInput, message: string) {
   return appError('BAD_USER_INPUT', `input.paymentMethod.${field}: ${message}`, { argumentName: 'input', field: `paymentMethod.${field}` });
-}
-
-/** The Luhn checksum every card number carries: catches a mistyped digit before anything is reserved. */
-export function passesLuhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      digit *= 2;
-      if (digit > 9) digit -= 9;
-    }
-    sum += digit;
-  }
-  return sum % 10 === 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Card number checks and facts that need no processor. */
+/** Card number facts both sides of a checkout check without a processor (orders before it holds stock, payments before it charges). */
 
 /** The Luhn checksum every card number carries: catches a mistyped digit before any charge. */
 export function passesLuhn(digits: string): boolean {
