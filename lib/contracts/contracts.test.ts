@@ -131,7 +131,7 @@ describe('a subgraph schema change that breaks a recorded contract', () => {
   });
 
   it('fails when a type stops being an entity the consumer resolves through orders', async () => {
-    const schema = await ordersSchemaWith(['type User @key(fields: "id") {', 'type User {']);
+    const schema = await ordersSchemaWith(['type User @key(fields: "id") @cacheControl(maxAge: 10, scope: PRIVATE) {', 'type User @cacheControl(maxAge: 10, scope: PRIVATE) {']);
     const violations = checkContractAgainstSchema(mobileDashboard, schema);
     expect(violations.length).toBeGreaterThan(0);
     expect(violations[0]).toMatch(/^gateway-mobile Dashboard expects type User from orders: .*"User"/);
