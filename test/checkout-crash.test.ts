@@ -157,6 +157,8 @@ describe('orders SIGKILLed at each boundary of the checkout saga', () => {
     expect(r.chargedCents - r.refundedCents).toBe(r.confirmedCents);
     expect(r.committedUnits).toBe(r.confirmedUnits);
     expect(await ledger.stock(product)).toEqual({ onHand: STOCK - r.confirmedUnits, reserved: 0 });
+    // And the operators' checker, over every order and hold of the three databases, finds no drift.
+    expect((await ledger.drift(30_000)).findings).toEqual([]);
     await orders.kill('SIGKILL');
   }, 180_000);
 

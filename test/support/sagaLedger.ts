@@ -1,4 +1,6 @@
 import pg from 'pg';
+import type { RawQuerier } from '../../lib/db/pagedChildren.ts';
+import { reconcile, type ReconcileReport } from '../../subgraphs/orders/src/reconcile/index.ts';
 import { TEST_SERVER_URL } from './databases.ts';
 
 /**
@@ -22,6 +24,14 @@ export class SagaLedger {
 
   async query<T>(service: SagaDatabase, sql: string, values: unknown[] = []): Promise<T[]> {
     return (await this.#pools[service].query(sql, values)).rows as T[];
+  }
+
+  /** The operators' reconciliation (`npm run reconcile`, report only) over these three databases. */
+  drift(deadlineMs: number): Promise<ReconcileReport> {
+    const querier = (service: SagaDatabase): RawQuerier => ({
+      $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) => (await this.#pools[service].query(sql, values)).rows as T,
+    });
+    return reconcile({ orders: querier('orders'), inventory: querier('inventory'), payments: querier('payments') }, { now: new Date(), deadlineMs, graceMs: 0, repair: false });
   }
 
   /** Orders by id with their status, total and units. */

@@ -1,4 +1,4 @@
-import { passesLuhn } from '../../../../lib/cards.ts';
+import { isExpired, passesLuhn } from '../../../../lib/cards.ts';
 import { appError } from '../../../../lib/errors.ts';
 import type { PaymentCard } from '../saga/providers.ts';
 
@@ -23,7 +23,7 @@ export function parseCard(input: CardInput, now = new Date()): PaymentCard {
   if (!passesLuhn(number)) throw invalid('number', 'not a valid card number');
   if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12) throw invalid('expMonth', 'must be between 1 and 12');
   if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100) throw invalid('expYear', 'must be a four-digit year');
-  if (Date.UTC(input.expYear, input.expMonth, 1) <= now.getTime()) throw invalid('expYear', 'the card has expired');
+  if (isExpired(input.expMonth, input.expYear, now)) throw invalid('expYear', 'the card has expired');
   if (!/^\d{3,4}$/.test(input.cvc)) throw invalid('cvc', 'must be 3 or 4 digits');
   return { number, expMonth: input.expMonth, expYear: input.expYear, cvc: input.cvc };
 }
