@@ -179,7 +179,8 @@ describe('checkout through gateway-web over the real services', () => {
       inventory = await startInventory();
       const done = await waitUntil(async () => {
         const s = await stateOf(buyer, orderId, product);
-        return s.order.saga.state === 'COMPENSATED' ? s : undefined;
+        // Order and saga rows are read by two statements: wait for a read after both settled.
+        return s.order.saga.state === 'COMPENSATED' && s.order.status !== 'PENDING' ? s : undefined;
       }, 'the saga to be compensated');
       expect(done.order.status).toBe('FAILED');
       expect(done.order.saga.reason).toMatch(/^checkout deadline passed: The inventory service is temporarily unavailable/);
