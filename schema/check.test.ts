@@ -3,7 +3,7 @@
 // (main on a fresh CI clone): uncommitted schema edits are judged against the last commit, and a
 // pull request's CI compares with its target branch through .github/workflows/schema-check.yml.
 import { describe, expect, it } from 'vitest';
-import { formatReport, runSchemaCheck } from '../lib/schema/check/index.ts';
+import { formatReport, runSchemaCheck } from '../tools/schema-check/index.ts';
 
 describe('npm run schema:check on this repository', () => {
   it('passes every check against HEAD', async () => {

@@ -1,7 +1,7 @@
 // `npm run contracts`: records what each gateway sends each domain subgraph (one contract per
 // query-plan fetch of each client operation) under subgraphs/<name>/contracts/, where that
 // subgraph's tests replay them. `--check` only reports stale files (exit 1), for CI.
-import { contractDrift, describeDrift, generateContracts, writeContracts } from '../lib/contracts/index.ts';
+import { contractDrift, describeDrift, generateContracts, writeContracts } from '../tools/contracts/index.ts';
 
 const checkOnly = process.argv.includes('--check');
 const fresh = await generateContracts();

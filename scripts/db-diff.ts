@@ -1,12 +1,12 @@
 // `npx tsx scripts/db-diff.ts <service> [--create <name>]`: what SQL would take a database migrated
 // with prisma/<service>/migrations to prisma/<service>/schema.prisma; with --create, written as the
-// next migration. Works offline (Prisma's schema engine as wasm, lib/db/schemaDiff.ts) but needs a
+// next migration. Works offline (Prisma's schema engine as wasm, tools/db/schemaDiff.ts) but needs a
 // Postgres server: DATABASE_URL, on which two scratch databases live for the run.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createMigration, diffMigrationsToSchema, withScratchDatabases } from '../lib/db/schemaDiff.ts';
+import { createMigration, diffMigrationsToSchema, withScratchDatabases } from '../tools/db/schemaDiff.ts';
 import { isSubgraphName, SUBGRAPH_NAMES } from '../lib/services.ts';
 
 const ROOT_DIR = fileURLToPath(new URL('..', import.meta.url));

@@ -3,7 +3,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT_DIR } from '../lib/composition.ts';
-import { formatReport, runSchemaCheck, SUPERGRAPH_TARGETS, writeJsonReport, type BaseSpec, type SchemaCheckReport, type SupergraphTarget } from '../lib/schema/check/index.ts';
+import { formatReport, runSchemaCheck, SUPERGRAPH_TARGETS, writeJsonReport, type BaseSpec, type SchemaCheckReport, type SupergraphTarget } from '../tools/schema-check/index.ts';
 
 const USAGE = `usage: npm run schema:check -- [options]
   --root <dir>             repository to check (default: this repository)

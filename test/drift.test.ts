@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabases, diffMigrationsToSchema, MIGRATION_LOCK_CONTENT, type ScratchDatabases } from '../lib/db/schemaDiff.ts';
+import { createScratchDatabases, diffMigrationsToSchema, MIGRATION_LOCK_CONTENT, type ScratchDatabases } from '../tools/db/schemaDiff.ts';
 import { SUBGRAPH_NAMES } from '../lib/services.ts';
 import { TEST_SERVER_URL } from './support/databases.ts';
 

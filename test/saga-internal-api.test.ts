@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySupergraphPath, readSubgraphSdl } from '../lib/composition.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
-import { apiSchemaOf } from '../lib/schema/check/supergraphs.ts';
+import { apiSchemaOf } from '../tools/schema-check/supergraphs.ts';
 import { demoData } from '../lib/seed/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/services.ts';
 import type { ServicePrisma, StartedSubgraph } from '../lib/subgraph/index.ts';

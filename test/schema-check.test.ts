@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose, ROOT_DIR } from '../lib/composition.ts';
 import { buildManifest } from '../lib/gateway/persistedOperations.ts';
-import { runSchemaCheck, SUPERGRAPH_TARGETS, type BaseSpec, type CheckId, type SchemaCheckReport } from '../lib/schema/check/index.ts';
+import { runSchemaCheck, SUPERGRAPH_TARGETS, type BaseSpec, type CheckId, type SchemaCheckReport } from '../tools/schema-check/index.ts';
 import {
   APPROVED_CHANGES_FILE,
   bffSchemaFile,
@@ -18,7 +18,7 @@ import {
   subgraphSchemaFile,
   subgraphSources,
   supergraphFile,
-} from '../lib/schema/check/workspace.ts';
+} from '../tools/schema-check/workspace.ts';
 import { SUBGRAPH_NAMES } from '../lib/services.ts';
 
 /** Order.itemCount retyped to String! (Cart has an itemCount too, so the edit names Order's). */

@@ -4,8 +4,8 @@ import { gatewayAuthConfigFromEnv, type GatewayAuthConfig } from '../auth/index.
 import { gatewaySupergraphPath } from '../composition.ts';
 import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type SubgraphName } from '../services.ts';
 import type { GatewayProfile } from './profile.ts';
-import { parseInstanceUrls } from './discovery/index.ts';
-import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from './resilience/index.ts';
+import { parseInstanceUrls } from '../transport/index.ts';
+import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transport/index.ts';
 import { cacheConfigFromEnv, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
 import { redisConfigFromEnv } from '../redis/index.ts';
@@ -19,7 +19,7 @@ export interface GatewayConfig extends GatewayProfile {
   subgraphUrls: Record<SubgraphName, string>;
   /** Every instance of a subgraph (`<NAME>_URLS`); a subgraph missing here has the one in `subgraphUrls`. */
   subgraphInstances?: Partial<Record<SubgraphName, string[]>>;
-  /** Timeouts, retries, breaker, bulkhead, pools and health checks (defaults in lib/gateway/resilience/policy.ts). */
+  /** Timeouts, retries, breaker, bulkhead, pools and health checks (defaults in lib/transport/policy.ts). */
   subgraphPolicies?: SubgraphPolicyOverrides;
   maxBodyBytes: number;
   /** Bearer-token verification and the identity-signing secret (JWT_*, GATEWAY_SIGNING_SECRET...). */

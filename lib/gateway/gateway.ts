@@ -10,7 +10,7 @@ import type { GatewayConfig } from './config.ts';
 import { createTokenVerifier } from '../auth/index.ts';
 import { gatewayContextFactory, type GatewayContext } from './context.ts';
 import { createPlayground, demoUserHeaders } from './playground/index.ts';
-import { SubgraphUpstreams } from './resilience/index.ts';
+import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
 import { knownRootTypeRule } from './knownRootType.ts';

@@ -14,7 +14,7 @@ import {
   type FetcherResponse,
   type RequestDeadlines,
   type SubgraphUpstream,
-} from './resilience/index.ts';
+} from '../transport/index.ts';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
@@ -46,7 +46,7 @@ function isRequestContext(context: object): context is GatewayContext {
 
 /**
  * The gateway's client for one subgraph: Apollo's data source (request shape, APQ, cache hints) over
- * our transport (lib/gateway/resilience: bulkhead, breaker, retries for queries, timeouts, instances
+ * our transport (lib/transport: bulkhead, breaker, retries for queries, timeouts, instances
  * from discovery). It forwards the correlation id and the caller's identity, and turns every failure
  * into a response whose errors name the service, so the rest of the plan still fills its fields.
  */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signIdentity, type IdentitySigningConfig } from '../auth/index.ts';
-import { parseInstanceUrls } from '../gateway/discovery/index.ts';
-import { clientErrorFor, SubgraphCallFailed, SubgraphCallRejected, SubgraphUpstream, type SubgraphPolicy } from '../gateway/resilience/index.ts';
+import { parseInstanceUrls } from '../transport/index.ts';
+import { clientErrorFor, SubgraphCallFailed, SubgraphCallRejected, SubgraphUpstream, type SubgraphPolicy } from '../transport/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { SUBGRAPHS, urlVariable, type SubgraphName } from '../services.ts';
 
@@ -41,7 +41,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * One service calling another's GraphQL endpoint directly, through the transport the gateways use
- * (lib/gateway/resilience: timeouts, breaker, bulkhead, instances from discovery, retries for
+ * (lib/transport: timeouts, breaker, bulkhead, instances from discovery, retries for
  * queries only), with a freshly signed `service` identity on every attempt.
  */
 export class ServiceClient {

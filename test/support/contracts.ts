@@ -2,7 +2,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isClient, type Client } from '../../lib/auth/index.ts';
 import { readSubgraphSdl } from '../../lib/composition.ts';
-import { checkContractAgainstSchema, checkResponseShape, consumerLabel, readContracts, replayRequest, subgraphSchema, type Contract } from '../../lib/contracts/index.ts';
+import { checkContractAgainstSchema, checkResponseShape, consumerLabel, readContracts, replayRequest, subgraphSchema, type Contract } from '../../tools/contracts/index.ts';
 import { silentLogger } from '../../lib/observability/index.ts';
 import { demoData, DEMO_USER_ID } from '../../lib/seed/index.ts';
 import type { SubgraphName } from '../../lib/services.ts';

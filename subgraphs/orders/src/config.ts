@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { identitySigningConfigFromEnv, type IdentitySigningConfig } from '../../../lib/auth/index.ts';
-import { resolvePolicy, subgraphPoliciesFromEnv, type SubgraphPolicy } from '../../../lib/gateway/resilience/index.ts';
+import { resolvePolicy, subgraphPoliciesFromEnv, type SubgraphPolicy } from '../../../lib/transport/index.ts';
 import { serviceUrlsFromEnv } from '../../../lib/serviceClient/index.ts';
 import { STEP_NAMES } from './eventStore/events.ts';
 

@@ -2,7 +2,7 @@
 // (products, inventory, payments): the code and the contracts must not drift apart.
 import { parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { readContracts } from '../../../../lib/contracts/index.ts';
+import { readContracts } from '../../../../tools/contracts/index.ts';
 import type { SubgraphName } from '../../../../lib/services.ts';
 import { OPERATIONS } from './providers.ts';
 

@@ -1,4 +1,4 @@
-import { compose, type CompositionOutcome } from '../../composition.ts';
+import { compose, type CompositionOutcome } from '../../lib/composition.ts';
 import { FreshSupergraphs } from './supergraphs.ts';
 import { outcomeOf, SUPERGRAPH_TARGETS, type CheckOutcome, type Finding, type SupergraphTarget } from './types.ts';
 import { subgraphSources, supergraphLabel } from './workspace.ts';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { buildManifest, isManifest, type PersistedQueryManifest } from '../../gateway/persistedOperations.ts';
+import { buildManifest, isManifest, type PersistedQueryManifest } from '../../lib/gateway/persistedOperations.ts';
 import { outcomeOf, type CheckOutcome, type Finding } from './types.ts';
 import { MOBILE_MANIFEST_FILE, MOBILE_OPERATIONS_FOLDER, readOptional } from './workspace.ts';
 

@@ -1,6 +1,6 @@
 import { Supergraph } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
-import type { CompositionOutcome } from '../../composition.ts';
+import type { CompositionOutcome } from '../../lib/composition.ts';
 import type { SupergraphTarget } from './types.ts';
 
 /**

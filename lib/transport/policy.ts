@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../services.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
 
 const ms = () => z.number().int().positive();
 

@@ -3,9 +3,9 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
-import { gatewaySupergraphPath, readSubgraphSdl, ROOT_DIR } from '../composition.ts';
-import { operationsDir } from '../gateway/paths.ts';
-import { GATEWAYS, SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from '../services.ts';
+import { gatewaySupergraphPath, readSubgraphSdl, ROOT_DIR } from '../../lib/composition.ts';
+import { operationsDir } from '../../lib/gateway/paths.ts';
+import { GATEWAYS, SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from '../../lib/services.ts';
 import { consumerLabel, isGeneratedContract, parseContract, printContract, type Contract } from './contract.ts';
 import { deriveContracts, type PlannedConsumer } from './derive.ts';
 

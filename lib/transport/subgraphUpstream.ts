@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { Logger } from '../../observability/index.ts';
-import { SubgraphInstances, type InstanceStats, type SubgraphInstance } from '../discovery/subgraphInstances.ts';
+import type { Logger } from '../observability/index.ts';
+import { SubgraphInstances, type InstanceStats, type SubgraphInstance } from './subgraphInstances.ts';
 import { SubgraphBreaker, type BreakerStats } from './breaker.ts';
 import { Bulkhead, type BulkheadStats } from './bulkhead.ts';
 import { SubgraphCallFailed, SubgraphCallRejected } from './errors.ts';

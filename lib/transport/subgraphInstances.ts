@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, Pool, request } from 'undici';
-import type { Logger } from '../../observability/index.ts';
-import { SubgraphCallRejected } from '../resilience/errors.ts';
-import type { SubgraphPolicy } from '../resilience/policy.ts';
+import type { Logger } from '../observability/index.ts';
+import { SubgraphCallRejected } from './errors.ts';
+import type { SubgraphPolicy } from './policy.ts';
 
 export interface InstanceStats {
   /** The instance's GraphQL URL: for operators and metrics, never for clients. */

@@ -21,7 +21,7 @@ import {
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import type { DiffTarget, MigrationDirectory, MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
-import { dropDatabase, ensureDatabase } from './postgres.ts';
+import { dropDatabase, ensureDatabase } from '../../lib/db/postgres.ts';
 
 /** `version()` of @prisma/schema-engine-wasm 8.1.0-2.59be4fda…, the build this file was written against. */
 const ENGINE_GIT_HASH = '59be4fda12412a79eeb9c2ae727b6aa723593323';
@@ -74,7 +74,7 @@ function loadSchemaEngine(): Promise<SchemaEngineClass> {
     start();
     const hash = engineGlue.version();
     if (hash !== ENGINE_GIT_HASH) {
-      throw new Error(`@prisma/schema-engine-wasm ${hash} is not the pinned build ${ENGINE_GIT_HASH}: its API is undocumented, re-check lib/db/schemaDiff.ts before moving the pin`);
+      throw new Error(`@prisma/schema-engine-wasm ${hash} is not the pinned build ${ENGINE_GIT_HASH}: its API is undocumented, re-check tools/db/schemaDiff.ts before moving the pin`);
     }
     return engineGlue.SchemaEngine;
   })();

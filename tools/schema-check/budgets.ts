@@ -1,8 +1,8 @@
 import { isInputType, typeFromAST, valueFromAST, type GraphQLSchema } from 'graphql';
 import { z } from 'zod';
-import { costModelFromSupergraph, operationCost, type CostModel } from '../../graphql/cost.ts';
-import type { GatewayName } from '../../services.ts';
-import { OperationPlanner, type PlanSummary } from '../queryPlan.ts';
+import { costModelFromSupergraph, operationCost, type CostModel } from '../../lib/graphql/cost.ts';
+import type { GatewayName } from '../../lib/services.ts';
+import { OperationPlanner, type PlanSummary } from '../../lib/schema/queryPlan.ts';
 import type { ClientOperation, ClientOperations } from './clientOperations.ts';
 import type { FreshSupergraphs } from './supergraphs.ts';
 import { outcomeOf, type CheckOutcome, type Finding } from './types.ts';
@@ -13,7 +13,7 @@ import { budgetsFile, readOptional, supergraphLabel } from './workspace.ts';
  * `{ "<operation name>": { maxFetches, maxSequenceDepth, maxCost, variables? } }`. Keys starting
  * with `$` are notes. `variables` are those the cost is computed with (a page size the app sends);
  * a variable not listed takes the operation's default. `npm run contracts` records them in the
- * operation's contracts as replay values (lib/contracts/derive.ts).
+ * operation's contracts as replay values (tools/contracts/derive.ts).
  */
 export const OperationBudgetSchema = z.strictObject({
   maxFetches: z.number().int().min(1),

@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../observability/index.ts';
+import { silentLogger } from '../observability/index.ts';
 import { SubgraphCallFailed, SubgraphCallRejected } from './errors.ts';
 import { resolvePolicy, type SubgraphPolicyOverride } from './policy.ts';
 import { SubgraphUpstream } from './subgraphUpstream.ts';

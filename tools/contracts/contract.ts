@@ -1,5 +1,5 @@
 import { Kind, parse, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import type { SubgraphName } from '../services.ts';
+import type { SubgraphName } from '../../lib/services.ts';
 
 /** One field a consumer reads from a subgraph, with the type it relied on when the contract was recorded. */
 export interface FieldExpectation {

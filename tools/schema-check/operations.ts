@@ -1,5 +1,5 @@
 import { Kind, separateOperations, validate, type DefinitionNode, type DocumentNode, type GraphQLError } from 'graphql';
-import type { GatewayName } from '../../services.ts';
+import type { GatewayName } from '../../lib/services.ts';
 import type { ClientOperations } from './clientOperations.ts';
 import type { FreshSupergraphs } from './supergraphs.ts';
 import { outcomeOf, type CheckOutcome, type Finding } from './types.ts';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../observability/index.ts';
+import { silentLogger } from '../observability/index.ts';
 import { SubgraphBreaker } from './breaker.ts';
 import { SubgraphCallFailed, SubgraphCallRejected } from './errors.ts';
 

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GraphQLError, Kind, parse, separateOperations, type DocumentNode, type OperationDefinitionNode } from 'graphql';
-import type { GatewayName } from '../../services.ts';
+import type { GatewayName } from '../../lib/services.ts';
 import { SchemaCheckSetupError } from './types.ts';
 import { operationsFolder, readRequired } from './workspace.ts';
 

@@ -1,4 +1,4 @@
-import type { GatewayName } from '../../services.ts';
+import type { GatewayName } from '../../lib/services.ts';
 
 /** The three supergraphs `npm run compose` writes: the domain one and one per gateway. */
 export type SupergraphTarget = 'domain' | GatewayName;

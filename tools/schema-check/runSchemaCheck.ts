@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ROOT_DIR } from '../../composition.ts';
-import type { GatewayName } from '../../services.ts';
+import { ROOT_DIR } from '../../lib/composition.ts';
+import type { GatewayName } from '../../lib/services.ts';
 import { describeBase, loadBaseline, type BaseSpec } from './baseline.ts';
 import { checkBreakingChanges } from './breakingChanges.ts';
 import { type ClientOperations, loadClientOperations } from './clientOperations.ts';

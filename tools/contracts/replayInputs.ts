@@ -19,7 +19,7 @@ import {
   type GraphQLSchema,
   type SelectionSetNode,
 } from 'graphql';
-import type { DemoData } from '../seed/index.ts';
+import type { DemoData } from '../../lib/seed/index.ts';
 import { operationOf, representationSelection, type Contract } from './contract.ts';
 
 /** Whose data a replay reads: the seeded demo world, seen as one signed-in user. */
@@ -86,7 +86,7 @@ function representationsFor(selection: SelectionSetNode, schema: GraphQLSchema, 
     if (fragment.kind !== Kind.INLINE_FRAGMENT || !fragment.typeCondition) continue;
     const typename = fragment.typeCondition.name.value;
     const records = demoRecords(typename, fixtures);
-    if (!records.length) throw new Error(`${contract.file}: no demo data to represent ${typename} with (lib/contracts/replayInputs.ts demoRecords)`);
+    if (!records.length) throw new Error(`${contract.file}: no demo data to represent ${typename} with (tools/contracts/replayInputs.ts demoRecords)`);
     for (const record of records) representations.push(objectFrom(fragment.selectionSet, schema.getType(typename) ?? null, record, typename));
   }
   return representations;

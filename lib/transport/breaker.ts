@@ -1,5 +1,5 @@
 import CircuitBreaker from 'opossum';
-import type { Logger } from '../../observability/index.ts';
+import type { Logger } from '../observability/index.ts';
 import { SubgraphCallFailed, SubgraphCallRejected } from './errors.ts';
 import type { SubgraphPolicy } from './policy.ts';
 

@@ -1,6 +1,6 @@
-import type { ReadinessReport } from '../../http/index.ts';
-import type { Logger } from '../../observability/index.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../services.ts';
+import type { ReadinessReport } from '../http/index.ts';
+import type { Logger } from '../observability/index.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
 import { RequestDeadlines } from './deadlines.ts';
 import { resolvePolicy, type SubgraphPolicyOverrides } from './policy.ts';
 import { SubgraphUpstream, type UpstreamStats } from './subgraphUpstream.ts';

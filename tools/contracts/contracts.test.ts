@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSubgraphSdl } from '../composition.ts';
-import { operationsDir } from '../gateway/paths.ts';
-import { demoData, DEMO_USER_ID } from '../seed/index.ts';
-import { SUBGRAPH_NAMES } from '../services.ts';
+import { readSubgraphSdl } from '../../lib/composition.ts';
+import { operationsDir } from '../../lib/gateway/paths.ts';
+import { demoData, DEMO_USER_ID } from '../../lib/seed/index.ts';
+import { SUBGRAPH_NAMES } from '../../lib/services.ts';
 import { checkContractAgainstSchema } from './checkSchema.ts';
 import { checkResponseShape } from './checkResponse.ts';
 import { parseContract, printContract, type Contract } from './contract.ts';

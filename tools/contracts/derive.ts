@@ -1,7 +1,7 @@
 import type { QueryPlanSelectionNode } from '@apollo/query-planner';
 import { Kind, parse, print, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import { OperationPlanner, type PlannedFetch } from '../schema/queryPlan.ts';
-import { isSubgraphName, type SubgraphName } from '../services.ts';
+import { OperationPlanner, type PlannedFetch } from '../../lib/schema/queryPlan.ts';
+import { isSubgraphName, type SubgraphName } from '../../lib/services.ts';
 import { fieldExpectations } from './checkSchema.ts';
 import { contractFileName, type Contract } from './contract.ts';
 

@@ -13,3 +13,5 @@ export {
 export { RequestDeadlines } from './deadlines.ts';
 export { SubgraphUpstream, type CallScope, type FetcherRequestInit, type FetcherResponse, type UpstreamStats } from './subgraphUpstream.ts';
 export { SubgraphUpstreams, type SubgraphUpstreamsConfig } from './subgraphUpstreams.ts';
+export { parseInstanceUrls } from './instanceUrls.ts';
+export { SubgraphInstance, SubgraphInstances, type InstanceStats } from './subgraphInstances.ts';

@@ -10,9 +10,9 @@ import {
   SUPERGRAPH_PATH,
   subgraphSchemaPath,
   type SubgraphSource,
-} from '../../composition.ts';
-import { MOBILE_MANIFEST_PATH, MOBILE_OPERATIONS_DIR, operationsDir } from '../../gateway/paths.ts';
-import { isSubgraphName, type GatewayName, type SubgraphName } from '../../services.ts';
+} from '../../lib/composition.ts';
+import { MOBILE_MANIFEST_PATH, MOBILE_OPERATIONS_DIR, operationsDir } from '../../lib/gateway/paths.ts';
+import { isSubgraphName, type GatewayName, type SubgraphName } from '../../lib/services.ts';
 import { SchemaCheckSetupError, type SupergraphTarget } from './types.ts';
 
 /**

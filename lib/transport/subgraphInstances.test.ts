@@ -2,9 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../observability/index.ts';
-import { SubgraphCallRejected } from '../resilience/errors.ts';
-import { resolvePolicy } from '../resilience/policy.ts';
+import { silentLogger } from '../observability/index.ts';
+import { SubgraphCallRejected } from './errors.ts';
+import { resolvePolicy } from './policy.ts';
 import { SubgraphInstances } from './subgraphInstances.ts';
 
 const servers: Server[] = [];

@@ -1,2 +1,0 @@
-export { parseInstanceUrls } from './instanceUrls.ts';
-export { SubgraphInstance, SubgraphInstances, type InstanceStats } from './subgraphInstances.ts';
