@@ -41,7 +41,9 @@ const config: CodegenConfig = {
           federation: true,
           useIndexSignature: true,
           contextType: '../context.ts#Context',
-          mappers: Object.fromEntries(Object.entries(mappers[name]).map(([type, model]) => [type, `../models.ts#${model}`])),
+          mappers: Object.fromEntries(
+            Object.entries(mappers[name]).map(([type, model]) => [type, `../models.ts#${model}`]),
+          ),
           scalars: { DateTime: 'Date' },
           enumsAsTypes: true,
           useTypeImports: true,

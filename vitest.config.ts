@@ -10,7 +10,15 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['lib/**/*.test.ts', 'subgraphs/**/*.test.ts', 'gateway-*/**/*.test.ts', 'schema/**/*.test.ts', 'scripts/**/*.test.ts', 'tools/**/*.test.ts', 'test/**/*.test.ts'],
+    include: [
+      'lib/**/*.test.ts',
+      'subgraphs/**/*.test.ts',
+      'gateway-*/**/*.test.ts',
+      'schema/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'tools/**/*.test.ts',
+      'test/**/*.test.ts',
+    ],
     // Integration files start servers and databases of their own; two cores run two files at once.
     pool: 'forks',
     maxWorkers: 2,

@@ -59,6 +59,10 @@ export function compose(sources: SubgraphSource[]): CompositionOutcome {
 
 /** The sources of a gateway's supergraph: the six domain subgraphs and that gateway's BFF. */
 export async function gatewaySubgraphSources(gateway: GatewayName): Promise<SubgraphSource[]> {
-  const bff = { name: bffSubgraphName(gateway), url: `http://in-process.invalid/${bffSubgraphName(gateway)}`, sdl: await readFile(bffSchemaPath(gateway), 'utf8') };
+  const bff = {
+    name: bffSubgraphName(gateway),
+    url: `http://in-process.invalid/${bffSubgraphName(gateway)}`,
+    sdl: await readFile(bffSchemaPath(gateway), 'utf8'),
+  };
   return [...(await domainSubgraphSources()), bff];
 }

@@ -63,7 +63,10 @@ export function forbidden(message: string): GraphQLError {
  * when thrown from a context factory: Apollo reads `extensions.http` and removes it from the response.
  */
 export function requestError(code: ErrorCode, message: string, headers: Record<string, string> = {}): GraphQLError {
-  const http = { status: ErrorCodes[code].status, headers: new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])) };
+  const http = {
+    status: ErrorCodes[code].status,
+    headers: new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+  };
   return appError(code, message, { http });
 }
 

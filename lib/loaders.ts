@@ -4,7 +4,10 @@ import DataLoader from 'dataloader';
  * A per-request loader of rows by a unique key: one query per batch, results in key order, null for
  * a key with no row (DataLoader's contract). Never share one across requests or users.
  */
-export function uniqueLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, keyOf: (row: V) => K): DataLoader<K, V | null> {
+export function uniqueLoader<K, V>(
+  fetch: (keys: readonly K[]) => Promise<V[]>,
+  keyOf: (row: V) => K,
+): DataLoader<K, V | null> {
   return new DataLoader<K, V | null>(async (keys) => {
     const byKey = new Map<K, V>();
     for (const row of await fetch(keys)) byKey.set(keyOf(row), row);
@@ -13,7 +16,10 @@ export function uniqueLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, 
 }
 
 /** Like `uniqueLoader` for one-to-many relations: each key gets its (possibly empty) list, in fetch order. */
-export function groupLoader<K, V>(fetch: (keys: readonly K[]) => Promise<V[]>, keyOf: (row: V) => K): DataLoader<K, V[]> {
+export function groupLoader<K, V>(
+  fetch: (keys: readonly K[]) => Promise<V[]>,
+  keyOf: (row: V) => K,
+): DataLoader<K, V[]> {
   return new DataLoader<K, V[]>(async (keys) => {
     const groups = new Map<K, V[]>(keys.map((key) => [key, []]));
     for (const row of await fetch(keys)) groups.get(keyOf(row))?.push(row);

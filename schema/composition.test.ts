@@ -2,7 +2,13 @@
 // errors are caught (proved with a deliberately conflicting subgraph).
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { compose, domainSubgraphSources, gatewaySubgraphSources, gatewaySupergraphPath, SUPERGRAPH_PATH } from '../lib/composition.ts';
+import {
+  compose,
+  domainSubgraphSources,
+  gatewaySubgraphSources,
+  gatewaySupergraphPath,
+  SUPERGRAPH_PATH,
+} from '../lib/composition.ts';
 import { buildManifest, MOBILE_MANIFEST_PATH, MOBILE_OPERATIONS_DIR } from '../lib/gateway/index.ts';
 
 describe('supergraph composition', () => {
@@ -33,16 +39,21 @@ describe('supergraph composition', () => {
   it('carries the cost directives into the supergraph for demand control', async () => {
     const supergraph = await readFile(SUPERGRAPH_PATH, 'utf8');
     expect(supergraph).toContain('https://specs.apollo.dev/cost/v0.1');
-    expect(supergraph).toMatch(/orders\(first: Int = 10, after: String\): OrderConnection .*@listSize\(slicingArguments: \["first"\]/);
+    expect(supergraph).toMatch(
+      /orders\(first: Int = 10, after: String\): OrderConnection .*@listSize\(slicingArguments: \["first"\]/,
+    );
   });
 });
 
 describe('gateway supergraphs and the mobile manifest', () => {
-  it.each(['web', 'mobile'] as const)('schema/supergraph-%s.graphql is what composing the domain subgraphs with its BFF produces now', async (gateway) => {
-    const outcome = compose(await gatewaySubgraphSources(gateway));
-    if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
-    expect(await readFile(gatewaySupergraphPath(gateway), 'utf8')).toBe(outcome.supergraphSdl);
-  });
+  it.each(['web', 'mobile'] as const)(
+    'schema/supergraph-%s.graphql is what composing the domain subgraphs with its BFF produces now',
+    async (gateway) => {
+      const outcome = compose(await gatewaySubgraphSources(gateway));
+      if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
+      expect(await readFile(gatewaySupergraphPath(gateway), 'utf8')).toBe(outcome.supergraphSdl);
+    },
+  );
 
   it('gateway-mobile/persisted-query-manifest.json is what the operations compile to now', async () => {
     const committed: unknown = JSON.parse(await readFile(MOBILE_MANIFEST_PATH, 'utf8'));

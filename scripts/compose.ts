@@ -2,7 +2,14 @@
 // and schema/supergraph-<gateway>.graphql (domain + that gateway's BFF), and compiles the mobile
 // persisted operations into gateway-mobile/persisted-query-manifest.json. All are committed.
 import { writeFile } from 'node:fs/promises';
-import { compose, domainSubgraphSources, gatewaySubgraphSources, gatewaySupergraphPath, SUPERGRAPH_PATH, type SubgraphSource } from '../lib/composition.ts';
+import {
+  compose,
+  domainSubgraphSources,
+  gatewaySubgraphSources,
+  gatewaySupergraphPath,
+  SUPERGRAPH_PATH,
+  type SubgraphSource,
+} from '../lib/composition.ts';
 import { buildManifest } from '../lib/gateway/persistedOperations.ts';
 import { MOBILE_MANIFEST_PATH, MOBILE_OPERATIONS_DIR } from '../lib/gateway/paths.ts';
 

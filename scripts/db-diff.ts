@@ -33,7 +33,10 @@ async function main(): Promise<number> {
     console.error(`DATABASE_URL: ${env.error.issues.map((issue) => issue.message).join('; ')}`);
     return 64;
   }
-  const paths = { migrationsDir: join(ROOT_DIR, 'prisma', service, 'migrations'), schemaPath: join(ROOT_DIR, 'prisma', service, 'schema.prisma') };
+  const paths = {
+    migrationsDir: join(ROOT_DIR, 'prisma', service, 'migrations'),
+    schemaPath: join(ROOT_DIR, 'prisma', service, 'schema.prisma'),
+  };
 
   return withScratchDatabases(env.data.DATABASE_URL, service, async (databases) => {
     if (values.create !== undefined) {

@@ -25,9 +25,17 @@ function prismaEnv(): NodeJS.ProcessEnv {
 const env = prismaEnv();
 const prismaCli = join(ROOT_DIR, 'node_modules/prisma/build/index.js');
 for (const name of SUBGRAPH_NAMES) {
-  execFileSync(process.execPath, [prismaCli, 'generate', '--schema', `prisma/${name}/schema.prisma`], { cwd: ROOT_DIR, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, [prismaCli, 'generate', '--schema', `prisma/${name}/schema.prisma`], {
+    cwd: ROOT_DIR,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
-execFileSync(process.execPath, [join(ROOT_DIR, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', 'codegen.ts', '--silent'], { cwd: ROOT_DIR, stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(ROOT_DIR, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', 'codegen.ts', '--silent'],
+  { cwd: ROOT_DIR, stdio: 'inherit' },
+);
 console.log(`Generated Prisma clients and resolver types for ${SUBGRAPH_NAMES.length} subgraphs`);
 
 // The gateways' playground bundle, rebuilt only when missing or older than its sources.

@@ -15,7 +15,9 @@ try {
   await database.migrate(migrationsDirOf('orders'));
   const started = Date.now();
   const report = await rebuildReadModel(prisma);
-  console.log(`orders ${describeTarget(database.target)}: rebuilt the read model from ${report.streams} streams in ${Date.now() - started} ms: ${JSON.stringify(report)}`);
+  console.log(
+    `orders ${describeTarget(database.target)}: rebuilt the read model from ${report.streams} streams in ${Date.now() - started} ms: ${JSON.stringify(report)}`,
+  );
 } catch (error) {
   code = 1;
   console.error(`orders read model rebuild FAILED: ${error instanceof Error ? error.message : String(error)}`);

@@ -10,7 +10,8 @@ import { createPrisma as createOrdersPrisma } from '../subgraphs/orders/src/db.t
 import { createRepairProviders, formatReport, reconcile } from '../subgraphs/orders/src/reconcile/index.ts';
 import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
 
-const USAGE = 'usage: npm run reconcile [-- --repair] [--json]   (RECONCILE_GRACE_MS: slack past a deadline, default 60000)';
+const USAGE =
+  'usage: npm run reconcile [-- --repair] [--json]   (RECONCILE_GRACE_MS: slack past a deadline, default 60000)';
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--repair' && a !== '--json');
 if (unknown.length) {
@@ -27,7 +28,8 @@ let providers: ReturnType<typeof createRepairProviders> | null = null;
 let code = 2;
 try {
   const graceMs = Number(process.env.RECONCILE_GRACE_MS ?? 60_000);
-  if (!Number.isInteger(graceMs) || graceMs < 0) throw new Error('RECONCILE_GRACE_MS must be a whole number of milliseconds, 0 or more');
+  if (!Number.isInteger(graceMs) || graceMs < 0)
+    throw new Error('RECONCILE_GRACE_MS must be a whole number of milliseconds, 0 or more');
   const config = ordersConfigFromEnv(process.env);
   const open = async (service: string) => {
     const database = await openServiceDatabase(service, { logger, poolSize: 2, readOnly: true });

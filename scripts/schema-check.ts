@@ -3,7 +3,15 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT_DIR } from '../lib/composition.ts';
-import { formatReport, runSchemaCheck, SUPERGRAPH_TARGETS, writeJsonReport, type BaseSpec, type SchemaCheckReport, type SupergraphTarget } from '../tools/schema-check/index.ts';
+import {
+  formatReport,
+  runSchemaCheck,
+  SUPERGRAPH_TARGETS,
+  writeJsonReport,
+  type BaseSpec,
+  type SchemaCheckReport,
+  type SupergraphTarget,
+} from '../tools/schema-check/index.ts';
 
 const USAGE = `usage: npm run schema:check -- [options]
   --root <dir>             repository to check (default: this repository)
@@ -24,7 +32,8 @@ function baseFiles(values: string[]): BaseSpec {
   for (const value of values) {
     const separator = value.indexOf('=');
     const target = separator > 0 ? value.slice(0, separator) : 'domain';
-    if (!isTarget(target)) throw new UsageError(`--base-file ${value}: the target must be one of ${SUPERGRAPH_TARGETS.join(', ')}`);
+    if (!isTarget(target))
+      throw new UsageError(`--base-file ${value}: the target must be one of ${SUPERGRAPH_TARGETS.join(', ')}`);
     files[target] = separator > 0 ? value.slice(separator + 1) : value;
   }
   return { kind: 'files', files };
@@ -63,7 +72,12 @@ function readArguments(argv: string[]): { root: string; base: BaseSpec; allowMis
     : values['base-file']
       ? baseFiles(values['base-file'])
       : { kind: 'git', ref: values.base ?? 'main' };
-  return { root, base, allowMissingBase: values['allow-missing-base'], json: resolve(values.json ?? join(root, 'reports', 'schema-check.json')) };
+  return {
+    root,
+    base,
+    allowMissingBase: values['allow-missing-base'],
+    json: resolve(values.json ?? join(root, 'reports', 'schema-check.json')),
+  };
 }
 
 async function main(): Promise<number> {
@@ -88,7 +102,9 @@ async function main(): Promise<number> {
     await writeJsonReport(report, args.json);
     console.log(`JSON report: ${args.json}`);
   } catch (error) {
-    console.error(`schema:check: cannot write the JSON report ${args.json}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `schema:check: cannot write the JSON report ${args.json}: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return 2;
   }
   return report.exitCode;

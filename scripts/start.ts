@@ -24,7 +24,11 @@ function portFor(name: Parameters<typeof portVariable>[0], fallback: number): nu
 }
 
 const host = process.env.HOST ?? '127.0.0.1';
-const subgraphs: Proc[] = SUBGRAPH_NAMES.map((name) => ({ name, entry: `subgraphs/${name}/src/index.ts`, port: portFor(name, SUBGRAPHS[name].port) }));
+const subgraphs: Proc[] = SUBGRAPH_NAMES.map((name) => ({
+  name,
+  entry: `subgraphs/${name}/src/index.ts`,
+  port: portFor(name, SUBGRAPHS[name].port),
+}));
 const gateways: Proc[] = (Object.keys(GATEWAYS) as GatewayName[]).map((name) => ({
   name: `gateway-${name}`,
   entry: `gateway-${name}/src/index.ts`,
@@ -38,9 +42,16 @@ let started = false;
 const childEnv: NodeJS.ProcessEnv = {
   ...process.env,
   SEED_ON_START: process.env.SEED_ON_START ?? 'true',
-  ...Object.fromEntries(subgraphs.map((p) => [portVariable(p.name as (typeof SUBGRAPH_NAMES)[number]), String(p.port)])),
+  ...Object.fromEntries(
+    subgraphs.map((p) => [portVariable(p.name as (typeof SUBGRAPH_NAMES)[number]), String(p.port)]),
+  ),
   ...Object.fromEntries(gateways.map((p) => [portVariable(p.name as `gateway-${GatewayName}`), String(p.port)])),
-  ...Object.fromEntries(SUBGRAPH_NAMES.map((name, i) => [urlVariable(name), process.env[urlVariable(name)] ?? `http://${host}:${subgraphs[i]!.port}/graphql`])),
+  ...Object.fromEntries(
+    SUBGRAPH_NAMES.map((name, i) => [
+      urlVariable(name),
+      process.env[urlVariable(name)] ?? `http://${host}:${subgraphs[i]!.port}/graphql`,
+    ]),
+  ),
 };
 
 /** Pino's JSON lines, shortened for a terminal: `users      | info  subgraph ready`. */
@@ -59,13 +70,19 @@ function relay(proc: Proc, stream: NodeJS.ReadableStream): void {
 }
 
 function launch(proc: Proc): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', proc.entry], { cwd: ROOT_DIR, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', proc.entry], {
+    cwd: ROOT_DIR,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   proc.child = child;
   relay(proc, child.stdout);
   relay(proc, child.stderr);
   child.on('exit', (code, signal) => {
     if (proc.stopping) return;
-    console.error(`\n✖ ${proc.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); the others keep running.\n`);
+    console.error(
+      `\n✖ ${proc.name} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`}); the others keep running.\n`,
+    );
     if (!started) void shutdown(1);
   });
 }
@@ -74,7 +91,8 @@ async function waitReady(proc: Proc): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   const url = `http://${host}:${proc.port}/ready`;
   while (Date.now() < deadline) {
-    if (proc.child?.exitCode !== null || proc.child?.signalCode) throw new Error(`${proc.name} exited before it was ready`);
+    if (proc.child?.exitCode !== null || proc.child?.signalCode)
+      throw new Error(`${proc.name} exited before it was ready`);
     try {
       const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
@@ -107,7 +125,9 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 const t0 = Date.now();
-const where = process.env.DATABASE_URL ? 'Postgres (DATABASE_URL)' : `embedded PGlite under ${process.env.DATA_DIR ?? '.data'}/`;
+const where = process.env.DATABASE_URL
+  ? 'Postgres (DATABASE_URL)'
+  : `embedded PGlite under ${process.env.DATA_DIR ?? '.data'}/`;
 console.log(`Starting 6 subgraphs on ${where}, then 2 gateways...`);
 // Orders calls inventory, payments and products (its saga's steps, its price snapshots) at the fixed
 // URLs below, so it starts with them rather than after them: a saga step that finds a provider not
@@ -123,7 +143,8 @@ try {
 }
 started = true;
 const web = `http://${host}:${gateways[0]!.port}/graphql`;
-const example = '{ products(first: 3) { edges { node { name price { amount currency } stock { available } averageRating } } } }';
+const example =
+  '{ products(first: 3) { edges { node { name price { amount currency } stock { available } averageRating } } } }';
 // The same key the gateways verify with (JWT_SECRET or the development secret); none in production or with a JWKS.
 const demoToken = await devTokenFromEnv(DEMO_USER_ID, childEnv).then(
   (token) => ({ token, note: '' }),

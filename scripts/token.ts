@@ -6,7 +6,9 @@ import { DEMO_USER_ID } from '../lib/seed/index.ts';
 
 const userId = process.argv[2] ?? DEMO_USER_ID;
 if (!isUuid(userId)) {
-  console.error(`Not a user id: "${userId.slice(0, 64)}". Usage: npm run token -- <user UUID> (default: the demo user ${DEMO_USER_ID})`);
+  console.error(
+    `Not a user id: "${userId.slice(0, 64)}". Usage: npm run token -- <user UUID> (default: the demo user ${DEMO_USER_ID})`,
+  );
   process.exit(2);
 }
 try {

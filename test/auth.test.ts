@@ -77,13 +77,30 @@ beforeAll(async () => {
 
   [gateway, jwksFileGateway, jwksUrlGateway] = await Promise.all([
     startTestGateway(fleet.urls),
-    startTestGateway(fleet.urls, { auth: jwksAuth({ kind: 'jwks-file', path: 'test', jwks: { keys: [publicJwk] }, algorithms: ASYMMETRIC_ALGORITHMS }) }),
-    startTestGateway(fleet.urls, { auth: jwksAuth({ kind: 'jwks-url', url: jwksUrl, algorithms: ASYMMETRIC_ALGORITHMS }) }),
+    startTestGateway(fleet.urls, {
+      auth: jwksAuth({
+        kind: 'jwks-file',
+        path: 'test',
+        jwks: { keys: [publicJwk] },
+        algorithms: ASYMMETRIC_ALGORITHMS,
+      }),
+    }),
+    startTestGateway(fleet.urls, {
+      auth: jwksAuth({ kind: 'jwks-url', url: jwksUrl, algorithms: ASYMMETRIC_ALGORITHMS }),
+    }),
   ]);
 
-  const asB = await postGraphQL(gateway.url, '{ me { email orders(first: 10) { edges { node { id payment { id } } } } } }', {}, await asUser(B));
+  const asB = await postGraphQL(
+    gateway.url,
+    '{ me { email orders(first: 10) { edges { node { id payment { id } } } } } }',
+    {},
+    await asUser(B),
+  );
   expect(asB.body.errors).toBeUndefined();
-  const me = asB.body.data?.me as { email: string; orders: { edges: Array<{ node: { id: string; payment: { id: string } | null } }> } };
+  const me = asB.body.data?.me as {
+    email: string;
+    orders: { edges: Array<{ node: { id: string; payment: { id: string } | null } }> };
+  };
   bEmail = me.email;
   bOrders = me.orders.edges.map((e) => e.node);
   expect(bOrders.length).toBeGreaterThan(0);
@@ -98,7 +115,10 @@ afterAll(async () => {
 
 describe('anonymous callers', () => {
   it('read the catalog and public profiles', async () => {
-    const response = await postGraphQL(gateway.url, `{ products(first: 3) { edges { node { name reviews(first: 1) { edges { node { author { name } } } } } } } user(id: "${B}") { name avatarUrl } }`);
+    const response = await postGraphQL(
+      gateway.url,
+      `{ products(first: 3) { edges { node { name reviews(first: 1) { edges { node { author { name } } } } } } } user(id: "${B}") { name avatarUrl } }`,
+    );
     expect(response.status).toBe(200);
     expect(response.body.errors).toBeUndefined();
     expect((response.body.data?.products as { edges: unknown[] }).edges).toHaveLength(3);
@@ -116,14 +136,21 @@ describe('anonymous callers', () => {
     const response = await postGraphQL(gateway.url, query, query.includes('$id') ? { id } : {});
     expect(response.status).toBe(200);
     expect(codes(response)).toEqual(['UNAUTHENTICATED']);
-    expect(JSON.stringify(response.body.data)).not.toMatch(new RegExp(`${bEmail}|${bOrders.map((o) => o.id).join('|')}`));
+    expect(JSON.stringify(response.body.data)).not.toMatch(
+      new RegExp(`${bEmail}|${bOrders.map((o) => o.id).join('|')}`),
+    );
   });
 });
 
 describe('bearer tokens at the gateway', () => {
   async function expectRefused(url: string, token: string, reason: RegExp) {
     const before = seen.length;
-    const response = await postGraphQL(url, '{ products(first: 1) { edges { node { name } } } me { id } }', {}, { authorization: `Bearer ${token}` });
+    const response = await postGraphQL(
+      url,
+      '{ products(first: 1) { edges { node { name } } } me { id } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     expect(response.body.data).toBeUndefined();
@@ -142,7 +169,12 @@ describe('bearer tokens at the gateway', () => {
   it('an expired token is 401 past the 60 s skew and accepted just inside it', async () => {
     const issuedAt = now() - 3600;
     await expectRefused(gateway.url, await devToken(A, { issuedAt, expiresInSeconds: 3600 - 61 }), /expired/);
-    const inside = await postGraphQL(gateway.url, '{ me { id } }', {}, await asUser(A, { issuedAt, expiresInSeconds: 3600 - 45 }));
+    const inside = await postGraphQL(
+      gateway.url,
+      '{ me { id } }',
+      {},
+      await asUser(A, { issuedAt, expiresInSeconds: 3600 - 45 }),
+    );
     expect(inside.status).toBe(200);
     expect((inside.body.data?.me as { id: string }).id).toBe(A);
   });
@@ -196,16 +228,23 @@ describe('bearer tokens at the gateway', () => {
   it('forwards the identity signed, the correlation id and the trace to every subgraph call', async () => {
     const before = seen.length;
     const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await postGraphQL(gateway.url, '{ me { name orders(first: 2) { edges { node { items { product { name stock { available } } } payment { status } } } } } }', {}, {
-      ...(await asUser(A)),
-      'x-request-id': 'auth-trace-1',
-      traceparent: `00-${trace}-00f067aa0ba902b7-01`,
-      // A client cannot smuggle an identity header through the gateway.
-      [IDENTITY_HEADERS.userId]: B,
-    });
+    const response = await postGraphQL(
+      gateway.url,
+      '{ me { name orders(first: 2) { edges { node { items { product { name stock { available } } } payment { status } } } } } }',
+      {},
+      {
+        ...(await asUser(A)),
+        'x-request-id': 'auth-trace-1',
+        traceparent: `00-${trace}-00f067aa0ba902b7-01`,
+        // A client cannot smuggle an identity header through the gateway.
+        [IDENTITY_HEADERS.userId]: B,
+      },
+    );
     expect(response.body.errors).toBeUndefined();
     const calls = seen.slice(before);
-    expect(new Set(calls.map((c) => c.subgraph))).toEqual(new Set(['users', 'orders', 'products', 'inventory', 'payments']));
+    expect(new Set(calls.map((c) => c.subgraph))).toEqual(
+      new Set(['users', 'orders', 'products', 'inventory', 'payments']),
+    );
     for (const { headers } of calls) {
       expect(headers['x-request-id']).toBe('auth-trace-1');
       expect(headers.traceparent).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
@@ -217,13 +256,20 @@ describe('bearer tokens at the gateway', () => {
     // Without a traceparent from the client the gateway starts a trace, one per request.
     const next = seen.length;
     await postGraphQL(gateway.url, '{ categories { slug } }');
-    expect(seen.slice(next).map((c) => c.headers.traceparent)).toEqual([expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/)]);
+    expect(seen.slice(next).map((c) => c.headers.traceparent)).toEqual([
+      expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/),
+    ]);
   });
 });
 
 describe("one user reading another's data", () => {
-  it('B\'s orders are FORBIDDEN to A, and nothing of them is in data', async () => {
-    const response = await postGraphQL(gateway.url, `{ user(id: "${B}") { name orders(first: 10) { totalCount edges { node { id total { amount } } } } } }`, {}, await asUser(A));
+  it("B's orders are FORBIDDEN to A, and nothing of them is in data", async () => {
+    const response = await postGraphQL(
+      gateway.url,
+      `{ user(id: "${B}") { name orders(first: 10) { totalCount edges { node { id total { amount } } } } } }`,
+      {},
+      await asUser(A),
+    );
     expect(codes(response)).toEqual(['FORBIDDEN']);
     expect(response.body.errors?.[0]?.path).toEqual(['user', 'orders']);
     // `orders` is nullable: B's public name stays, the orders are null.
@@ -250,11 +296,21 @@ describe("one user reading another's data", () => {
       await asUser(A),
     );
     expect(codes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
-    expect(response.body.data?.user).toEqual({ name: expect.any(String), recommendations: null, favouriteCategory: null, spending: null });
+    expect(response.body.data?.user).toEqual({
+      name: expect.any(String),
+      recommendations: null,
+      favouriteCategory: null,
+      spending: null,
+    });
   });
 
   it("B's email and address are FORBIDDEN to A; B's name stays public", async () => {
-    const response = await postGraphQL(gateway.url, `{ user(id: "${B}") { name email address { city } } }`, {}, await asUser(A));
+    const response = await postGraphQL(
+      gateway.url,
+      `{ user(id: "${B}") { name email address { city } } }`,
+      {},
+      await asUser(A),
+    );
     expect(codes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     const user = response.body.data?.user as { name: string; email: unknown; address: unknown };
     expect(user.name).toEqual(expect.any(String));
@@ -264,8 +320,15 @@ describe("one user reading another's data", () => {
   });
 
   it("a list of users shows each caller's own email only", async () => {
-    const response = await postGraphQL(gateway.url, '{ users(first: 100) { edges { node { id email } } } }', {}, await asUser(A));
-    const nodes = (response.body.data?.users as { edges: Array<{ node: { id: string; email: string | null } }> }).edges.map((e) => e.node);
+    const response = await postGraphQL(
+      gateway.url,
+      '{ users(first: 100) { edges { node { id email } } } }',
+      {},
+      await asUser(A),
+    );
+    const nodes = (
+      response.body.data?.users as { edges: Array<{ node: { id: string; email: string | null } }> }
+    ).edges.map((e) => e.node);
     expect(nodes).toHaveLength(50);
     expect(nodes.filter((n) => n.email !== null).map((n) => n.id)).toEqual([A]);
     expect(codes(response).filter((c) => c === 'FORBIDDEN')).toHaveLength(49);
@@ -273,29 +336,57 @@ describe("one user reading another's data", () => {
 
   it("B's payment through Order.payment is FORBIDDEN, even with a valid signature for A straight at the subgraph", async () => {
     const order = bOrders.find((o) => o.payment);
-    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payment { id status } } } }';
-    const asA = await postToSubgraph(fleet.urls.payments, query, { r: [{ __typename: 'Order', id: order?.id }] }, gatewaySigned({ userId: A, client: 'web' }));
+    const query =
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id payment { id status } } } }';
+    const asA = await postToSubgraph(
+      fleet.urls.payments,
+      query,
+      { r: [{ __typename: 'Order', id: order?.id }] },
+      gatewaySigned({ userId: A, client: 'web' }),
+    );
     expect(asA.status).toBe(200);
     expect(codes(asA)).toEqual(['FORBIDDEN']);
     expect(JSON.stringify(asA.body.data)).not.toContain(order?.payment?.id);
 
-    const anonymous = await postToSubgraph(fleet.urls.payments, query, { r: [{ __typename: 'Order', id: order?.id }] }, gatewaySigned({ userId: null, client: 'web' }));
+    const anonymous = await postToSubgraph(
+      fleet.urls.payments,
+      query,
+      { r: [{ __typename: 'Order', id: order?.id }] },
+      gatewaySigned({ userId: null, client: 'web' }),
+    );
     expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
 
-    const asB = await postToSubgraph(fleet.urls.payments, query, { r: [{ __typename: 'Order', id: order?.id }] }, gatewaySigned({ userId: B, client: 'web' }));
+    const asB = await postToSubgraph(
+      fleet.urls.payments,
+      query,
+      { r: [{ __typename: 'Order', id: order?.id }] },
+      gatewaySigned({ userId: B, client: 'web' }),
+    );
     expect(asB.body.errors).toBeUndefined();
-    expect(asB.body.data?._entities).toEqual([{ id: order?.id, payment: { id: order?.payment?.id, status: expect.any(String) } }]);
+    expect(asB.body.data?._entities).toEqual([
+      { id: order?.id, payment: { id: order?.payment?.id, status: expect.any(String) } },
+    ]);
   });
 
   it("B's order as an entity is FORBIDDEN to A at the orders subgraph", async () => {
     const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id total { amount } } } }';
-    const response = await postToSubgraph(fleet.urls.orders, query, { r: [{ __typename: 'Order', id: bOrders[0]?.id }] }, gatewaySigned({ userId: A, client: 'web' }));
+    const response = await postToSubgraph(
+      fleet.urls.orders,
+      query,
+      { r: [{ __typename: 'Order', id: bOrders[0]?.id }] },
+      gatewaySigned({ userId: A, client: 'web' }),
+    );
     expect(codes(response)).toEqual(['FORBIDDEN']);
     expect(response.body.data?._entities).toEqual([null]);
   });
 
   it('A still reads all of their own', async () => {
-    const response = await postGraphQL(gateway.url, '{ me { email address { city } orders(first: 20) { totalCount edges { node { payment { status } } } } } }', {}, await asUser(A));
+    const response = await postGraphQL(
+      gateway.url,
+      '{ me { email address { city } orders(first: 20) { totalCount edges { node { payment { status } } } } } }',
+      {},
+      await asUser(A),
+    );
     expect(response.body.errors).toBeUndefined();
     const me = response.body.data?.me as { email: string; orders: { totalCount: number; edges: unknown[] } };
     expect(me.email).toContain('@');
@@ -309,10 +400,23 @@ describe('calling a subgraph directly', () => {
   it.each([
     ['no signature', () => ({})],
     ['the old unsigned x-user-id header', () => ({ 'x-user-id': A })],
-    ['a signature made with another secret', () => gatewaySigned({ userId: A, client: 'web' }, { signing: { secret: new TextEncoder().encode('n'.repeat(32)), maxAgeSeconds: 60 } })],
+    [
+      'a signature made with another secret',
+      () =>
+        gatewaySigned(
+          { userId: A, client: 'web' },
+          { signing: { secret: new TextEncoder().encode('n'.repeat(32)), maxAgeSeconds: 60 } },
+        ),
+    ],
     ['a timestamp past the window', () => gatewaySigned({ userId: A, client: 'web' }, { now: Date.now() - 61_000 })],
-    ['a signature for another user id', () => ({ ...gatewaySigned({ userId: B, client: 'web' }), [IDENTITY_HEADERS.userId]: A })],
-    ["an anonymous signature with a user id added", () => ({ ...gatewaySigned({ userId: null, client: 'web' }), [IDENTITY_HEADERS.userId]: A })],
+    [
+      'a signature for another user id',
+      () => ({ ...gatewaySigned({ userId: B, client: 'web' }), [IDENTITY_HEADERS.userId]: A }),
+    ],
+    [
+      'an anonymous signature with a user id added',
+      () => ({ ...gatewaySigned({ userId: null, client: 'web' }), [IDENTITY_HEADERS.userId]: A }),
+    ],
   ])('%s is 401 UNAUTHENTICATED', async (_what, headers) => {
     const response = await postToSubgraph(fleet.urls.users, meQuery, {}, headers());
     expect(response.status).toBe(401);
@@ -324,16 +428,28 @@ describe('calling a subgraph directly', () => {
     for (const name of SUBGRAPH_NAMES) {
       const post = await postToSubgraph(fleet.urls[name], '{ __typename }', {}, {});
       expect([name, post.status, codes(post)]).toEqual([name, 401, ['UNAUTHENTICATED']]);
-      const get = await fetch(`${fleet.urls[name]}?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+      const get = await fetch(`${fleet.urls[name]}?query=${encodeURIComponent('{ __typename }')}`, {
+        headers: { 'apollo-require-preflight': 'true' },
+      });
       expect([name, get.status]).toEqual([name, 401]);
     }
   });
 
   it('a correct, fresh signature is 200 and acts for its user', async () => {
-    const response = await postToSubgraph(fleet.urls.users, meQuery, {}, gatewaySigned({ userId: A, client: 'mobile' }));
+    const response = await postToSubgraph(
+      fleet.urls.users,
+      meQuery,
+      {},
+      gatewaySigned({ userId: A, client: 'mobile' }),
+    );
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ me: { id: A } });
-    const anonymous = await postToSubgraph(fleet.urls.products, '{ __typename }', {}, gatewaySigned({ userId: null, client: 'service' }));
+    const anonymous = await postToSubgraph(
+      fleet.urls.products,
+      '{ __typename }',
+      {},
+      gatewaySigned({ userId: null, client: 'service' }),
+    );
     expect(anonymous.status).toBe(200);
   });
 
@@ -357,7 +473,9 @@ describe('production without secrets', () => {
   it('a subgraph refuses to start before it touches a database', async () => {
     const prefix = uniquePrefix('authprod');
     const env = { ...databaseEnv(prefix), NODE_ENV: 'production', GATEWAY_SIGNING_SECRET: '' };
-    await expect(SUBGRAPH_SERVICES.users.start({ env, port: 0, logger: silentLogger() })).rejects.toThrow(/GATEWAY_SIGNING_SECRET: is required in production/);
+    await expect(SUBGRAPH_SERVICES.users.start({ env, port: 0, logger: silentLogger() })).rejects.toThrow(
+      /GATEWAY_SIGNING_SECRET: is required in production/,
+    );
     expect(await listDatabases(TEST_SERVER_URL, prefix)).toEqual([]);
   });
 });

@@ -20,19 +20,45 @@ const ORDERS_WITH_EVERYTHING = /* GraphQL */ `
           node {
             id
             status
-            total { amount }
+            total {
+              amount
+            }
             items {
               quantity
-              unitPrice { amount }
+              unitPrice {
+                amount
+              }
               product {
                 name
-                price { amount currency }
-                stock { available reserved }
+                price {
+                  amount
+                  currency
+                }
+                stock {
+                  available
+                  reserved
+                }
                 averageRating
-                reviews(first: 2) { totalCount edges { node { rating author { name } } } }
+                reviews(first: 2) {
+                  totalCount
+                  edges {
+                    node {
+                      rating
+                      author {
+                        name
+                      }
+                    }
+                  }
+                }
               }
             }
-            payment { status method { brand last4 } }
+            payment {
+              status
+              method {
+                brand
+                last4
+              }
+            }
           }
         }
       }
@@ -47,7 +73,9 @@ let counters: Record<SubgraphName, QueryCounter>;
 beforeAll(async () => {
   fleet = await startSubgraphs(uniquePrefix('batching'));
   gateway = await startTestGateway(fleet.urls);
-  counters = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, countQueries(fleet.servers[name].prisma)])) as Record<SubgraphName, QueryCounter>;
+  counters = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name) => [name, countQueries(fleet.servers[name].prisma)]),
+  ) as Record<SubgraphName, QueryCounter>;
 });
 
 afterAll(async () => {
@@ -58,11 +86,24 @@ afterAll(async () => {
 async function statementsFor(first: number) {
   Object.values(counters).forEach((c) => c.reset());
   // Signed in as the buyer: orders and payments are only shown to their owner.
-  const { status, body } = await postGraphQL(gateway.url, ORDERS_WITH_EVERYTHING, { userId: HEAVY_BUYER_ID, first }, await asUser(HEAVY_BUYER_ID));
+  const { status, body } = await postGraphQL(
+    gateway.url,
+    ORDERS_WITH_EVERYTHING,
+    { userId: HEAVY_BUYER_ID, first },
+    await asUser(HEAVY_BUYER_ID),
+  );
   expect(status).toBe(200);
   expect(body.errors).toBeUndefined();
-  const user = body.data?.user as { orders: { edges: Array<{ node: { items: Array<{ product: { name: string } }>; payment: unknown } }> } };
-  return { user, perService: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, counters[name].count])) as Record<SubgraphName, number> };
+  const user = body.data?.user as {
+    orders: { edges: Array<{ node: { items: Array<{ product: { name: string } }>; payment: unknown } }> };
+  };
+  return {
+    user,
+    perService: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, counters[name].count])) as Record<
+      SubgraphName,
+      number
+    >,
+  };
 }
 
 describe('batching', () => {
@@ -81,6 +122,8 @@ describe('batching', () => {
     // users x2 (the user, then review authors), products 1, inventory 1, orders 3 (page, count, items),
     // payments 1, reviews 2 (page, stats): anything more means a resolver escaped its loader.
     expect(total).toBeLessThanOrEqual(10);
-    console.log(`SQL statements for 5 orders: ${JSON.stringify(five.perService)}; for 50: ${JSON.stringify(fifty.perService)} (total ${total})`);
+    console.log(
+      `SQL statements for 5 orders: ${JSON.stringify(five.perService)}; for 50: ${JSON.stringify(fifty.perService)} (total ${total})`,
+    );
   });
 });

@@ -58,14 +58,23 @@ const url = (i: number) => gateways[i]!.url;
 describe('the caches on a Redis Cluster', () => {
   it('serves response and entity hits across replicas', async () => {
     const id = data.products[3]!.id;
-    const first = await postGraphQL(url(a), `{ first: product(id: "${id}") { name stock { available } averageRating } }`);
+    const first = await postGraphQL(
+      url(a),
+      `{ first: product(id: "${id}") { name stock { available } averageRating } }`,
+    );
     expect(first.body.errors).toBeUndefined();
     expect(first.headers.get('x-cache')).toBe('miss');
     // Same operation on the other replica: the response entry.
-    const same = await postGraphQL(url(b), `{ first: product(id: "${id}") { name stock { available } averageRating } }`);
+    const same = await postGraphQL(
+      url(b),
+      `{ first: product(id: "${id}") { name stock { available } averageRating } }`,
+    );
     expect(same.headers.get('x-cache')).toBe('hit');
     // Another operation over the same entities: both entity fetches answered by one MGET each.
-    const other = await postGraphQL(url(b), `{ other: product(id: "${id}") { name stock { available } averageRating } }`);
+    const other = await postGraphQL(
+      url(b),
+      `{ other: product(id: "${id}") { name stock { available } averageRating } }`,
+    );
     expect(other.headers.get('x-cache')).toBe('hit');
     expect(other.body.data?.other).toEqual(first.body.data?.first);
 
@@ -78,15 +87,28 @@ describe('the caches on a Redis Cluster', () => {
     const review = data.reviews[1]!;
     const author = review.authorId;
     const headers = await asUser(author);
-    const reads: Array<{ query: string; headers: Record<string, string>; name: (body: GraphQLResponse['body']) => unknown }> = [
+    const reads: Array<{
+      query: string;
+      headers: Record<string, string>;
+      name: (body: GraphQLResponse['body']) => unknown;
+    }> = [
       { query: '{ me { name } }', headers, name: (body) => (body.data?.me as { name?: string } | undefined)?.name },
-      { query: `{ review(id: "${review.id}") { author { name } } }`, headers: {}, name: (body) => (body.data?.review as { author?: { name?: string } } | undefined)?.author?.name },
+      {
+        query: `{ review(id: "${review.id}") { author { name } } }`,
+        headers: {},
+        name: (body) => (body.data?.review as { author?: { name?: string } } | undefined)?.author?.name,
+      },
     ];
     let stale = 0;
     let hits = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const name = `Cluster round ${round}`;
-      const mutation = await postGraphQL(url(round % 2), 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name } }', { input: { name } }, headers);
+      const mutation = await postGraphQL(
+        url(round % 2),
+        'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name } }',
+        { input: { name } },
+        headers,
+      );
       expect(mutation.body.errors).toBeUndefined();
       for (const gateway of [(round + 1) % 2, round % 2]) {
         for (const read of reads) {
@@ -110,17 +132,32 @@ describe('the caches on a Redis Cluster', () => {
       id,
     );
     expect((await postGraphQL(url(b), STOCK)).body).toEqual(before.body);
-    const connection = createRedisConnection({ kind: 'cluster', nodes: cluster.nodes, keyPrefix: KEY_PREFIX, commandTimeoutMs: 10_000 }, silentLogger());
+    const connection = createRedisConnection(
+      { kind: 'cluster', nodes: cluster.nodes, keyPrefix: KEY_PREFIX, commandTimeoutMs: 10_000 },
+      silentLogger(),
+    );
     try {
       expect(await connection.waitUntilReady(10_000)).toBe(true);
-      const events: EventsConfig = { maxDeliveries: 5, claimIdleMs: 1000, blockMs: 200, batchSize: 50, streamMaxLen: 1000, relayPollMs: 50 };
+      const events: EventsConfig = {
+        maxDeliveries: 5,
+        claimIdleMs: 1000,
+        blockMs: 200,
+        batchSize: 50,
+        streamMaxLen: 1000,
+        relayPollMs: 50,
+      };
       await createEventTransport({ redis: connection, config: events, logger: silentLogger() }).publish([
-        createEvent('stock.changed', { productId: id, available: row!.available, reserved: row!.reserved, delta: 3, reason: 'restocked' }, { source: 'inventory' }),
+        createEvent(
+          'stock.changed',
+          { productId: id, available: row!.available, reserved: row!.reserved, delta: 3, reason: 'restocked' },
+          { source: 'inventory' },
+        ),
       ]);
     } finally {
       await connection.close();
     }
-    const available = async (i: number) => ((await postGraphQL(url(i), STOCK)).body.data?.product as { stock: { available: number } }).stock.available;
+    const available = async (i: number) =>
+      ((await postGraphQL(url(i), STOCK)).body.data?.product as { stock: { available: number } }).stock.available;
     await waitFor('the event to reach a gateway', async () => (await available(a)) === row!.available, 30_000, 100);
     expect(await available(b)).toBe(row!.available);
   });
@@ -129,7 +166,13 @@ describe('the caches on a Redis Cluster', () => {
     const query = `{ categories { name } } # ${KEY_PREFIX}`;
     const sha256Hash = createHash('sha256').update(query).digest('hex');
     const post = async (i: number, body: Record<string, unknown>) =>
-      (await (await fetch(url(i), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()) as GraphQLResponse['body'];
+      (await (
+        await fetch(url(i), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as GraphQLResponse['body'];
     const extensions = { persistedQuery: { version: 1, sha256Hash } };
     expect((await post(a, { query, extensions })).errors).toBeUndefined();
     const byHash = await post(b, { extensions });

@@ -73,10 +73,22 @@ describe('gateway replicas sharing Redis', () => {
     const reader = data.users.find((u) => u.id !== author)!.id;
     const [asAuthor, asReader] = await Promise.all([asUser(author), asUser(reader)]);
     // A private response, a public response, and a public entity inside another subgraph's answer.
-    const reads: Array<{ query: string; headers: Record<string, string>; name: (body: GraphQLResponse['body']) => unknown }> = [
+    const reads: Array<{
+      query: string;
+      headers: Record<string, string>;
+      name: (body: GraphQLResponse['body']) => unknown;
+    }> = [
       { query: '{ me { name } }', headers: asAuthor, name: (b) => (b.data?.me as { name?: string } | undefined)?.name },
-      { query: `{ user(id: "${author}") { name } }`, headers: {}, name: (b) => (b.data?.user as { name?: string } | undefined)?.name },
-      { query: `{ review(id: "${review.id}") { rating author { name } } }`, headers: asReader, name: (b) => (b.data?.review as { author?: { name?: string } } | undefined)?.author?.name },
+      {
+        query: `{ user(id: "${author}") { name } }`,
+        headers: {},
+        name: (b) => (b.data?.user as { name?: string } | undefined)?.name,
+      },
+      {
+        query: `{ review(id: "${review.id}") { rating author { name } } }`,
+        headers: asReader,
+        name: (b) => (b.data?.review as { author?: { name?: string } } | undefined)?.author?.name,
+      },
     ];
     let stale = 0;
     let hits = 0;
@@ -84,7 +96,12 @@ describe('gateway replicas sharing Redis', () => {
     for (let round = 0; round < ROUNDS; round++) {
       const [writer, other] = round % 2 === 0 ? [gateways[0]!, gateways[1]!] : [gateways[1]!, gateways[0]!];
       const name = `Round ${round} ${KEY_PREFIX}`;
-      const mutation = await postGraphQL(writer.url, 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name } }', { input: { name } }, asAuthor);
+      const mutation = await postGraphQL(
+        writer.url,
+        'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name } }',
+        { input: { name } },
+        asAuthor,
+      );
       if (mutation.body.errors) errors.push(mutation.body.errors);
       // Each read through the other replica first (it must miss the old entries), then again through
       // the writer (which may now hit what the first read cached): both must show the new name.

@@ -18,7 +18,14 @@ import { demoData, DEMO_USER_ID, HEAVY_BUYER_ID, LIGHT_BUYER_ID } from '../lib/s
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/services.ts';
 import { asUser } from './support/auth.ts';
 import { uniquePrefix } from './support/databases.ts';
-import { proxyTo, startFakeSubgraph, status, waitFor, type FakeBehaviour, type FakeSubgraph } from './support/failures.ts';
+import {
+  proxyTo,
+  startFakeSubgraph,
+  status,
+  waitFor,
+  type FakeBehaviour,
+  type FakeSubgraph,
+} from './support/failures.ts';
 import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { startRedisServer, uniqueKeyPrefix, type RedisServerProcess } from './support/redis.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
@@ -28,7 +35,14 @@ const product = (i: number) => data.products[i]!.id;
 const user = (i: number) => data.users[i]!.id;
 const CATALOG = readFileSync(join(operationsDir('web'), 'Catalog.graphql'), 'utf8');
 const DASHBOARD = readFileSync(join(operationsDir('web'), 'Dashboard.graphql'), 'utf8');
-const EVENTS: EventsConfig = { maxDeliveries: 5, claimIdleMs: 1000, blockMs: 100, batchSize: 50, streamMaxLen: 10_000, relayPollMs: 50 };
+const EVENTS: EventsConfig = {
+  maxDeliveries: 5,
+  claimIdleMs: 1000,
+  blockMs: 100,
+  batchSize: 50,
+  streamMaxLen: 10_000,
+  relayPollMs: 50,
+};
 const KEY_PREFIX = uniqueKeyPrefix('cache');
 
 let fleet: SubgraphFleet;
@@ -38,7 +52,16 @@ let web: RunningGateway;
 let replica: RunningGateway;
 const received: Record<string, number> = {};
 /** inventory and reviews sit behind recording proxies: what each was sent, and a switch to make them fail. */
-const proxied: Partial<Record<SubgraphName, { fake: FakeSubgraph; bodies: Array<{ variables?: { representations?: Array<{ id: string }> } }>; behaviour: FakeBehaviour }>> = {};
+const proxied: Partial<
+  Record<
+    SubgraphName,
+    {
+      fake: FakeSubgraph;
+      bodies: Array<{ variables?: { representations?: Array<{ id: string }> } }>;
+      behaviour: FakeBehaviour;
+    }
+  >
+> = {};
 
 function cacheConfig(url: string, overrides: Partial<CacheConfig> = {}, keyPrefix = KEY_PREFIX): CacheConfig {
   return {
@@ -55,7 +78,11 @@ function cacheConfig(url: string, overrides: Partial<CacheConfig> = {}, keyPrefi
 }
 
 async function proxy(name: SubgraphName): Promise<string> {
-  const entry = { fake: null as unknown as FakeSubgraph, bodies: [] as Array<{ variables?: { representations?: Array<{ id: string }> } }>, behaviour: proxyTo(fleet.urls[name]) };
+  const entry = {
+    fake: null as unknown as FakeSubgraph,
+    bodies: [] as Array<{ variables?: { representations?: Array<{ id: string }> } }>,
+    behaviour: proxyTo(fleet.urls[name]),
+  };
   entry.fake = await startFakeSubgraph((req, body, res) => {
     entry.bodies.push(JSON.parse(body) as (typeof entry.bodies)[number]);
     return entry.behaviour(req, body, res);
@@ -98,7 +125,11 @@ afterAll(async () => {
 });
 
 type Body = GraphQLResponse['body'];
-const field = (body: Body, ...path: Array<string | number>): unknown => path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), body.data);
+const field = (body: Body, ...path: Array<string | number>): unknown =>
+  path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+    body.data,
+  );
 
 describe('response cache', () => {
   it('answers a repeated catalog query from the cache: x-cache hit, no subgraph request, same data', async () => {
@@ -144,7 +175,10 @@ describe('response cache', () => {
     expect((await postGraphQL(web.url, DASHBOARD, {}, ada)).headers.get('x-cache')).toBe('hit');
     const heavyDashboard = await postGraphQL(web.url, DASHBOARD, {}, heavy);
     expect(heavyDashboard.headers.get('x-cache')).not.toBe('hit');
-    expect(field(heavyDashboard.body, 'dashboard', 'user')).toMatchObject({ id: HEAVY_BUYER_ID, email: data.users[2]!.email });
+    expect(field(heavyDashboard.body, 'dashboard', 'user')).toMatchObject({
+      id: HEAVY_BUYER_ID,
+      email: data.users[2]!.email,
+    });
     expect(JSON.stringify(heavyDashboard.body)).not.toContain(data.users[0]!.email);
   });
 
@@ -154,7 +188,12 @@ describe('response cache', () => {
     const owner = await postGraphQL(web.url, AUTHOR, {}, await asUser(review.authorId));
     expect(field(owner.body, 'review', 'author', 'email')).toEqual(expect.stringContaining('@'));
     const usersBefore = count('users');
-    const other = await postGraphQL(web.url, AUTHOR, {}, await asUser(LIGHT_BUYER_ID === review.authorId ? HEAVY_BUYER_ID : LIGHT_BUYER_ID));
+    const other = await postGraphQL(
+      web.url,
+      AUTHOR,
+      {},
+      await asUser(LIGHT_BUYER_ID === review.authorId ? HEAVY_BUYER_ID : LIGHT_BUYER_ID),
+    );
     expect(field(other.body, 'review', 'author', 'email')).toBeNull();
     expect(other.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(count('users')).toBe(usersBefore + 1);
@@ -165,11 +204,21 @@ describe('entity cache', () => {
   it('serves the next user the entities the previous one fetched: inventory and reviews are not asked again', async () => {
     const id = product(5);
     const start = counts();
-    const first = await postGraphQL(web.url, `{ first: product(id: "${id}") { name stock { inStock available } averageRating } }`, {}, await asUser(user(3)));
+    const first = await postGraphQL(
+      web.url,
+      `{ first: product(id: "${id}") { name stock { inStock available } averageRating } }`,
+      {},
+      await asUser(user(3)),
+    );
     expect(first.body.errors).toBeUndefined();
     const before = counts();
     expect([before.inventory - start.inventory, before.reviews - start.reviews]).toEqual([1, 1]);
-    const next = await postGraphQL(web.url, `{ next: product(id: "${id}") { name stock { inStock available } averageRating } }`, {}, await asUser(user(4)));
+    const next = await postGraphQL(
+      web.url,
+      `{ next: product(id: "${id}") { name stock { inStock available } averageRating } }`,
+      {},
+      await asUser(user(4)),
+    );
     expect(next.headers.get('x-cache')).toBe('hit');
     expect(next.body.data?.next).toEqual(first.body.data?.first);
     expect(counts()).toEqual({ ...before, products: before.products + 1 });
@@ -181,11 +230,16 @@ describe('entity cache', () => {
     const sent = proxied.inventory!.bodies.length;
     // A selection no other test uses, so nothing of it is cached yet.
     const STOCK = 'stock { available reserved }';
-    const response = await postGraphQL(web.url, `{ x: product(id: "${a}") { ${STOCK} } y: product(id: "${a}") { ${STOCK} } z: product(id: "${b}") { ${STOCK} } }`);
+    const response = await postGraphQL(
+      web.url,
+      `{ x: product(id: "${a}") { ${STOCK} } y: product(id: "${a}") { ${STOCK} } z: product(id: "${b}") { ${STOCK} } }`,
+    );
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data?.x).toEqual(response.body.data?.y);
     // The planner fetches each aliased path on its own (three inventory fetches, run in parallel); `a` goes out once.
-    const sentIds = proxied.inventory!.bodies.slice(sent).flatMap((body) => body.variables?.representations?.map((r) => r.id) ?? []);
+    const sentIds = proxied
+      .inventory!.bodies.slice(sent)
+      .flatMap((body) => body.variables?.representations?.map((r) => r.id) ?? []);
     expect(sentIds.sort()).toEqual([a, b].sort());
     expect(web.cacheStats()!.entity.deduplicated).toBeGreaterThanOrEqual(1);
   });
@@ -201,14 +255,20 @@ describe('entity cache', () => {
   });
 
   it('works the same without Redis, on the in-process store', async () => {
-    const local = await startTestGateway(fleet.urls, { cache: cacheConfig('', { redis: { kind: 'memory', keyPrefix: 'local:' } }) });
+    const local = await startTestGateway(fleet.urls, {
+      cache: cacheConfig('', { redis: { kind: 'memory', keyPrefix: 'local:' } }),
+    });
     try {
       const first = await postGraphQL(local.url, CATALOG, { first: 2 });
       expect(first.headers.get('x-cache')).toBe('miss');
       expect((await postGraphQL(local.url, CATALOG, { first: 2 })).headers.get('x-cache')).toBe('hit');
       // Another operation over an entity the catalog fetched: every entity from the cache.
       const listed = field(first.body, 'products', 'edges', 0, 'node', 'id');
-      expect((await postGraphQL(local.url, `{ p: product(id: "${String(listed)}") { stock { available } } }`)).headers.get('x-cache')).toBe('hit');
+      expect(
+        (await postGraphQL(local.url, `{ p: product(id: "${String(listed)}") { stock { available } } }`)).headers.get(
+          'x-cache',
+        ),
+      ).toBe('hit');
     } finally {
       await local.close();
     }
@@ -226,7 +286,12 @@ describe('invalidation', () => {
     expect((await postGraphQL(web.url, ME, {}, headers)).headers.get('x-cache')).toBe('hit');
     expect((await postGraphQL(replica.url, PUBLIC)).headers.get('x-cache')).toBe('hit');
     const renamed = `Renamed ${Math.random().toString(36).slice(2, 8)}`;
-    const mutation = await postGraphQL(web.url, 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name } }', { input: { name: renamed } }, headers);
+    const mutation = await postGraphQL(
+      web.url,
+      'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { name } }',
+      { input: { name: renamed } },
+      headers,
+    );
     expect(mutation.body).toEqual({ data: { updateProfile: { name: renamed } } });
     // Through the other replica too: the entries lived in the Redis both share.
     const me = await postGraphQL(replica.url, ME, {}, headers);
@@ -244,9 +309,14 @@ describe('invalidation', () => {
     const headers = await asUser(id);
     for (const input of [{ name: '   ' }, { avatarUrl: 'javascript:alert(1)' }]) {
       const refused = await postGraphQL(web.url, UPDATE, { input }, headers);
-      expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: expect.stringMatching(/^input\./) });
+      expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argumentName: expect.stringMatching(/^input\./),
+      });
     }
-    expect(field((await postGraphQL(web.url, `{ user(id: "${id}") { name } }`)).body, 'user', 'name')).toBe(data.users[7]!.name);
+    expect(field((await postGraphQL(web.url, `{ user(id: "${id}") { name } }`)).body, 'user', 'name')).toBe(
+      data.users[7]!.name,
+    );
   });
 
   it('a domain event appended to its stream drops what it changed, for every replica', async () => {
@@ -260,14 +330,22 @@ describe('invalidation', () => {
     );
     // Still the cached value: nothing told the gateways yet.
     expect((await postGraphQL(web.url, STOCK)).body).toEqual(before);
-    const connection: RedisConnection = createRedisConnection({ kind: 'single', url: redis.url, keyPrefix: KEY_PREFIX, commandTimeoutMs: 2000 }, silentLogger());
+    const connection: RedisConnection = createRedisConnection(
+      { kind: 'single', url: redis.url, keyPrefix: KEY_PREFIX, commandTimeoutMs: 2000 },
+      silentLogger(),
+    );
     try {
       expect(await connection.waitUntilReady(5000)).toBe(true);
-      const handled = () => (web.cacheStats()?.invalidation.events ?? 0) + (replica.cacheStats()?.invalidation.events ?? 0);
+      const handled = () =>
+        (web.cacheStats()?.invalidation.events ?? 0) + (replica.cacheStats()?.invalidation.events ?? 0);
       const handledBefore = handled();
       // What inventory's outbox relay does with a committed stock change.
       await createEventTransport({ redis: connection, config: EVENTS, logger: silentLogger() }).publish([
-        createEvent('stock.changed', { productId: id, available: row!.available, reserved: row!.reserved, delta: 7, reason: 'restocked' }, { source: 'inventory' }),
+        createEvent(
+          'stock.changed',
+          { productId: id, available: row!.available, reserved: row!.reserved, delta: 7, reason: 'restocked' },
+          { source: 'inventory' },
+        ),
       ]);
       // One replica handles it (one consumer group per gateway); both share what it deleted.
       await waitFor('the event to be handled', () => handled() === handledBefore + 1, 20_000);
@@ -344,7 +422,12 @@ describe('when Redis fails', () => {
 
     await redis.start();
     // ioredis reconnects on its own (at most a second apart); the first answer after it writes, the next reads.
-    await waitFor('the cache to serve hits again', async () => (await postGraphQL(web.url, QUERY)).headers.get('x-cache') === 'hit', 30_000, 200);
+    await waitFor(
+      'the cache to serve hits again',
+      async () => (await postGraphQL(web.url, QUERY)).headers.get('x-cache') === 'hit',
+      30_000,
+      200,
+    );
 
     // Stalled (SIGSTOP): commands time out, the request is answered all the same.
     redis.signal('SIGSTOP');

@@ -62,17 +62,29 @@ afterAll(async () => {
 
 /** The saga's log as `TYPE[:STEP]` entries, oldest first. */
 async function logOf(orderId: string): Promise<string[]> {
-  const rows = await ledger.query<{ type: string; data: { step?: string } }>('orders', 'SELECT type, data FROM "OrderEvent" WHERE "streamId" = $1 ORDER BY version', [orderId]);
+  const rows = await ledger.query<{ type: string; data: { step?: string } }>(
+    'orders',
+    'SELECT type, data FROM "OrderEvent" WHERE "streamId" = $1 ORDER BY version',
+    [orderId],
+  );
   return rows.map((r) => (r.data.step ? `${r.type}:${r.data.step}` : r.type));
 }
 
 async function holdOf(orderId: string): Promise<string | null> {
-  const [row] = await ledger.query<{ status: string }>('inventory', 'SELECT status::text FROM "StockHold" WHERE "sagaId" = $1', [orderId]);
+  const [row] = await ledger.query<{ status: string }>(
+    'inventory',
+    'SELECT status::text FROM "StockHold" WHERE "sagaId" = $1',
+    [orderId],
+  );
   return row?.status ?? null;
 }
 
 async function paymentOf(orderId: string): Promise<string | null> {
-  const [row] = await ledger.query<{ status: string }>('payments', 'SELECT status::text FROM "Payment" WHERE "orderId" = $1', [orderId]);
+  const [row] = await ledger.query<{ status: string }>(
+    'payments',
+    'SELECT status::text FROM "Payment" WHERE "orderId" = $1',
+    [orderId],
+  );
   return row?.status ?? null;
 }
 
@@ -118,49 +130,62 @@ const CASES: Case[] = [
 ];
 
 describe('orders SIGKILLed at each boundary of the checkout saga', () => {
-  it.each(CASES)('recovers from a kill at $boundary', async ({ boundary, card, atDeath, final }) => {
-    killAt = boundary;
-    await orders.start(60_000);
-    const buyer = await fixtures.createUser();
-    await fixtures.fillCarts([buyer], product, 2);
-    // The process may die before it answers (the first boundary comes before the response).
-    await checkoutAt(orders.url, buyer, card).catch(() => undefined);
-    await waitUntil(async () => !orders.running, `orders to die at ${boundary}`, 30_000);
-    const killedAt = Date.now();
-    const [order] = await ledger.query<{ id: string }>('orders', 'SELECT id FROM "Order" WHERE "userId" = $1', [buyer]);
-    expect(order).toBeDefined();
-    const id = order!.id;
-    placed.push(id);
+  it.each(CASES)(
+    'recovers from a kill at $boundary',
+    async ({ boundary, card, atDeath, final }) => {
+      killAt = boundary;
+      await orders.start(60_000);
+      const buyer = await fixtures.createUser();
+      await fixtures.fillCarts([buyer], product, 2);
+      // The process may die before it answers (the first boundary comes before the response).
+      await checkoutAt(orders.url, buyer, card).catch(() => undefined);
+      await waitUntil(async () => !orders.running, `orders to die at ${boundary}`, 30_000);
+      const killedAt = Date.now();
+      const [order] = await ledger.query<{ id: string }>('orders', 'SELECT id FROM "Order" WHERE "userId" = $1', [
+        buyer,
+      ]);
+      expect(order).toBeDefined();
+      const id = order!.id;
+      placed.push(id);
 
-    // It died exactly there: the log stops at the step's start, the providers hold what they did.
-    expect((await logOf(id)).at(-1)).toBe(atDeath.lastEvent);
-    expect(await holdOf(id)).toBe(atDeath.hold);
-    expect(await paymentOf(id)).toBe(atDeath.payment);
+      // It died exactly there: the log stops at the step's start, the providers hold what they did.
+      expect((await logOf(id)).at(-1)).toBe(atDeath.lastEvent);
+      expect(await holdOf(id)).toBe(atDeath.hold);
+      expect(await paymentOf(id)).toBe(atDeath.payment);
 
-    killAt = null;
-    await orders.start(60_000);
-    const upAt = Date.now();
-    await waitUntil(async () => (await ledger.openSagas()) === 0, 'every saga to be terminal', 60_000, async () => (await logOf(id)).join(', '));
-    console.log(`kill at ${boundary} -> all sagas terminal: ${Date.now() - killedAt} ms (restart ${upAt - killedAt} ms, then recovery ${Date.now() - upAt} ms)`);
+      killAt = null;
+      await orders.start(60_000);
+      const upAt = Date.now();
+      await waitUntil(
+        async () => (await ledger.openSagas()) === 0,
+        'every saga to be terminal',
+        60_000,
+        async () => (await logOf(id)).join(', '),
+      );
+      console.log(
+        `kill at ${boundary} -> all sagas terminal: ${Date.now() - killedAt} ms (restart ${upAt - killedAt} ms, then recovery ${Date.now() - upAt} ms)`,
+      );
 
-    const [row] = await ledger.orders([id]);
-    expect(row!.status).toBe(final.status);
-    expect(await holdOf(id)).toBe(final.hold);
-    expect(await paymentOf(id)).toBe(final.payment);
+      const [row] = await ledger.orders([id]);
+      expect(row!.status).toBe(final.status);
+      expect(await holdOf(id)).toBe(final.hold);
+      expect(await paymentOf(id)).toBe(final.payment);
 
-    // Across every order so far, the three databases reconcile.
-    const r = await ledger.reconcile(placed);
-    expect(r.nonTerminal).toEqual([]);
-    expect(r.maxChargesPerOrder).toBeLessThanOrEqual(1);
-    expect([...r.captured].sort()).toEqual([...r.confirmedIds].sort());
-    expect(r.heldFor).toEqual([]);
-    expect(r.chargedCents - r.refundedCents).toBe(r.confirmedCents);
-    expect(r.committedUnits).toBe(r.confirmedUnits);
-    expect(await ledger.stock(product)).toEqual({ onHand: STOCK - r.confirmedUnits, reserved: 0 });
-    // And the operators' checker, over every order and hold of the three databases, finds no drift.
-    expect((await ledger.drift(30_000)).findings).toEqual([]);
-    await orders.kill('SIGKILL');
-  }, 180_000);
+      // Across every order so far, the three databases reconcile.
+      const r = await ledger.reconcile(placed);
+      expect(r.nonTerminal).toEqual([]);
+      expect(r.maxChargesPerOrder).toBeLessThanOrEqual(1);
+      expect([...r.captured].sort()).toEqual([...r.confirmedIds].sort());
+      expect(r.heldFor).toEqual([]);
+      expect(r.chargedCents - r.refundedCents).toBe(r.confirmedCents);
+      expect(r.committedUnits).toBe(r.confirmedUnits);
+      expect(await ledger.stock(product)).toEqual({ onHand: STOCK - r.confirmedUnits, reserved: 0 });
+      // And the operators' checker, over every order and hold of the three databases, finds no drift.
+      expect((await ledger.drift(30_000)).findings).toEqual([]);
+      await orders.kill('SIGKILL');
+    },
+    180_000,
+  );
 
   it('has crashed at every boundary and confirmed only what was paid for', async () => {
     const r = await ledger.reconcile(placed);

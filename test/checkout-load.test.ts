@@ -66,9 +66,11 @@ afterAll(async () => {
 /** Runs `work` over `items` with at most `limit` in flight. */
 async function bounded<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
@@ -121,13 +123,19 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
     const lags = async () => {
       const all: number[] = [];
       for (const db of ['orders', 'inventory', 'payments'] as const) {
-        const rows = await ledger.query<{ lag: number | null }>(db, `SELECT (extract(epoch FROM "publishedAt" - "occurredAt") * 1000)::float AS lag FROM "OutboxEvent" WHERE "occurredAt" >= $1`, [new Date(started)]);
+        const rows = await ledger.query<{ lag: number | null }>(
+          db,
+          `SELECT (extract(epoch FROM "publishedAt" - "occurredAt") * 1000)::float AS lag FROM "OutboxEvent" WHERE "occurredAt" >= $1`,
+          [new Date(started)],
+        );
         all.push(...rows.map((row) => row.lag ?? Number.NaN));
       }
       return all.some(Number.isNaN) ? undefined : all;
     };
     const lag = await waitUntil(lags, 'every outbox event to be relayed', 60_000);
-    console.log(`outbox lag over ${lag.length} events: p50 ${percentile(lag, 50).toFixed(0)} ms, p99 ${percentile(lag, 99).toFixed(0)} ms`);
+    console.log(
+      `outbox lag over ${lag.length} events: p50 ${percentile(lag, 50).toFixed(0)} ms, p99 ${percentile(lag, 99).toFixed(0)} ms`,
+    );
     expect(lag.length).toBeGreaterThanOrEqual(3 * UNITS);
   }, 600_000);
 });

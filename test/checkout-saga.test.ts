@@ -34,7 +34,14 @@ beforeAll(async () => {
   fleet = await startSubgraphs(prefix, {
     workers: true,
     // A slow processor leaves the order pending with its stock reserved long enough to be seen.
-    env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, ...eventsEnv, PAYMENTS_PROCESSOR_LATENCY_MS: '1500', CHECKOUT_RETRY_BASE_MS: '20', CHECKOUT_RETRY_MAX_MS: '200' },
+    env: {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: keyPrefix,
+      ...eventsEnv,
+      PAYMENTS_PROCESSOR_LATENCY_MS: '1500',
+      CHECKOUT_RETRY_BASE_MS: '20',
+      CHECKOUT_RETRY_MAX_MS: '200',
+    },
   });
   gateway = await startTestGateway(fleet.urls);
   fixtures = await CheckoutFixtures.open(prefix);
@@ -53,21 +60,31 @@ afterAll(async () => {
   }
 });
 
-async function web(userId: string, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+async function web(
+  userId: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
   const response: GraphQLResponse = await postGraphQL(gateway.url, query, variables, await asUser(userId));
   if (response.body.errors) throw new Error(JSON.stringify(response.body.errors));
   return response.body.data!;
 }
 
 const ADD_TO_CART = 'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }';
-const CHECKOUT = 'mutation($input: CheckoutInput!, $key: String!) { checkout(input: $input, idempotencyKey: $key) { id status } }';
+const CHECKOUT =
+  'mutation($input: CheckoutInput!, $key: String!) { checkout(input: $input, idempotencyKey: $key) { id status } }';
 const STATE = `query($order: ID!, $product: ID!) {
   order(id: $order) { status statusReason payment { status } saga { state reason } }
   product(id: $product) { stock { available reserved } }
 }`;
 
 interface State {
-  order: { status: string; statusReason: string | null; payment: { status: string } | null; saga: { state: string; reason: string | null } };
+  order: {
+    status: string;
+    statusReason: string | null;
+    payment: { status: string } | null;
+    saga: { state: string; reason: string | null };
+  };
   product: { stock: { available: number; reserved: number } };
 }
 
@@ -75,9 +92,16 @@ async function stateOf(userId: string, order: string, product: string): Promise<
   return (await web(userId, STATE, { order, product })) as unknown as State;
 }
 
-async function checkoutThroughGateway(userId: string, product: string, quantity: number, card: (typeof CARDS)[keyof typeof CARDS]) {
+async function checkoutThroughGateway(
+  userId: string,
+  product: string,
+  quantity: number,
+  card: (typeof CARDS)[keyof typeof CARDS],
+) {
   expect(await web(userId, ADD_TO_CART, { p: product, q: quantity })).toEqual({ addToCart: { itemCount: quantity } });
-  const { checkout } = (await web(userId, CHECKOUT, { input: { paymentMethod: card }, key: `proof-${userId}` })) as { checkout: { id: string; status: string } };
+  const { checkout } = (await web(userId, CHECKOUT, { input: { paymentMethod: card }, key: `proof-${userId}` })) as {
+    checkout: { id: string; status: string };
+  };
   expect(checkout.status).toBe('PENDING');
   return checkout.id;
 }
@@ -100,25 +124,52 @@ describe('checkout through gateway-web over the real services', () => {
       const s = await stateOf(buyer, orderId, product);
       return s.order.status !== 'PENDING' && s.order.saga.state !== 'RUNNING' ? s : undefined;
     }, 'the order to settle');
-    expect(done.order).toMatchObject({ status: 'CONFIRMED', statusReason: null, payment: { status: 'CAPTURED' }, saga: { state: 'SUCCEEDED' } });
-    await waitUntil(async () => (await stateOf(buyer, orderId, product)).product.stock.reserved === 0 || undefined, 'the stock to be committed');
+    expect(done.order).toMatchObject({
+      status: 'CONFIRMED',
+      statusReason: null,
+      payment: { status: 'CAPTURED' },
+      saga: { state: 'SUCCEEDED' },
+    });
+    await waitUntil(
+      async () => (await stateOf(buyer, orderId, product)).product.stock.reserved === 0 || undefined,
+      'the stock to be committed',
+    );
     expect((await stateOf(buyer, orderId, product)).product.stock).toEqual({ available: 3, reserved: 0 });
     expect(await ledger.stock(product)).toEqual({ onHand: 3, reserved: 0 });
 
-    const dashboard = (await web(buyer, 'query { dashboard { user { id orders(first: 10) { edges { node { id status } } } } } }')) as {
+    const dashboard = (await web(
+      buyer,
+      'query { dashboard { user { id orders(first: 10) { edges { node { id status } } } } } }',
+    )) as {
       dashboard: { user: { id: string; orders: { edges: Array<{ node: { id: string; status: string } }> } } };
     };
     expect(dashboard.dashboard.user.id).toBe(buyer);
     expect(dashboard.dashboard.user.orders.edges.map((e) => e.node)).toEqual([{ id: orderId, status: 'CONFIRMED' }]);
 
     // order.confirmed, relayed over Redis Streams: products counts the sale, reviews the purchase.
-    await waitUntil(async () => (await fixtures.products.productSales.findUnique({ where: { productId: product } }))?.unitsSold === 2 || undefined, 'products to count the sale');
+    await waitUntil(
+      async () =>
+        (await fixtures.products.productSales.findUnique({ where: { productId: product } }))?.unitsSold === 2 ||
+        undefined,
+      'products to count the sale',
+    );
     const reviews = fleet.servers.reviews.prisma;
     await waitUntil(
-      async () => ((await reviews.$queryRawUnsafe<Array<{ n: number }>>('SELECT count(*)::int AS n FROM "Purchase" WHERE "userId" = $1::uuid AND "productId" = $2::uuid', buyer, product))[0]?.n === 1) || undefined,
+      async () =>
+        (
+          await reviews.$queryRawUnsafe<Array<{ n: number }>>(
+            'SELECT count(*)::int AS n FROM "Purchase" WHERE "userId" = $1::uuid AND "productId" = $2::uuid',
+            buyer,
+            product,
+          )
+        )[0]?.n === 1 || undefined,
       'reviews to record the purchase',
     );
-    const review = (await web(buyer, 'mutation($p: ID!) { addReview(productId: $p, rating: 5, body: "Arrived as promised") { verifiedPurchase } }', { p: product })) as {
+    const review = (await web(
+      buyer,
+      'mutation($p: ID!) { addReview(productId: $p, rating: 5, body: "Arrived as promised") { verifiedPurchase } }',
+      { p: product },
+    )) as {
       addReview: { verifiedPurchase: boolean };
     };
     expect(review.addReview.verifiedPurchase).toBe(true);
@@ -136,7 +187,11 @@ describe('checkout through gateway-web over the real services', () => {
     expect(done.order.statusReason).toMatch(/payment declined/);
     expect(done.product.stock).toEqual({ available: 5, reserved: 0 });
     expect(await ledger.stock(product)).toEqual({ onHand: 5, reserved: 0 });
-    const [hold] = await ledger.query<{ status: string }>('inventory', 'SELECT status::text FROM "StockHold" WHERE "sagaId" = $1', [orderId]);
+    const [hold] = await ledger.query<{ status: string }>(
+      'inventory',
+      'SELECT status::text FROM "StockHold" WHERE "sagaId" = $1',
+      [orderId],
+    );
     expect(hold?.status).toBe('RELEASED');
   }, 120_000);
 
@@ -145,7 +200,8 @@ describe('checkout through gateway-web over the real services', () => {
     // stopped without touching the other tests, and this orders has a short deadline.
     const [port] = await freePorts(1);
     const env = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
-    const startInventory = () => SUBGRAPH_SERVICES.inventory.start({ env, port: port!, logger, seedScale: 0, workers: false });
+    const startInventory = () =>
+      SUBGRAPH_SERVICES.inventory.start({ env, port: port!, logger, seedScale: 0, workers: false });
     let inventory: StartedSubgraph<ServicePrisma> | null = await startInventory();
     const orders = await SUBGRAPH_SERVICES.orders.start({
       env: {
@@ -156,7 +212,11 @@ describe('checkout through gateway-web over the real services', () => {
         CHECKOUT_SAGA_DEADLINE_MS: '1500',
         CHECKOUT_RETRY_BASE_MS: '20',
         CHECKOUT_RETRY_MAX_MS: '200',
-        INVENTORY_POLICY: JSON.stringify({ timeoutMs: 500, health: { intervalMs: 200 }, breaker: { resetTimeoutMs: 200 } }),
+        INVENTORY_POLICY: JSON.stringify({
+          timeoutMs: 500,
+          health: { intervalMs: 200 },
+          breaker: { resetTimeoutMs: 200 },
+        }),
       },
       port: 0,
       logger,
@@ -173,7 +233,9 @@ describe('checkout through gateway-web over the real services', () => {
       const orderId = (body.data as { checkout: { id: string } }).checkout.id;
       // Past the deadline it turns back; the release waits for inventory (compensations never give up).
       await waitUntil(async () => {
-        const [saga] = await ledger.query<{ state: string }>('orders', 'SELECT state::text FROM "Saga" WHERE id = $1', [orderId]);
+        const [saga] = await ledger.query<{ state: string }>('orders', 'SELECT state::text FROM "Saga" WHERE id = $1', [
+          orderId,
+        ]);
         return saga?.state === 'COMPENSATING' || undefined;
       }, 'the saga to turn back');
       inventory = await startInventory();
@@ -183,7 +245,9 @@ describe('checkout through gateway-web over the real services', () => {
         return s.order.saga.state === 'COMPENSATED' && s.order.status !== 'PENDING' ? s : undefined;
       }, 'the saga to be compensated');
       expect(done.order.status).toBe('FAILED');
-      expect(done.order.saga.reason).toMatch(/^checkout deadline passed: The inventory service is temporarily unavailable/);
+      expect(done.order.saga.reason).toMatch(
+        /^checkout deadline passed: The inventory service is temporarily unavailable/,
+      );
       expect(done.order.statusReason).toBe(done.order.saga.reason);
       expect(done.order.payment).toBeNull();
       expect(await ledger.stock(product)).toEqual({ onHand: 5, reserved: 0 });

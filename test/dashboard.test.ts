@@ -29,10 +29,11 @@ const received: Record<string, number> = {};
 
 beforeAll(async () => {
   fleet = await startSubgraphs(uniquePrefix('dashboard'));
-  for (const name of SUBGRAPH_NAMES) fleet.servers[name].httpServer.on('request', (req: IncomingMessage) => {
-    // GraphQL fetches only: the gateway's health checks hit /health on their own schedule.
-    if (req.url?.startsWith('/graphql')) received[name] = (received[name] ?? 0) + 1;
-  });
+  for (const name of SUBGRAPH_NAMES)
+    fleet.servers[name].httpServer.on('request', (req: IncomingMessage) => {
+      // GraphQL fetches only: the gateway's health checks hit /health on their own schedule.
+      if (req.url?.startsWith('/graphql')) received[name] = (received[name] ?? 0) + 1;
+    });
   web = await startTestGateway(fleet.urls);
   mobile = await startTestGateway(fleet.urls, { name: 'mobile' });
 });
@@ -47,14 +48,24 @@ async function auth(userId: string) {
   return { authorization: `Bearer ${await devToken(userId)}` };
 }
 
-async function postPersisted(url: string, id: string, headers: Record<string, string>, variables: Record<string, unknown> = {}): Promise<GraphQLResponse & { bytes: number }> {
+async function postPersisted(
+  url: string,
+  id: string,
+  headers: Record<string, string>,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLResponse & { bytes: number }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ variables, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as GraphQLResponse['body'], bytes: Buffer.byteLength(text) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(text) as GraphQLResponse['body'],
+    bytes: Buffer.byteLength(text),
+  };
 }
 
 async function webDashboard(userId: string, variables: Record<string, unknown> = {}) {
@@ -70,8 +81,24 @@ async function webDashboard(userId: string, variables: Record<string, unknown> =
 interface WebUser {
   name: string;
   email: string;
-  orders: { totalCount: number; edges: Array<{ node: { statusLabel: string; items: Array<{ product: { name: string; imageUrl: string; price: { amount: number }; stock: { available: number } } }>; payment: { status: string } | null } }> };
-  recommendations: Array<{ name: string; averageRating: number | null; reviewCount: number; stock: { available: number } }>;
+  orders: {
+    totalCount: number;
+    edges: Array<{
+      node: {
+        statusLabel: string;
+        items: Array<{
+          product: { name: string; imageUrl: string; price: { amount: number }; stock: { available: number } };
+        }>;
+        payment: { status: string } | null;
+      };
+    }>;
+  };
+  recommendations: Array<{
+    name: string;
+    averageRating: number | null;
+    reviewCount: number;
+    stock: { available: number };
+  }>;
   spending: { total: { amount: number }; orderCount: number };
   favouriteCategory: { name: string } | null;
 }
@@ -119,11 +146,17 @@ describe('web dashboard', () => {
 
   it('pages through the order history', async () => {
     const first = await webDashboard(HEAVY_BUYER_ID, { ordersFirst: 50 });
-    const orders = (first.body.data?.dashboard as { user: { orders: { edges: unknown[]; pageInfo: { endCursor: string; hasNextPage: boolean } } } }).user.orders;
+    const orders = (
+      first.body.data?.dashboard as {
+        user: { orders: { edges: unknown[]; pageInfo: { endCursor: string; hasNextPage: boolean } } };
+      }
+    ).user.orders;
     expect(orders.edges).toHaveLength(50);
     expect(orders.pageInfo.hasNextPage).toBe(true);
     const second = await webDashboard(HEAVY_BUYER_ID, { ordersFirst: 50, ordersAfter: orders.pageInfo.endCursor });
-    const rest = (second.body.data?.dashboard as { user: { orders: { edges: unknown[]; pageInfo: { hasNextPage: boolean } } } }).user.orders;
+    const rest = (
+      second.body.data?.dashboard as { user: { orders: { edges: unknown[]; pageInfo: { hasNextPage: boolean } } } }
+    ).user.orders;
     expect(rest.edges).toHaveLength(10);
     expect(rest.pageInfo.hasNextPage).toBe(false);
   });
@@ -166,7 +199,15 @@ describe('mobile dashboard', () => {
     const phone = await postPersisted(mobile.url, MOBILE_DASHBOARD_ID, headers);
     expect(phone.status).toBe(200);
     expect(phone.body.errors).toBeUndefined();
-    const user = (phone.body.data?.dashboard as { user: { name: string; orders: { edges: Array<{ node: { itemCount: number } }> }; recommendations: Array<{ thumbnailUrl: string }> } }).user;
+    const user = (
+      phone.body.data?.dashboard as {
+        user: {
+          name: string;
+          orders: { edges: Array<{ node: { itemCount: number } }> };
+          recommendations: Array<{ thumbnailUrl: string }>;
+        };
+      }
+    ).user;
     expect(user.name).toBe('Ada Lovelace');
     expect(user.orders.edges).toHaveLength(5);
     expect(user.orders.edges.every((e) => e.node.itemCount > 0)).toBe(true);
@@ -174,7 +215,9 @@ describe('mobile dashboard', () => {
     expect(user.recommendations.every((r) => new URL(r.thumbnailUrl).searchParams.get('w') === '160')).toBe(true);
 
     const desktop = await webDashboard(DEMO_USER_ID);
-    console.log(`dashboard bytes for the demo user: web ${desktop.bytes}, mobile ${phone.bytes} (${(desktop.bytes / phone.bytes).toFixed(1)}x)`);
+    console.log(
+      `dashboard bytes for the demo user: web ${desktop.bytes}, mobile ${phone.bytes} (${(desktop.bytes / phone.bytes).toFixed(1)}x)`,
+    );
     expect(desktop.bytes).toBeGreaterThanOrEqual(3 * phone.bytes);
   });
 

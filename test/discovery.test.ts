@@ -22,7 +22,11 @@ let others: FakeSubgraph;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  const prepared = await SUBGRAPH_SERVICES.users.prepare({ env: databaseEnv(prefix), logger: silentLogger(), seedScale: 1 });
+  const prepared = await SUBGRAPH_SERVICES.users.prepare({
+    env: databaseEnv(prefix),
+    logger: silentLogger(),
+    seedScale: 1,
+  });
   await prepared.close();
   const [portA, portB] = await freePorts(2);
   a = new SubgraphProcess('users', portA!, prefix);
@@ -79,7 +83,9 @@ describe('two instances of the users subgraph', () => {
     const config = gatewayConfigFromEnv(webProfile, { USERS_URLS: `${a.url}, http://127.0.0.1:${b.port}` });
     expect(config.subgraphInstances?.users).toEqual([a.url, b.url]);
     expect(config.subgraphUrls.users).toBe(a.url);
-    expect(() => gatewayConfigFromEnv(webProfile, { USERS_URLS: 'http://ok:1, not a url' })).toThrow(/USERS_URLS "not a url" is not a URL/);
+    expect(() => gatewayConfigFromEnv(webProfile, { USERS_URLS: 'http://ok:1, not a url' })).toThrow(
+      /USERS_URLS "not a url" is not a URL/,
+    );
   });
 
   it('share the traffic round robin', async () => {
@@ -104,7 +110,13 @@ describe('two instances of the users subgraph', () => {
     // Queries that were in flight on the killed instance are retried on the other one.
     const failed = responses.filter((r) => r.body.errors);
     expect(failed.length).toBeLessThanOrEqual(10);
-    console.info(JSON.stringify({ figures: 'one of two users instances killed mid-load', failedRequests: failed.length, of: responses.length }));
+    console.info(
+      JSON.stringify({
+        figures: 'one of two users instances killed mid-load',
+        failedRequests: failed.length,
+        of: responses.length,
+      }),
+    );
     responses.forEach((r) => expect(r.status).toBe(200));
 
     await waitFor('the killed instance to fail its health check', () => !instances().a.healthy, 5000);
@@ -133,14 +145,22 @@ describe('two instances of the users subgraph', () => {
 
   it('both down: /ready says users is unreachable and calls fail fast with SERVICE_UNAVAILABLE', async () => {
     await Promise.all([a.kill('SIGKILL'), b.kill('SIGKILL')]);
-    await waitFor('both instances to fail their health checks', () => !instances().a.healthy && !instances().b.healthy, 5000);
+    await waitFor(
+      'both instances to fail their health checks',
+      () => !instances().a.healthy && !instances().b.healthy,
+      5000,
+    );
     const report = await ready();
     expect(report.status).toBe(503);
     expect(report.checks.users).toBe('unreachable');
     const sent = instances();
     const response = await postGraphQL(gateway.url, USERS_QUERY);
     expect(response.status).toBe(200);
-    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'users', reason: 'NO_HEALTHY_INSTANCE' });
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      serviceName: 'users',
+      reason: 'NO_HEALTHY_INSTANCE',
+    });
     expect(instances().a.sent + instances().b.sent).toBe(sent.a.sent + sent.b.sent);
   });
 });

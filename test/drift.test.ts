@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createScratchDatabases, diffMigrationsToSchema, MIGRATION_LOCK_CONTENT, type ScratchDatabases } from '../tools/db/schemaDiff.ts';
+import {
+  createScratchDatabases,
+  diffMigrationsToSchema,
+  MIGRATION_LOCK_CONTENT,
+  type ScratchDatabases,
+} from '../tools/db/schemaDiff.ts';
 import { SUBGRAPH_NAMES } from '../lib/services.ts';
 import { TEST_SERVER_URL } from './support/databases.ts';
 
@@ -41,7 +46,11 @@ afterAll(async () => {
 
 describe.each(SUBGRAPH_NAMES)('prisma/%s', (service) => {
   it('has migrations that build exactly schema.prisma', async () => {
-    const sql = await diffMigrationsToSchema({ migrationsDir: migrationsDir(service), schemaPath: schemaPath(service), ...scratchDatabases() });
+    const sql = await diffMigrationsToSchema({
+      migrationsDir: migrationsDir(service),
+      schemaPath: schemaPath(service),
+      ...scratchDatabases(),
+    });
     expect(sql).toBe('');
   });
 
@@ -59,7 +68,11 @@ describe('the drift check', () => {
     const editedPath = scratchPath('orders.prisma');
     await writeFile(editedPath, edited, 'utf8');
 
-    const sql = await diffMigrationsToSchema({ migrationsDir: migrationsDir('orders'), schemaPath: editedPath, ...scratchDatabases() });
+    const sql = await diffMigrationsToSchema({
+      migrationsDir: migrationsDir('orders'),
+      schemaPath: editedPath,
+      ...scratchDatabases(),
+    });
 
     expect(sql).toMatch(/ALTER TABLE "Order" ADD COLUMN\s+"giftNote" TEXT;/);
   });
@@ -68,9 +81,17 @@ describe('the drift check', () => {
     const copied = scratchPath('orders-migrations');
     await cp(migrationsDir('orders'), copied, { recursive: true });
     await cp(join(copied, '20261126000000_init'), join(copied, '29991231235959_extra_index'), { recursive: true });
-    await writeFile(join(copied, '29991231235959_extra_index', 'migration.sql'), 'CREATE INDEX "Order_currency_idx" ON "Order"("currency");\n', 'utf8');
+    await writeFile(
+      join(copied, '29991231235959_extra_index', 'migration.sql'),
+      'CREATE INDEX "Order_currency_idx" ON "Order"("currency");\n',
+      'utf8',
+    );
 
-    const sql = await diffMigrationsToSchema({ migrationsDir: copied, schemaPath: schemaPath('orders'), ...scratchDatabases() });
+    const sql = await diffMigrationsToSchema({
+      migrationsDir: copied,
+      schemaPath: schemaPath('orders'),
+      ...scratchDatabases(),
+    });
 
     expect(sql).toContain('DROP INDEX "Order_currency_idx";');
   });

@@ -19,7 +19,10 @@ let webUrl: string;
 
 function waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; output:\n${output.slice(-3000)}`)),
+      timeoutMs,
+    );
     const check = () => {
       const match = output.match(pattern);
       if (!match) return;
@@ -66,7 +69,10 @@ describe('npm start on embedded databases', () => {
     );
     expect(response.status).toBe(200);
     expect(response.body.errors).toBeUndefined();
-    const products = response.body.data?.products as { totalCount: number; edges: Array<{ node: { stock: { available: number } } }> };
+    const products = response.body.data?.products as {
+      totalCount: number;
+      edges: Array<{ node: { stock: { available: number } } }>;
+    };
     expect(products.totalCount).toBe(200);
     expect(products.edges).toHaveLength(5);
   });
@@ -74,7 +80,12 @@ describe('npm start on embedded databases', () => {
   it('prints a development token for the demo user that signs them in', async () => {
     const token = output.match(/Development token for the demo user[^\n]*\n\s+(\S+)/)?.[1];
     expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    const response = await postGraphQL(webUrl, '{ me { id orders(first: 1) { totalCount } } }', {}, { authorization: `Bearer ${token}` });
+    const response = await postGraphQL(
+      webUrl,
+      '{ me { id orders(first: 1) { totalCount } } }',
+      {},
+      { authorization: `Bearer ${token}` },
+    );
     expect(response.body.errors).toBeUndefined();
     expect(response.body.data?.me).toEqual({ id: DEMO_USER_ID, orders: { totalCount: 12 } });
     // The subgraphs answer only what the gateways signed.
@@ -91,7 +102,9 @@ describe('npm start on embedded databases', () => {
     // The rest still answers; the reviews fields fail alone.
     const response = await postGraphQL(webUrl, '{ products(first: 1) { edges { node { name averageRating } } } }');
     expect(response.status).toBe(200);
-    expect((response.body.data?.products as { edges: Array<{ node: { name: string } }> }).edges[0]?.node.name).toEqual(expect.any(String));
+    expect((response.body.data?.products as { edges: Array<{ node: { name: string } }> }).edges[0]?.node.name).toEqual(
+      expect.any(String),
+    );
     expect(response.body.errors?.length).toBeGreaterThan(0);
   });
 

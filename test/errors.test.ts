@@ -28,11 +28,15 @@ describe('internal errors', () => {
     const gateway = mode === 'production' ? production : development;
     const response = await postGraphQL(gateway.url, '{ products(first: 2) { edges { node { name averageRating } } } }');
     expect(response.status).toBe(200);
-    const names = (response.body.data?.products as { edges: Array<{ node: { name: string; averageRating: unknown } }> }).edges.map((e) => e.node.name);
+    const names = (
+      response.body.data?.products as { edges: Array<{ node: { name: string; averageRating: unknown } }> }
+    ).edges.map((e) => e.node.name);
     expect(names).toHaveLength(2);
     const codes = new Set(response.body.errors?.map((e) => e.extensions?.code));
     expect(codes).toEqual(new Set(['INTERNAL_SERVER_ERROR']));
     const text = JSON.stringify(response.body);
-    expect(text).not.toMatch(/ReviewGone|Review"|SELECT|prisma|postgres|stacktrace|\bat \w+ \(|127\.0\.0\.1|localhost|node_modules/i);
+    expect(text).not.toMatch(
+      /ReviewGone|Review"|SELECT|prisma|postgres|stacktrace|\bat \w+ \(|127\.0\.0\.1|localhost|node_modules/i,
+    );
   });
 });

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendToOutbox, createEvent, createEventTransport, eventsConfigFromEnv, streamKey, type DomainEvent, type EventTransport } from '../lib/events/index.ts';
+import {
+  appendToOutbox,
+  createEvent,
+  createEventTransport,
+  eventsConfigFromEnv,
+  streamKey,
+  type DomainEvent,
+  type EventTransport,
+} from '../lib/events/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../lib/db/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { createRedisConnection, type RedisConnection } from '../lib/redis/index.ts';
@@ -18,8 +26,18 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = silentLogger();
 const prefix = uniquePrefix('eventsflow');
 const keyPrefix = `test:${prefix}`;
-const eventsEnv = { EVENTS_CLAIM_IDLE_MS: '200', EVENTS_BLOCK_MS: '100', EVENTS_RELAY_POLL_MS: '20', EVENTS_MAX_DELIVERIES: '3' };
-const subgraphEnv = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET, REDIS_KEY_PREFIX: keyPrefix, ...eventsEnv };
+const eventsEnv = {
+  EVENTS_CLAIM_IDLE_MS: '200',
+  EVENTS_BLOCK_MS: '100',
+  EVENTS_RELAY_POLL_MS: '20',
+  EVENTS_MAX_DELIVERIES: '3',
+};
+const subgraphEnv = {
+  ...databaseEnv(prefix),
+  GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+  REDIS_KEY_PREFIX: keyPrefix,
+  ...eventsEnv,
+};
 
 let ordersDb: ServiceDatabase;
 let orders: OrdersPrisma;
@@ -71,9 +89,18 @@ interface Taste {
 /** What the products subgraph answers for the user, asked as the gateway would. */
 async function tasteOf(url: string, userId: string): Promise<Taste> {
   const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { favouriteCategory { slug } recommendations(first: 2) { sku } } } }`;
-  const response = await postToSubgraph(url, query, { r: [{ __typename: 'User', id: userId }] }, gatewaySigned({ userId, client: 'web' }));
+  const response = await postToSubgraph(
+    url,
+    query,
+    { r: [{ __typename: 'User', id: userId }] },
+    gatewaySigned({ userId, client: 'web' }),
+  );
   expect(response.body.errors).toBeUndefined();
-  const entities = (response.body.data as { _entities: Array<{ favouriteCategory: { slug: string } | null; recommendations: Array<{ sku: string }> }> })._entities;
+  const entities = (
+    response.body.data as {
+      _entities: Array<{ favouriteCategory: { slug: string } | null; recommendations: Array<{ sku: string }> }>;
+    }
+  )._entities;
   const user = entities[0];
   if (!user) throw new Error('no user entity');
   return { favourite: user.favouriteCategory?.slug ?? null, recommended: user.recommendations.map((p) => p.sku) };
@@ -124,19 +151,31 @@ afterAll(async () => {
 });
 
 describe('products consumes order.confirmed', () => {
-  it('over Redis Streams: applies an event delivered twice once, and the user\'s recommendations follow', async () => {
-    const products: StartedSubgraph<ServicePrisma> = await productsService.start({ env: { ...subgraphEnv, REDIS_URL }, port: 0, logger, seedScale: 1, workers: true });
+  it("over Redis Streams: applies an event delivered twice once, and the user's recommendations follow", async () => {
+    const products: StartedSubgraph<ServicePrisma> = await productsService.start({
+      env: { ...subgraphEnv, REDIS_URL },
+      port: 0,
+      logger,
+      seedScale: 1,
+      workers: true,
+    });
     const transport: EventTransport = createEventTransport({ redis, config: eventsConfigFromEnv(eventsEnv), logger });
     const relay = transport.relay(orders);
     try {
       const picked = await leastBoughtCategory(products.prisma, LIGHT_BUYER_ID);
       const ids = picked.products.map((p) => p.id);
-      const before = { taste: await tasteOf(products.url, LIGHT_BUYER_ID), sold: await unitsSold(products.prisma, ids) };
+      const before = {
+        taste: await tasteOf(products.url, LIGHT_BUYER_ID),
+        sold: await unitsSold(products.prisma, ids),
+      };
       expect(before.taste.favourite).not.toBe(picked.slug);
 
       const event = orderConfirmed(LIGHT_BUYER_ID, picked, [500, 400]);
       await commitToOutbox(event);
-      await waitFor(async () => (await unitsSold(products.prisma, ids))[0] !== before.sold[0], 'products to apply the event');
+      await waitFor(
+        async () => (await unitsSold(products.prisma, ids))[0] !== before.sold[0],
+        'products to apply the event',
+      );
       // The same event again, as a relay that crashed between XADD and marking its batch would send it.
       await transport.publish([event]);
       const stream = streamKey(keyPrefix, 'order.confirmed');
@@ -145,7 +184,11 @@ describe('products consumes order.confirmed', () => {
       await waitFor(async () => {
         const [last] = await client.xrevrange(stream, '+', '-', 'COUNT', 1);
         const groups = (await client.xinfo('GROUPS', stream)) as unknown[][];
-        const group = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [String(g[2 * i]), g[2 * i + 1]]))).find((g) => g.name === 'products');
+        const group = groups
+          .map((g) =>
+            Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [String(g[2 * i]), g[2 * i + 1]])),
+          )
+          .find((g) => g.name === 'products');
         return group !== undefined && group['last-delivered-id'] === last?.[0] && group.pending === 0;
       }, 'the duplicate to be delivered and acknowledged');
       expect(await client.xlen(stream)).toBe(2);
@@ -162,7 +205,13 @@ describe('products consumes order.confirmed', () => {
   });
 
   it('without REDIS_URL: the same outbox is delivered in-process to the products consumer', async () => {
-    const products = await productsService.start({ env: { ...subgraphEnv, REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined }, port: 0, logger, seedScale: 1, workers: true });
+    const products = await productsService.start({
+      env: { ...subgraphEnv, REDIS_URL: undefined, REDIS_CLUSTER_NODES: undefined },
+      port: 0,
+      logger,
+      seedScale: 1,
+      workers: true,
+    });
     const memory = createRedisConnection({ kind: 'memory', keyPrefix }, logger);
     const transport = createEventTransport({ redis: memory, config: eventsConfigFromEnv(eventsEnv), logger });
     expect(transport.kind).toBe('in-process');
@@ -177,7 +226,10 @@ describe('products consumes order.confirmed', () => {
       await waitFor(async () => (await unitsSold(products.prisma, ids))[0] !== sold[0], 'products to apply the event');
       await transport.publish([event]);
       expect(await unitsSold(products.prisma, ids)).toEqual([sold[0]! + 900, sold[1]! + 800]);
-      expect(await tasteOf(products.url, DEMO_USER_ID)).toEqual({ favourite: picked.slug, recommended: picked.products.map((p) => p.sku) });
+      expect(await tasteOf(products.url, DEMO_USER_ID)).toEqual({
+        favourite: picked.slug,
+        recommended: picked.products.map((p) => p.sku),
+      });
     } finally {
       await relay.stop();
       await products.close();
@@ -196,10 +248,14 @@ describe('products consumes order.confirmed', () => {
     const transport = createEventTransport({ redis, config: eventsConfigFromEnv(eventsEnv), logger });
     try {
       const db = prepared.prisma;
-      const productIds = (await db.$queryRawUnsafe<Array<{ id: string }>>(`SELECT "id" FROM "Product" ORDER BY "id" LIMIT 20`)).map((r) => r.id);
+      const productIds = (
+        await db.$queryRawUnsafe<Array<{ id: string }>>(`SELECT "id" FROM "Product" ORDER BY "id" LIMIT 20`)
+      ).map((r) => r.id);
       const before = await unitsSold(db, productIds);
       const expected = [...before];
-      const inboxBefore = (await db.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "InboxEvent"`))[0]!.n;
+      const inboxBefore = (
+        await db.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "InboxEvent"`)
+      )[0]!.n;
       const events = Array.from({ length: TOTAL }, (_, i) => {
         const at = i % productIds.length;
         const quantity = 1 + (i % 3);
@@ -223,7 +279,9 @@ describe('products consumes order.confirmed', () => {
         });
       }
       const relay = transport.relay(orders);
-      const handledCount = async () => (await db.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "InboxEvent"`))[0]!.n - inboxBefore;
+      const handledCount = async () =>
+        (await db.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "InboxEvent"`))[0]!.n -
+        inboxBefore;
 
       await child.start();
       await waitFor(async () => (await handledCount()) >= 200, 'the process to be consuming');
@@ -235,10 +293,15 @@ describe('products consumes order.confirmed', () => {
       await waitFor(async () => (await handledCount()) === TOTAL, 'the restarted process to handle the rest', 45_000);
       await relay.stop();
       const stream = streamKey(keyPrefix, 'order.confirmed');
-      await waitFor(async () => (await redis.client!.xpending(stream, 'products'))[0] === 0, 'every entry acknowledged');
+      await waitFor(
+        async () => (await redis.client!.xpending(stream, 'products'))[0] === 0,
+        'every entry acknowledged',
+      );
       expect(await unitsSold(db, productIds)).toEqual(expected);
       expect(await redis.client!.xlen(`${keyPrefix}{events}:dead-letter:products`)).toBe(0);
-      console.log(`products killed after ${atKill} of ${TOTAL} events; the restarted process handled the other ${TOTAL - atKill}, none twice`);
+      console.log(
+        `products killed after ${atKill} of ${TOTAL} events; the restarted process handled the other ${TOTAL - atKill}, none twice`,
+      );
     } finally {
       await child.kill('SIGKILL');
       await prepared.close();

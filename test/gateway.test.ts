@@ -48,7 +48,9 @@ describe('cross-subgraph queries', () => {
       expect((node.stock as { available: number }).available).toBeGreaterThanOrEqual(0);
       expect((node.price as { currency: string }).currency).toBe('USD');
     }
-    const authors = edges.flatMap(({ node }) => (node.reviews as { edges: Array<{ node: { author: { name: string } } }> }).edges.map((e) => e.node.author.name));
+    const authors = edges.flatMap(({ node }) =>
+      (node.reviews as { edges: Array<{ node: { author: { name: string } } }> }).edges.map((e) => e.node.author.name),
+    );
     expect(authors.length).toBeGreaterThan(0);
     expect(authors.every((name) => name.length > 0)).toBe(true);
   });
@@ -57,8 +59,16 @@ describe('cross-subgraph queries', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 3; i++) {
-      const response = await postGraphQL(gateway.url, 'query($after: String) { users(first: 20, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }', { after });
-      const page = response.body.data?.users as { totalCount: number; edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+      const response = await postGraphQL(
+        gateway.url,
+        'query($after: String) { users(first: 20, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+      );
+      const page = response.body.data?.users as {
+        totalCount: number;
+        edges: Array<{ node: { id: string } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
       seen.push(...page.edges.map((e) => e.node.id));
       expect(page.totalCount).toBe(50);
       expect(page.pageInfo.hasNextPage).toBe(i < 2);
@@ -79,7 +89,10 @@ describe('cross-subgraph queries', () => {
       await asUser(DEMO_USER_ID),
     );
     expect(response.body.errors).toBeUndefined();
-    const books = response.body.data?.books as { totalCount: number; edges: Array<{ node: { category: { slug: string }; price: { amount: number } } }> };
+    const books = response.body.data?.books as {
+      totalCount: number;
+      edges: Array<{ node: { category: { slug: string }; price: { amount: number } } }>;
+    };
     expect(books.totalCount).toBe(books.edges.length);
     expect(books.edges.length).toBeGreaterThan(0);
     expect(books.edges.every((e) => e.node.category.slug === 'books' && e.node.price.amount <= 30)).toBe(true);
@@ -89,7 +102,8 @@ describe('cross-subgraph queries', () => {
 
 describe('page size limit', () => {
   const usersPage = 'query($first: Int) { users(first: $first) { edges { node { id } } } }';
-  const nestedPage = 'query($first: Int) { products(first: 1) { edges { node { reviews(first: $first) { edges { node { id } } } } } } }';
+  const nestedPage =
+    'query($first: Int) { products(first: 1) { edges { node { reviews(first: $first) { edges { node { id } } } } } } }';
 
   it.each([1, 100])('accepts first = %i', async (first) => {
     const response = await postGraphQL(gateway.url, usersPage, { first });
@@ -109,26 +123,37 @@ describe('page size limit', () => {
   });
 
   it('refuses a forged cursor', async () => {
-    const response = await postGraphQL(gateway.url, '{ users(first: 2, after: "not-a-cursor") { edges { node { id } } } }');
+    const response = await postGraphQL(
+      gateway.url,
+      '{ users(first: 2, after: "not-a-cursor") { edges { node { id } } } }',
+    );
     expect(codes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors?.[0]?.extensions?.argumentName).toBe('after');
   });
 });
 
 describe('ids', () => {
-  it.each(['user', 'product', 'order', 'payment', 'review'])('%s: a malformed id is BAD_USER_INPUT, an unknown one null with NOT_FOUND', async (field) => {
-    // Signed in, so that orders and payments get as far as looking the id up.
-    const signedIn = await asUser(DEMO_USER_ID);
-    const malformed = await postGraphQL(gateway.url, `{ ${field}(id: "42; DROP TABLE users") { id } }`, {}, signedIn);
-    expect(malformed.status).toBe(200);
-    expect(malformed.body.data?.[field]).toBeNull();
-    expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
-    expectNothingInternal(malformed);
+  it.each(['user', 'product', 'order', 'payment', 'review'])(
+    '%s: a malformed id is BAD_USER_INPUT, an unknown one null with NOT_FOUND',
+    async (field) => {
+      // Signed in, so that orders and payments get as far as looking the id up.
+      const signedIn = await asUser(DEMO_USER_ID);
+      const malformed = await postGraphQL(gateway.url, `{ ${field}(id: "42; DROP TABLE users") { id } }`, {}, signedIn);
+      expect(malformed.status).toBe(200);
+      expect(malformed.body.data?.[field]).toBeNull();
+      expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+      expectNothingInternal(malformed);
 
-    const unknown = await postGraphQL(gateway.url, `{ ${field}(id: "00000000-0000-4000-8000-000000000000") { id } }`, {}, signedIn);
-    expect(unknown.body.data?.[field]).toBeNull();
-    expect(codes(unknown)).toEqual(['NOT_FOUND']);
-  });
+      const unknown = await postGraphQL(
+        gateway.url,
+        `{ ${field}(id: "00000000-0000-4000-8000-000000000000") { id } }`,
+        {},
+        signedIn,
+      );
+      expect(unknown.body.data?.[field]).toBeNull();
+      expect(codes(unknown)).toEqual(['NOT_FOUND']);
+    },
+  );
 
   it('me without an identity is null with UNAUTHENTICATED', async () => {
     const response = await postGraphQL(gateway.url, '{ me { id } }');
@@ -140,7 +165,11 @@ describe('ids', () => {
 describe('GraphQL over HTTP', () => {
   async function raw(body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
     const response = await fetch(gateway.url, { method: 'POST', headers, body });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as GraphQLResponse['body'],
+    };
   }
 
   it('a malformed query is 400 GRAPHQL_PARSE_FAILED', async () => {
@@ -157,7 +186,10 @@ describe('GraphQL over HTTP', () => {
   });
 
   it('an operationName the document does not define is 400 OPERATION_RESOLUTION_FAILURE', async () => {
-    for (const body of [{ query: '{ __typename }', operationName: 'Catalog' }, { query: 'query A { __typename } query B { __typename }' }]) {
+    for (const body of [
+      { query: '{ __typename }', operationName: 'Catalog' },
+      { query: 'query A { __typename } query B { __typename }' },
+    ]) {
       const response = await raw(JSON.stringify(body));
       expect(response.status).toBe(400);
       expect(codes(response)).toEqual(['OPERATION_RESOLUTION_FAILURE']);

@@ -81,7 +81,8 @@ describe('web limits, at the edge and one past it', () => {
   it('tokens: a query of exactly maxTokens tokens runs, one token fewer allowed is refused before validation', async () => {
     // A repeated field cannot reach 5,000 tokens (graphql-js aborts validating thousands of
     // identical fields), so the edge is tested on a gateway whose limit is this query's token count.
-    const query = '{ products(first: 2, filter: { search: "kettle", minPrice: 1 }) { edges { node { name price { amount } } } } }';
+    const query =
+      '{ products(first: 2, filter: { search: "kettle", minPrice: 1 }) { edges { node { name price { amount } } } } }';
     const tokens = tokenCount(query);
     const exact = await gateway({ limits: { ...WEB, maxTokens: tokens } });
     expect((await postGraphQL(exact.url, query)).body.errors).toBeUndefined();
@@ -128,7 +129,9 @@ describe('mobile limits apply to registered operations too', () => {
     const tight = await gateway({ name: 'mobile', limits: { ...PROFILES.mobile.limits, maxDepth: 6 } });
     const refused = await fetch(tight.url, { method: 'POST', headers, body });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as GraphQLResponse['body']).errors?.[0]?.extensions?.code).toBe('DEPTH_LIMIT_EXCEEDED');
+    expect(((await refused.json()) as GraphQLResponse['body']).errors?.[0]?.extensions?.code).toBe(
+      'DEPTH_LIMIT_EXCEEDED',
+    );
   });
 });
 
@@ -151,8 +154,12 @@ describe('protocol', () => {
 
   it('allows introspection and suggestions in development, neither in production', async () => {
     const introspection = '{ __schema { queryType { name } } }';
-    expect((await postGraphQL(web.url, introspection)).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
-    expect((await postGraphQL(web.url, '{ prodcts { totalCount } }')).body.errors?.[0]?.message).toMatch(/Did you mean/);
+    expect((await postGraphQL(web.url, introspection)).body.data).toEqual({
+      __schema: { queryType: { name: 'Query' } },
+    });
+    expect((await postGraphQL(web.url, '{ prodcts { totalCount } }')).body.errors?.[0]?.message).toMatch(
+      /Did you mean/,
+    );
 
     const production = await gateway({ production: true });
     const refused = await postGraphQL(production.url, introspection);
@@ -165,10 +172,12 @@ describe('protocol', () => {
 describe('persisted queries', () => {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
   const send = (url: string, payload: unknown) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }).then(async (r) => ({
-      status: r.status,
-      body: (await r.json()) as GraphQLResponse['body'],
-    }));
+    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) }).then(
+      async (r) => ({
+        status: r.status,
+        body: (await r.json()) as GraphQLResponse['body'],
+      }),
+    );
 
   it('web: automatic persisted queries register a query by its hash', async () => {
     const query = '{ categories { slug } }';
@@ -187,19 +196,27 @@ describe('persisted queries', () => {
     const catalog = () => MANIFEST.operations.find((o) => o.name === 'Catalog');
 
     it('runs a registered operation by id', async () => {
-      const response = await send(mobile.url, { variables: { first: 3 }, extensions: { persistedQuery: { version: 1, sha256Hash: catalog()?.id } } });
+      const response = await send(mobile.url, {
+        variables: { first: 3 },
+        extensions: { persistedQuery: { version: 1, sha256Hash: catalog()?.id } },
+      });
       expect(response.body.errors).toBeUndefined();
       expect((response.body.data?.products as { edges: unknown[] }).edges).toHaveLength(3);
     });
 
     it('answers an unknown id with PERSISTED_QUERY_NOT_FOUND', async () => {
-      const response = await send(mobile.url, { extensions: { persistedQuery: { version: 1, sha256Hash: sha('{ nope }') } } });
+      const response = await send(mobile.url, {
+        extensions: { persistedQuery: { version: 1, sha256Hash: sha('{ nope }') } },
+      });
       expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
     });
 
     it('refuses a query that is not registered, even with a matching APQ hash (no registration at run time)', async () => {
       const query = '{ users(first: 100) { edges { node { email } } } }';
-      for (const payload of [{ query }, { query, extensions: { persistedQuery: { version: 1, sha256Hash: sha(query) } } }]) {
+      for (const payload of [
+        { query },
+        { query, extensions: { persistedQuery: { version: 1, sha256Hash: sha(query) } } },
+      ]) {
         const response = await send(mobile.url, payload);
         expect(response.status).toBe(400);
         expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_IN_LIST']);
@@ -210,7 +227,9 @@ describe('persisted queries', () => {
 
     it('lets the playground introspect in development, never in production', async () => {
       const introspection = '{ __schema { queryType { name } } }';
-      expect((await send(mobile.url, { query: introspection })).body.data).toEqual({ __schema: { queryType: { name: 'Query' } } });
+      expect((await send(mobile.url, { query: introspection })).body.data).toEqual({
+        __schema: { queryType: { name: 'Query' } },
+      });
       const production = await gateway({ name: 'mobile', production: true });
       const refused = await send(production.url, { query: introspection });
       expect(refused.status).toBe(400);

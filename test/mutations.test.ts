@@ -34,7 +34,12 @@ import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 const logger = silentLogger();
 const prefix = uniquePrefix('mutations');
 const keyPrefix = uniqueKeyPrefix('mutations');
-const eventsEnv = { EVENTS_CLAIM_IDLE_MS: '200', EVENTS_BLOCK_MS: '100', EVENTS_RELAY_POLL_MS: '20', EVENTS_MAX_DELIVERIES: '3' };
+const eventsEnv = {
+  EVENTS_CLAIM_IDLE_MS: '200',
+  EVENTS_BLOCK_MS: '100',
+  EVENTS_RELAY_POLL_MS: '20',
+  EVENTS_MAX_DELIVERIES: '3',
+};
 const data = demoData(1);
 
 let fleet: SubgraphFleet;
@@ -51,23 +56,36 @@ let ordersRelay: RunningRelay;
 let knownProducts: string[] = [];
 
 const UPDATE_PROFILE = 'mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { id name avatarUrl } }';
-const ADD_REVIEW = 'mutation($productId: ID!, $rating: Int!, $body: String) { addReview(productId: $productId, rating: $rating, body: $body) { id rating body verifiedPurchase } }';
+const ADD_REVIEW =
+  'mutation($productId: ID!, $rating: Int!, $body: String) { addReview(productId: $productId, rating: $rating, body: $body) { id rating body verifiedPurchase } }';
 const READ_REVIEW = 'query($id: ID!) { review(id: $id) { id verifiedPurchase product { id reviewCount } } }';
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(prefix, { workers: true, env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, ...eventsEnv } });
+  fleet = await startSubgraphs(prefix, {
+    workers: true,
+    env: { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, ...eventsEnv },
+  });
   gateway = await startTestGateway(fleet.urls);
   // The orders service's own database, as the checkout saga will write its outbox.
   ordersDb = await openServiceDatabase('orders', { env: databaseEnv(prefix), logger });
   orders = createOrdersPrisma(ordersDb.adapter);
   reviewsDb = await openServiceDatabase('reviews', { env: databaseEnv(prefix), logger });
   reviews = createReviewsPrisma(reviewsDb.adapter);
-  redisConnection = createRedisConnection({ kind: 'single', url: TEST_REDIS_URL, keyPrefix, commandTimeoutMs: 2_000 }, logger);
+  redisConnection = createRedisConnection(
+    { kind: 'single', url: TEST_REDIS_URL, keyPrefix, commandTimeoutMs: 2_000 },
+    logger,
+  );
   expect(await redisConnection.waitUntilReady(5_000)).toBe(true);
   redis = new Redis(TEST_REDIS_URL);
   transport = createEventTransport({ redis: redisConnection, config: eventsConfigFromEnv(eventsEnv), logger });
   ordersRelay = transport.relay(orders);
-  knownProducts = (await reviews.purchase.findMany({ distinct: ['productId'], select: { productId: true }, orderBy: { productId: 'asc' } })).map((p) => p.productId);
+  knownProducts = (
+    await reviews.purchase.findMany({
+      distinct: ['productId'],
+      select: { productId: true },
+      orderBy: { productId: 'asc' },
+    })
+  ).map((p) => p.productId);
 }, 120_000);
 
 afterAll(async () => {
@@ -122,7 +140,9 @@ async function caughtUp(type: string, group: string): Promise<boolean> {
   const stream = streamKey(keyPrefix, type);
   const [last] = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
   const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
-  const info = groups.map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [String(g[2 * i]), g[2 * i + 1]]))).find((g) => g.name === group);
+  const info = groups
+    .map((g) => Object.fromEntries(Array.from({ length: g.length / 2 }, (_, i) => [String(g[2 * i]), g[2 * i + 1]])))
+    .find((g) => g.name === group);
   return info !== undefined && info['last-delivered-id'] === last?.[0] && info.pending === 0;
 }
 
@@ -143,21 +163,31 @@ function orderConfirmed(userId: string, productIds: string[]): DomainEvent<'orde
 
 describe('Mutation.updateProfile', () => {
   const user = data.users[10]!;
-  const profileOf = async () => (await fleet.servers.users.prisma.$queryRawUnsafe<Array<{ name: string; avatarUrl: string | null }>>(
-    `SELECT "name", "avatarUrl" FROM "User" WHERE "id" = $1::uuid`,
-    user.id,
-  ))[0];
-  const outboxCount = () => usersCount(`SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "payload"->>'userId' = $1`, user.id);
+  const profileOf = async () =>
+    (
+      await fleet.servers.users.prisma.$queryRawUnsafe<Array<{ name: string; avatarUrl: string | null }>>(
+        `SELECT "name", "avatarUrl" FROM "User" WHERE "id" = $1::uuid`,
+        user.id,
+      )
+    )[0];
+  const outboxCount = () =>
+    usersCount(`SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "payload"->>'userId' = $1`, user.id);
 
   it('is UNAUTHENTICATED without a signed-in user, and NOT_FOUND for a user who does not exist', async () => {
     const anonymous = await postGraphQL(gateway.url, UPDATE_PROFILE, { input: { name: 'Nobody' } });
     expect(errorOf(anonymous)?.code).toBe('UNAUTHENTICATED');
     expect(anonymous.body.data).toBeNull();
-    const stranger = await postGraphQL(gateway.url, UPDATE_PROFILE, { input: { name: 'Ghost' } }, await asUser(randomUUID()));
+    const stranger = await postGraphQL(
+      gateway.url,
+      UPDATE_PROFILE,
+      { input: { name: 'Ghost' } },
+      await asUser(randomUUID()),
+    );
     expect(errorOf(stranger)?.code).toBe('NOT_FOUND');
   });
 
-  const longUrl = (length: number) => `https://cdn.example.com/${'a'.repeat(length - 'https://cdn.example.com/'.length)}`;
+  const longUrl = (length: number) =>
+    `https://cdn.example.com/${'a'.repeat(length - 'https://cdn.example.com/'.length)}`;
   it.each([
     ['no field at all', {}, 'input'],
     ['an empty name', { name: '' }, 'input.name'],
@@ -181,15 +211,29 @@ describe('Mutation.updateProfile', () => {
   it('accepts the edges: a trimmed name of 100 characters (emoji count as one) and a URL of 2,048', async () => {
     const headers = await asUser(user.id);
     const name = '😀'.repeat(100);
-    const edge = await postGraphQL(gateway.url, UPDATE_PROFILE, { input: { name: `  ${name}  `, avatarUrl: longUrl(2048) } }, headers);
+    const edge = await postGraphQL(
+      gateway.url,
+      UPDATE_PROFILE,
+      { input: { name: `  ${name}  `, avatarUrl: longUrl(2048) } },
+      headers,
+    );
     expect(edge.body.errors).toBeUndefined();
     expect(edge.body.data?.updateProfile).toEqual({ id: user.id, name, avatarUrl: longUrl(2048) });
   });
 
   it('changes the profile and publishes user.updated naming what changed, over Redis Streams', async () => {
     const headers = await asUser(user.id);
-    const changed = await postGraphQL(gateway.url, UPDATE_PROFILE, { input: { name: '  Grace Hopper ', avatarUrl: 'https://cdn.example.com/grace.png' } }, headers);
-    expect(changed.body.data?.updateProfile).toEqual({ id: user.id, name: 'Grace Hopper', avatarUrl: 'https://cdn.example.com/grace.png' });
+    const changed = await postGraphQL(
+      gateway.url,
+      UPDATE_PROFILE,
+      { input: { name: '  Grace Hopper ', avatarUrl: 'https://cdn.example.com/grace.png' } },
+      headers,
+    );
+    expect(changed.body.data?.updateProfile).toEqual({
+      id: user.id,
+      name: 'Grace Hopper',
+      avatarUrl: 'https://cdn.example.com/grace.png',
+    });
     const me = await postGraphQL(gateway.url, '{ me { name avatarUrl } }', {}, headers);
     expect(me.body.data?.me).toEqual({ name: 'Grace Hopper', avatarUrl: 'https://cdn.example.com/grace.png' });
 
@@ -202,21 +246,36 @@ describe('Mutation.updateProfile', () => {
     expect(removed.body.data?.updateProfile).toEqual({ id: user.id, name: 'Grace Hopper', avatarUrl: null });
 
     // The users relay moved each committed event to its stream; none is left unpublished.
-    await waitFor(async () => (await usersCount(`SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "publishedAt" IS NULL`)) === 0, 'the users outbox to drain');
-    const published = (await streamEvents('user.updated')).filter((e): e is DomainEvent<'user.updated'> => e.type === 'user.updated' && e.payload.userId === user.id);
-    expect(published.map((e) => e.payload.changed)).toEqual([['name', 'avatarUrl'], ['name', 'avatarUrl'], ['avatarUrl']]);
+    await waitFor(
+      async () => (await usersCount(`SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "publishedAt" IS NULL`)) === 0,
+      'the users outbox to drain',
+    );
+    const published = (await streamEvents('user.updated')).filter(
+      (e): e is DomainEvent<'user.updated'> => e.type === 'user.updated' && e.payload.userId === user.id,
+    );
+    expect(published.map((e) => e.payload.changed)).toEqual([
+      ['name', 'avatarUrl'],
+      ['name', 'avatarUrl'],
+      ['avatarUrl'],
+    ]);
     expect(published.every((e) => e.source === 'users' && e.version === 1)).toBe(true);
   });
 });
 
 describe('Mutation.addReview', () => {
-  const reviewsOf = (userId: string) => count(`SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`, userId);
+  const reviewsOf = (userId: string) =>
+    count(`SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`, userId);
 
   it('is UNAUTHENTICATED without a signed-in user', async () => {
     const [productId] = takeProducts(1);
     const response = await postGraphQL(gateway.url, ADD_REVIEW, { productId, rating: 5 });
     expect(errorOf(response)?.code).toBe('UNAUTHENTICATED');
-    expect(await count(`SELECT count(*)::int AS n FROM "Review" WHERE "productId" = $1::uuid AND "createdAt" > now() - interval '1 hour'`, productId)).toBe(0);
+    expect(
+      await count(
+        `SELECT count(*)::int AS n FROM "Review" WHERE "productId" = $1::uuid AND "createdAt" > now() - interval '1 hour'`,
+        productId,
+      ),
+    ).toBe(0);
   });
 
   it.each([
@@ -248,7 +307,7 @@ describe('Mutation.addReview', () => {
     expect(await reviewsOf(userId)).toBe(1);
   });
 
-  it('runs as the mobile app\'s registered AddReview operation, sent by its id', async () => {
+  it("runs as the mobile app's registered AddReview operation, sent by its id", async () => {
     const manifest = JSON.parse(readFileSync(MOBILE_MANIFEST_PATH, 'utf8')) as PersistedQueryManifest;
     const id = manifest.operations.find((o) => o.name === 'AddReview')?.id;
     const mobile = await startTestGateway(fleet.urls, { name: 'mobile' });
@@ -257,11 +316,18 @@ describe('Mutation.addReview', () => {
       const response = await fetch(mobile.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(await asUser(randomUUID())) },
-        body: JSON.stringify({ variables: { productId, rating: 5 }, extensions: { persistedQuery: { version: 1, sha256Hash: id } } }),
+        body: JSON.stringify({
+          variables: { productId, rating: 5 },
+          extensions: { persistedQuery: { version: 1, sha256Hash: id } },
+        }),
       });
       const body = (await response.json()) as GraphQLResponse['body'];
       expect(body.errors).toBeUndefined();
-      expect(body.data?.addReview).toMatchObject({ rating: 5, verifiedPurchase: false, product: { id: productId, reviewCount: expect.any(Number) } });
+      expect(body.data?.addReview).toMatchObject({
+        rating: 5,
+        verifiedPurchase: false,
+        product: { id: productId, reviewCount: expect.any(Number) },
+      });
     } finally {
       await mobile.close();
     }
@@ -275,8 +341,16 @@ describe('Mutation.addReview', () => {
     expect(review).toMatchObject({ rating: 2, body: '', verifiedPurchase: false });
     const read = await postGraphQL(gateway.url, READ_REVIEW, { id: review.id });
     expect(read.body.data?.review).toMatchObject({ id: review.id, product: { id: productId } });
-    await waitFor(async () => (await streamEvents('review.created')).some((e) => e.type === 'review.created' && e.payload.reviewId === review.id), 'review.created on its stream');
-    const [event] = (await streamEvents('review.created')).filter((e) => e.type === 'review.created' && e.payload.reviewId === review.id);
+    await waitFor(
+      async () =>
+        (await streamEvents('review.created')).some(
+          (e) => e.type === 'review.created' && e.payload.reviewId === review.id,
+        ),
+      'review.created on its stream',
+    );
+    const [event] = (await streamEvents('review.created')).filter(
+      (e) => e.type === 'review.created' && e.payload.reviewId === review.id,
+    );
     expect(event?.payload).toEqual({ reviewId: review.id, productId, userId, rating: 2 });
   });
 });
@@ -284,8 +358,18 @@ describe('Mutation.addReview', () => {
 describe('Review.verifiedPurchase from order.confirmed', () => {
   it('is consistent with the seeded orders', async () => {
     const bought = new Set(salesOrders(data).flatMap((o) => o.items.map((i) => `${o.userId}:${i.productId}`)));
-    const expected = data.reviews.filter((r) => bought.has(`${r.authorId}:${r.productId}`)).map((r) => r.id).sort();
-    const verified = (await reviews.review.findMany({ where: { verifiedPurchase: true, id: { in: data.reviews.map((r) => r.id) } }, select: { id: true } })).map((r) => r.id).sort();
+    const expected = data.reviews
+      .filter((r) => bought.has(`${r.authorId}:${r.productId}`))
+      .map((r) => r.id)
+      .sort();
+    const verified = (
+      await reviews.review.findMany({
+        where: { verifiedPurchase: true, id: { in: data.reviews.map((r) => r.id) } },
+        select: { id: true },
+      })
+    )
+      .map((r) => r.id)
+      .sort();
     expect(expected.length).toBeGreaterThan(0);
     expect(verified).toEqual(expected);
   });
@@ -301,7 +385,12 @@ describe('Review.verifiedPurchase from order.confirmed', () => {
     // The orders service confirms an order: the event is written in its transaction, relayed to Redis.
     const event = orderConfirmed(userId, [reviewedFirst, reviewedLater, neverReviewed]);
     await orders.$transaction((tx) => appendToOutbox(tx, event));
-    const verified = async () => ((await postGraphQL(gateway.url, READ_REVIEW, { id: earlyId })).body.data?.review as { verifiedPurchase: boolean }).verifiedPurchase;
+    const verified = async () =>
+      (
+        (await postGraphQL(gateway.url, READ_REVIEW, { id: earlyId })).body.data?.review as {
+          verifiedPurchase: boolean;
+        }
+      ).verifiedPurchase;
     await waitFor(verified, 'the review to be verified, as the gateway reads it');
 
     const later = await postGraphQL(gateway.url, ADD_REVIEW, { productId: reviewedLater, rating: 4 }, headers);
@@ -312,24 +401,33 @@ describe('Review.verifiedPurchase from order.confirmed', () => {
     await waitFor(() => caughtUp('order.confirmed', 'reviews'), 'the duplicate to be delivered and acknowledged');
     expect(await count(`SELECT count(*)::int AS n FROM "InboxEvent" WHERE "id" = $1::uuid`, event.id)).toBe(1);
     const purchases = await reviews.purchase.findMany({ where: { userId }, orderBy: { productId: 'asc' } });
-    expect(purchases.map((p) => [p.productId, p.orderId])).toEqual([reviewedFirst, reviewedLater, neverReviewed].sort().map((p) => [p, event.payload.orderId]));
+    expect(purchases.map((p) => [p.productId, p.orderId])).toEqual(
+      [reviewedFirst, reviewedLater, neverReviewed].sort().map((p) => [p, event.payload.orderId]),
+    );
     expect(await reviews.review.count({ where: { authorId: userId } })).toBe(2);
     expect(await reviews.review.count({ where: { authorId: userId, verifiedPurchase: false } })).toBe(0);
   });
 
   // Without the per-(user, product) lock of purchasePairs.ts this fails often: each transaction
   // misses the other's uncommitted row.
-  it('never leaves a bought product\'s review unverified when the review and the purchase race', async () => {
+  it("never leaves a bought product's review unverified when the review and the purchase race", async () => {
     const userId = randomUUID();
     const headers = await asUser(userId);
     const products = takeProducts(20);
     // The handler as the consumer runs it (inbox and all), at the same moment as each addReview.
-    const outcomes = await Promise.all(products.flatMap((productId) => [
-      postGraphQL(gateway.url, ADD_REVIEW, { productId, rating: 3 }, headers).then((r) => r.body.errors?.[0]?.message ?? 'ok'),
-      handleOnce(reviews, reviewsEventHandlers, orderConfirmed(userId, [productId])),
-    ]));
+    const outcomes = await Promise.all(
+      products.flatMap((productId) => [
+        postGraphQL(gateway.url, ADD_REVIEW, { productId, rating: 3 }, headers).then(
+          (r) => r.body.errors?.[0]?.message ?? 'ok',
+        ),
+        handleOnce(reviews, reviewsEventHandlers, orderConfirmed(userId, [productId])),
+      ]),
+    );
     expect(outcomes.filter((o) => o !== 'ok' && o !== 'handled')).toEqual([]);
-    const rows = await reviews.review.findMany({ where: { authorId: userId }, select: { productId: true, verifiedPurchase: true } });
+    const rows = await reviews.review.findMany({
+      where: { authorId: userId },
+      select: { productId: true, verifiedPurchase: true },
+    });
     expect(rows).toHaveLength(20);
     expect(rows.filter((r) => !r.verifiedPurchase)).toEqual([]);
   });

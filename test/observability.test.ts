@@ -44,16 +44,22 @@ afterAll(async () => {
   await fleet?.close();
 });
 
-const QUERY = '{ me { name orders(first: 3) { edges { node { total { amount } payment { status } items { product { name stock { available } averageRating } } } } } } }';
+const QUERY =
+  '{ me { name orders(first: 3) { edges { node { total { amount } payment { status } items { product { name stock { available } averageRating } } } } } } }';
 
 describe('correlation', () => {
   it("carries the client's request id and trace id to every subgraph and every log line", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const response = await postGraphQL(gateway.url, QUERY, {}, {
-      ...(await asUser(DEMO_USER_ID)),
-      'x-request-id': 'checkout-page-42',
-      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
-    });
+    const response = await postGraphQL(
+      gateway.url,
+      QUERY,
+      {},
+      {
+        ...(await asUser(DEMO_USER_ID)),
+        'x-request-id': 'checkout-page-42',
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      },
+    );
     expect(response.body.errors).toBeUndefined();
     expect(response.headers.get('x-request-id')).toBe('checkout-page-42');
 
@@ -68,7 +74,10 @@ describe('correlation', () => {
 
   it('makes up both ids when the client sends none, and still shares them with the subgraphs', async () => {
     const before = subgraphLogs.lines.length;
-    const response = await postGraphQL(gateway.url, '{ products(first: 2) { edges { node { name stock { available } } } } }');
+    const response = await postGraphQL(
+      gateway.url,
+      '{ products(first: 2) { edges { node { name stock { available } } } } }',
+    );
     const requestId = response.headers.get('x-request-id');
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     const lines = subgraphLogs.lines.slice(before).filter((l) => l.msg === 'request' && l.path === '/graphql');

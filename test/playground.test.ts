@@ -10,7 +10,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../lib/composition.ts';
 import { createPlayground, PLAYGROUND_CSP } from '../lib/gateway/playground/index.ts';
-import { parsePlaygroundSettings, PLAYGROUND_SETTINGS_ELEMENT_ID, type PlaygroundSettings } from '../lib/gateway/playground/settings.ts';
+import {
+  parsePlaygroundSettings,
+  PLAYGROUND_SETTINGS_ELEMENT_ID,
+  type PlaygroundSettings,
+} from '../lib/gateway/playground/settings.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { buildPlaygroundIfStale } from '../scripts/build-playground.ts';
@@ -20,7 +24,8 @@ import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPORTS_DIR = join(ROOT_DIR, 'reports');
-const operation = (name: string) => readFileSync(join(ROOT_DIR, 'gateway-web', 'operations', `${name}.graphql`), 'utf8');
+const operation = (name: string) =>
+  readFileSync(join(ROOT_DIR, 'gateway-web', 'operations', `${name}.graphql`), 'utf8');
 
 let fleet: SubgraphFleet;
 let gateway: RunningServer;
@@ -31,7 +36,9 @@ let userDataDir: string;
 beforeAll(async () => {
   // A missing browser is a broken machine, not a reason to skip: .ci/run installs it.
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH)`,
+    );
   }
   await buildPlaygroundIfStale();
   fleet = await startSubgraphs(uniquePrefix('playground'));
@@ -41,7 +48,14 @@ beforeAll(async () => {
   browserContext = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
     viewport: { width: 1400, height: 900 },
   });
 });
@@ -54,14 +68,20 @@ afterAll(async () => {
 });
 
 function settingsOf(html: string): PlaygroundSettings {
-  const match = new RegExp(`<script type="application/json" id="${PLAYGROUND_SETTINGS_ELEMENT_ID}">(.*?)</script>`, 's').exec(html);
+  const match = new RegExp(
+    `<script type="application/json" id="${PLAYGROUND_SETTINGS_ELEMENT_ID}">(.*?)</script>`,
+    's',
+  ).exec(html);
   if (!match?.[1]) throw new Error('The page carries no playground settings');
   return parsePlaygroundSettings(match[1]);
 }
 
 describe('serving', () => {
   it('serves the page at / and to browsers at /graphql, with a strict CSP, and leaves GraphQL to clients', async () => {
-    for (const [path, accept] of [['/', '*/*'], ['/graphql', 'text/html,application/xhtml+xml,*/*;q=0.8']] as const) {
+    for (const [path, accept] of [
+      ['/', '*/*'],
+      ['/graphql', 'text/html,application/xhtml+xml,*/*;q=0.8'],
+    ] as const) {
       const response = await fetch(`${origin}${path}`, { headers: { accept } });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -99,13 +119,22 @@ describe('serving', () => {
   it('is off on subgraphs', async () => {
     const subgraphOrigin = new URL(fleet.urls.products).origin;
     expect((await fetch(`${subgraphOrigin}/`, { headers: { accept: 'text/html' } })).status).toBe(404);
-    expect((await fetch(`${subgraphOrigin}/graphql`, { headers: { accept: 'text/html' } })).headers.get('content-type')).not.toMatch(/text\/html/);
+    expect(
+      (await fetch(`${subgraphOrigin}/graphql`, { headers: { accept: 'text/html' } })).headers.get('content-type'),
+    ).not.toMatch(/text\/html/);
   });
 
   it('never prefills headers in production', async () => {
     const pageSettings = async (production: boolean): Promise<PlaygroundSettings> => {
-      const handler = createPlayground({ client: 'web', production, headers: () => ({ authorization: 'Bearer development-token' }), logger: silentLogger() });
-      const server: Server = createServer((req, res) => void handler(req, res, new URL(req.url ?? '/', 'http://localhost')));
+      const handler = createPlayground({
+        client: 'web',
+        production,
+        headers: () => ({ authorization: 'Bearer development-token' }),
+        logger: silentLogger(),
+      });
+      const server: Server = createServer(
+        (req, res) => void handler(req, res, new URL(req.url ?? '/', 'http://localhost')),
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const { port } = server.address() as AddressInfo;
@@ -139,7 +168,8 @@ describe('in a browser', () => {
   it('runs the example operations, the dashboard with the prefilled token, and requests nothing outside the origin', async () => {
     const { headers } = settingsOf(await (await fetch(`${origin}/`)).text());
     const catalog = await postGraphQL(gateway.url, operation('Catalog'));
-    const firstProduct = (catalog.body.data?.products as { edges: Array<{ node: { name: string } }> }).edges[0]?.node.name;
+    const firstProduct = (catalog.body.data?.products as { edges: Array<{ node: { name: string } }> }).edges[0]?.node
+      .name;
     const dashboard = await postGraphQL(gateway.url, operation('Dashboard'), {}, headers);
     const demoUser = (dashboard.body.data?.dashboard as { user: { name: string } } | undefined)?.user.name;
     expect(catalog.body.errors).toBeUndefined();
@@ -162,7 +192,9 @@ describe('in a browser', () => {
     try {
       await page.goto(`${origin}/`, { waitUntil: 'load' });
       // The prefilled token is in the headers editor, as a developer sees it.
-      await expect.poll(() => editorText(page, '.graphiql-editor-tool'), { timeout: 15_000 }).toContain('"authorization": "Bearer ');
+      await expect
+        .poll(() => editorText(page, '.graphiql-editor-tool'), { timeout: 15_000 })
+        .toContain('"authorization": "Bearer ');
       await runInPage(page, 'Catalog', `"name": "${firstProduct}"`);
       await runInPage(page, 'Dashboard', `"name": "${demoUser}"`);
     } finally {

@@ -50,18 +50,26 @@ afterAll(async () => {
 
 describe('on a Redis Cluster', () => {
   it('admits exactly L = 100 of N = 500 concurrent one-point queries across two gateway processes', async () => {
-    const ready = (await (await fetch(processes[0]!.url.replace('/graphql', '/ready'))).json()) as { checks: Record<string, string> };
+    const ready = (await (await fetch(processes[0]!.url.replace('/graphql', '/ready'))).json()) as {
+      checks: Record<string, string>;
+    };
     expect(ready.checks.redis).toBe('ok');
     const user = await asUser(randomUUID());
     const before = productsRequests;
-    const responses = await Promise.all(Array.from({ length: 500 }, (_, i) => postGraphQL(processes[i % 2]!.url, ONE_POINT, {}, user)));
+    const responses = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => postGraphQL(processes[i % 2]!.url, ONE_POINT, {}, user)),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(400);
     // Every admitted request was answered in full (a failed subgraph call would hide in a 200).
-    const admittedErrors = responses.filter((r) => r.status === 200 && r.body.errors).map((r) => r.body.errors?.[0]?.extensions);
+    const admittedErrors = responses
+      .filter((r) => r.status === 200 && r.body.errors)
+      .map((r) => r.body.errors?.[0]?.extensions);
     expect(admittedErrors).toEqual([]);
-    expect(responses.filter((r) => r.status === 429).every((r) => r.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED')).toBe(true);
+    expect(
+      responses.filter((r) => r.status === 429).every((r) => r.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED'),
+    ).toBe(true);
     expect(productsRequests - before).toBe(100);
 
     // The admissions really went to the cluster (not to the insurance limiters): the key is there.
@@ -84,12 +92,30 @@ describe('on a Redis Cluster', () => {
     const userId = randomUUID();
     const user = await asUser(userId);
     const reviews = fleet.servers.reviews.prisma;
-    const products = (await reviews.$queryRawUnsafe<Array<{ productId: string }>>(`SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1 LIMIT 12`)).map((r) => r.productId);
-    const responses = await Promise.all(products.map((p, i) =>
-      postGraphQL(processes[i % 2]!.url, 'mutation($p: ID!) { addReview(productId: $p, rating: 5) { id } }', { p }, user)));
-    expect(responses.map((r) => r.status).sort()).toEqual([...Array<number>(5).fill(200), ...Array<number>(7).fill(429)]);
+    const products = (
+      await reviews.$queryRawUnsafe<Array<{ productId: string }>>(
+        `SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1 LIMIT 12`,
+      )
+    ).map((r) => r.productId);
+    const responses = await Promise.all(
+      products.map((p, i) =>
+        postGraphQL(
+          processes[i % 2]!.url,
+          'mutation($p: ID!) { addReview(productId: $p, rating: 5) { id } }',
+          { p },
+          user,
+        ),
+      ),
+    );
+    expect(responses.map((r) => r.status).sort()).toEqual([
+      ...Array<number>(5).fill(200),
+      ...Array<number>(7).fill(429),
+    ]);
     expect(responses.filter((r) => r.status === 200 && r.body.errors)).toEqual([]);
-    const written = await reviews.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`, userId);
+    const written = await reviews.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`,
+      userId,
+    );
     expect(written[0]?.n).toBe(5);
   }, 120_000);
 });

@@ -17,14 +17,22 @@ import { uniquePrefix } from './support/databases.ts';
 import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
-import { deleteKeys, startRedisServer, TEST_REDIS_URL, uniqueKeyPrefix, type RedisServerProcess } from './support/redis.ts';
+import {
+  deleteKeys,
+  startRedisServer,
+  TEST_REDIS_URL,
+  uniqueKeyPrefix,
+  type RedisServerProcess,
+} from './support/redis.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
 const ONE_POINT = '{ category(slug: "books") { name } }';
 const ADD_REVIEW = 'mutation($p: ID!) { addReview(productId: $p, rating: 4) { id } }';
 const KEY_PREFIX = uniqueKeyPrefix('rlfields');
 
-type Reply = GraphQLResponse & { body: GraphQLResponse['body'] & { extensions?: { rateLimit?: Record<string, unknown> } } };
+type Reply = GraphQLResponse & {
+  body: GraphQLResponse['body'] & { extensions?: { rateLimit?: Record<string, unknown> } };
+};
 
 let fleet: SubgraphFleet;
 let redis: Redis;
@@ -39,7 +47,11 @@ beforeAll(async () => {
     if (req.method === 'POST') reviewsRequests++;
   });
   redis = new Redis(TEST_REDIS_URL);
-  knownProducts = (await fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ productId: string }>>(`SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1`)).map((r) => r.productId);
+  knownProducts = (
+    await fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ productId: string }>>(
+      `SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1`,
+    )
+  ).map((r) => r.productId);
 }, 120_000);
 
 afterAll(async () => {
@@ -58,11 +70,21 @@ function takeProducts(count: number): string[] {
 }
 
 function limits(redisConfig: RedisConfig, extra: Partial<RateLimitConfig> = {}): RateLimitConfig {
-  return { budgets: { query: { points: 1000, windowSeconds: 60 }, mutation: { points: 100, windowSeconds: 60 } }, replicas: 1, redis: redisConfig, ...extra };
+  return {
+    budgets: { query: { points: 1000, windowSeconds: 60 }, mutation: { points: 100, windowSeconds: 60 } },
+    replicas: 1,
+    redis: redisConfig,
+    ...extra,
+  };
 }
 
 // Generous: a timed-out command falls back (by design) to the insurance limiter and would change the counts.
-const sharedRedis: RedisConfig = { kind: 'single', url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, commandTimeoutMs: 10_000 };
+const sharedRedis: RedisConfig = {
+  kind: 'single',
+  url: TEST_REDIS_URL,
+  keyPrefix: KEY_PREFIX,
+  commandTimeoutMs: 10_000,
+};
 
 async function gateway(rateLimit: RateLimitConfig): Promise<RunningGateway> {
   const started = await startTestGateway(fleet.urls, { rateLimit });
@@ -74,7 +96,12 @@ const post = async (url: string, query: string, variables: Record<string, unknow
   (await postGraphQL(url, query, variables, headers)) as Reply;
 const codeOf = (r: GraphQLResponse) => r.body.errors?.[0]?.extensions?.code;
 const reviewsBy = async (userId: string) =>
-  (await fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`, userId))[0]?.n;
+  (
+    await fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`,
+      userId,
+    )
+  )[0]?.n;
 
 /** `a0: addReview(...) a1: addReview(...)`: one operation reviewing each product once. */
 function aliased(products: string[]): string {
@@ -108,13 +135,18 @@ describe('Mutation.addReview @rateLimit(max: 5, window: "1m")', () => {
     expect(codeOf(refused)).toBe('RATE_LIMITED');
     expect(refused.body.data).toBeUndefined();
     expect(refused.body.errors?.[0]?.extensions).toMatchObject({ field: 'Mutation.addReview' });
-    expect(refused.body.errors?.[0]?.message).toMatch(/^Rate limit reached for Mutation\.addReview: .* retry after \d{4}-\d\d-\d\dT.*\(in \d+ s\)$/);
+    expect(refused.body.errors?.[0]?.message).toMatch(
+      /^Rate limit reached for Mutation\.addReview: .* retry after \d{4}-\d\d-\d\dT.*\(in \d+ s\)$/,
+    );
     const retryAfter = Number(refused.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(refused.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(retryAfter);
     // Refused: the mutation budget was not spent either.
-    expect(refused.body.extensions?.rateLimit).toMatchObject({ remaining: 95, fields: { 'Mutation.addReview': { remaining: 0, limit: 5 } } });
+    expect(refused.body.extensions?.rateLimit).toMatchObject({
+      remaining: 95,
+      fields: { 'Mutation.addReview': { remaining: 0, limit: 5 } },
+    });
     expect(reviewsRequests).toBe(before);
     expect(await reviewsBy(userId)).toBe(5);
     // Other operations of the same user still run.
@@ -129,7 +161,11 @@ describe('Mutation.addReview @rateLimit(max: 5, window: "1m")', () => {
     expect(four.status).toBe(200);
     expect(four.body.errors).toBeUndefined();
     // A mutation spends one per root field from the mutation budget, too.
-    expect(four.body.extensions?.rateLimit).toMatchObject({ cost: 4, remaining: 96, fields: { 'Mutation.addReview': { cost: 4, remaining: 1 } } });
+    expect(four.body.extensions?.rateLimit).toMatchObject({
+      cost: 4,
+      remaining: 96,
+      fields: { 'Mutation.addReview': { cost: 4, remaining: 1 } },
+    });
     const before = reviewsRequests;
     const two = await post(url, aliased(products.slice(4, 6)), {}, headers);
     expect(two.status).toBe(429);
@@ -158,14 +194,21 @@ describe('exactness of a field budget across two gateway processes sharing Redis
 
   it('admits exactly 5 of 24 concurrent addReview mutations from one user, and writes exactly 5 reviews', async () => {
     const ports = await freePorts(2);
-    const env = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: KEY_PREFIX, REDIS_COMMAND_TIMEOUT_MS: '10000', RATE_LIMIT_REPLICAS: '2' };
+    const env = {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: KEY_PREFIX,
+      REDIS_COMMAND_TIMEOUT_MS: '10000',
+      RATE_LIMIT_REPLICAS: '2',
+    };
     processes.push(...ports.map((port) => new GatewayProcess('web', port, fleet.urls, env)));
     await Promise.all(processes.map((p) => p.start()));
     const userId = randomUUID();
     const headers = await asUser(userId);
     const products = takeProducts(24);
     const before = reviewsRequests;
-    const responses = await Promise.all(products.map((p, i) => post(processes[i % 2]!.url, ADD_REVIEW, { p }, headers)));
+    const responses = await Promise.all(
+      products.map((p, i) => post(processes[i % 2]!.url, ADD_REVIEW, { p }, headers)),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(19);
@@ -192,7 +235,9 @@ describe('fail-closed fields while Redis is down', () => {
     await own?.stop();
   });
 
-  const redisCheck = async (url: string) => ((await (await fetch(url.replace('/graphql', '/ready'))).json()) as { checks: Record<string, string> }).checks.redis;
+  const redisCheck = async (url: string) =>
+    ((await (await fetch(url.replace('/graphql', '/ready'))).json()) as { checks: Record<string, string> }).checks
+      .redis;
 
   async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -214,7 +259,9 @@ describe('fail-closed fields while Redis is down', () => {
     const refused = await post(closed, ADD_REVIEW, { p: products[1] }, headers);
     expect(refused.status).toBe(503);
     expect(codeOf(refused)).toBe('SERVICE_UNAVAILABLE');
-    expect(refused.body.errors?.[0]?.message).toMatch(/^Mutation\.addReview cannot run while request budgets cannot be checked/);
+    expect(refused.body.errors?.[0]?.message).toMatch(
+      /^Mutation\.addReview cannot run while request budgets cannot be checked/,
+    );
     expect(refused.body.data).toBeUndefined();
     expect(reviewsRequests).toBe(before);
     expect(await reviewsBy(userId)).toBe(1);
@@ -240,8 +287,15 @@ describe('default configuration', () => {
       expect(config.rateLimit?.failClosedFields).toEqual(['Mutation.checkout']);
       const checkout = config.rateLimit?.budgets.fields?.['Mutation.checkout'];
       expect(checkout?.points).toBeLessThan(config.rateLimit?.budgets.mutation.points ?? 0);
-      const overridden = gatewayConfigFromEnv(profile, { RATE_LIMIT_CHECKOUT_POINTS: '2', RATE_LIMIT_CHECKOUT_WINDOW_SECONDS: '30', RATE_LIMIT_FAIL_CLOSED_FIELDS: 'Mutation.checkout,Mutation.addReview' });
-      expect(overridden.rateLimit).toMatchObject({ budgets: { fields: { 'Mutation.checkout': { points: 2, windowSeconds: 30 } } }, failClosedFields: ['Mutation.checkout', 'Mutation.addReview'] });
+      const overridden = gatewayConfigFromEnv(profile, {
+        RATE_LIMIT_CHECKOUT_POINTS: '2',
+        RATE_LIMIT_CHECKOUT_WINDOW_SECONDS: '30',
+        RATE_LIMIT_FAIL_CLOSED_FIELDS: 'Mutation.checkout,Mutation.addReview',
+      });
+      expect(overridden.rateLimit).toMatchObject({
+        budgets: { fields: { 'Mutation.checkout': { points: 2, windowSeconds: 30 } } },
+        failClosedFields: ['Mutation.checkout', 'Mutation.addReview'],
+      });
     }
   });
 });

@@ -14,7 +14,13 @@ import { uniquePrefix } from './support/databases.ts';
 import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
-import { deleteKeys, startRedisServer, TEST_REDIS_URL, uniqueKeyPrefix, type RedisServerProcess } from './support/redis.ts';
+import {
+  deleteKeys,
+  startRedisServer,
+  TEST_REDIS_URL,
+  uniqueKeyPrefix,
+  type RedisServerProcess,
+} from './support/redis.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
 /** One object field: costs exactly 1 point (lib/graphql/cost.ts) and one products fetch. */
@@ -46,11 +52,20 @@ afterAll(async () => {
 });
 
 function limits(points: number, redisConfig: RedisConfig, replicas = 1): RateLimitConfig {
-  return { budgets: { query: { points, windowSeconds: 60 }, mutation: { points: 10, windowSeconds: 60 } }, replicas, redis: redisConfig };
+  return {
+    budgets: { query: { points, windowSeconds: 60 }, mutation: { points: 10, windowSeconds: 60 } },
+    replicas,
+    redis: redisConfig,
+  };
 }
 
 // Generous: a timed-out command falls back (by design) to the insurance limiter and would change the counts.
-const sharedRedis = (commandTimeoutMs = 10_000): RedisConfig => ({ kind: 'single', url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, commandTimeoutMs });
+const sharedRedis = (commandTimeoutMs = 10_000): RedisConfig => ({
+  kind: 'single',
+  url: TEST_REDIS_URL,
+  keyPrefix: KEY_PREFIX,
+  commandTimeoutMs,
+});
 
 async function gateway(rateLimit: RateLimitConfig): Promise<RunningGateway> {
   const started = await startTestGateway(fleet.urls, { rateLimit });
@@ -76,16 +91,24 @@ async function post(url: string, query: string, headers: Record<string, string> 
 function postFrom(localAddress: string, url: string, query: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ query });
-    const req = request(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => {
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
-        resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text) as Reply['body'] });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') headers.set(k, v);
+          resolve({ status: res.statusCode ?? 0, headers, body: JSON.parse(text) as Reply['body'] });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -121,7 +144,8 @@ describe('one gateway on the shared Redis', () => {
 
   it('charges aliases by their cost, so they cannot multiply a budget', async () => {
     const user = await asUser(randomUUID());
-    const threeAliases = '{ a: category(slug: "books") { name } b: category(slug: "books") { name } c: category(slug: "books") { name } }';
+    const threeAliases =
+      '{ a: category(slug: "books") { name } b: category(slug: "books") { name } c: category(slug: "books") { name } }';
     const first = await post(url, threeAliases, user);
     expect(first.status).toBe(200);
     expect(rateLimitOf(first)).toMatchObject({ cost: 3, remaining: 2 });
@@ -194,7 +218,9 @@ describe('exactness across two gateway processes sharing Redis', () => {
     await Promise.all(processes.map((p) => p.start()));
     const user = await asUser(randomUUID());
     const before = productsRequests;
-    const responses = await Promise.all(Array.from({ length: 500 }, (_, i) => post(processes[i % 2]!.url, ONE_POINT, user)));
+    const responses = await Promise.all(
+      Array.from({ length: 500 }, (_, i) => post(processes[i % 2]!.url, ONE_POINT, user)),
+    );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(400);
@@ -212,13 +238,17 @@ describe('when Redis fails', () => {
     own = await startRedisServer();
     // Budget 10 over 2 replicas: while Redis is down each process allows 5.
     // Timeout well above a loaded machine's Redis latency, well below the tests' fetch timeout.
-    url = (await gateway(limits(10, { kind: 'single', url: own.url, keyPrefix: KEY_PREFIX, commandTimeoutMs: 1500 }, 2))).url;
+    url = (
+      await gateway(limits(10, { kind: 'single', url: own.url, keyPrefix: KEY_PREFIX, commandTimeoutMs: 1500 }, 2))
+    ).url;
   });
   afterAll(async () => {
     await own?.stop();
   });
 
-  const redisCheck = async () => ((await (await fetch(url.replace('/graphql', '/ready'))).json()) as { checks: Record<string, string> }).checks.redis;
+  const redisCheck = async () =>
+    ((await (await fetch(url.replace('/graphql', '/ready'))).json()) as { checks: Record<string, string> }).checks
+      .redis;
 
   async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -256,13 +286,15 @@ describe('when Redis fails', () => {
     own.signal('SIGSTOP');
     try {
       const stalled = await Promise.all(
-        Array.from({ length: 6 }, () => fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...user },
-          body: JSON.stringify({ query: ONE_POINT }),
-          // Far above the 300 ms command timeout, far below a hang.
-          signal: AbortSignal.timeout(10_000),
-        }).then((r) => r.status)),
+        Array.from({ length: 6 }, () =>
+          fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...user },
+            body: JSON.stringify({ query: ONE_POINT }),
+            // Far above the 300 ms command timeout, far below a hang.
+            signal: AbortSignal.timeout(10_000),
+          }).then((r) => r.status),
+        ),
       );
       expect(stalled.sort()).toEqual([200, 200, 200, 200, 200, 429]);
     } finally {

@@ -31,7 +31,9 @@ const DECLINED = { number: '4000000000000002', expMonth: 12, expYear: 2035, cvc:
 const stocked = (() => {
   const data = demoData(SEED_SCALE);
   const onHand = new Map(data.stock.map((s) => [s.productId, s.onHand]));
-  return data.products.filter((p) => (onHand.get(p.id) ?? 0) >= 5).map((p) => ({ id: p.id, priceCents: p.priceCents, onHand: onHand.get(p.id) ?? 0 }));
+  return data.products
+    .filter((p) => (onHand.get(p.id) ?? 0) >= 5)
+    .map((p) => ({ id: p.id, priceCents: p.priceCents, onHand: onHand.get(p.id) ?? 0 }));
 })();
 const [confirmedProduct, cancelledProduct, declinedProduct, shortProduct, counterProduct] = stocked;
 
@@ -48,13 +50,30 @@ interface Placed {
 }
 
 /** A checkout placed through orders' own API, awaited until it and any cancellation are terminal. */
-async function placeOrder(productId: string, quantity: number, card: typeof VISA, unitPriceCents: number, then?: 'cancel'): Promise<Placed & { status: string }> {
+async function placeOrder(
+  productId: string,
+  quantity: number,
+  card: typeof VISA,
+  unitPriceCents: number,
+  then?: 'cancel',
+): Promise<Placed & { status: string }> {
   const userId = randomUUID();
-  await asBuyer(userId, 'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename } }', { p: productId, q: quantity });
-  const placed = (await asBuyer(userId, 'mutation($i: CheckoutInput!, $k: String!) { checkout(input: $i, idempotencyKey: $k) { id status } }', { i: { paymentMethod: card }, k: randomUUID() })).checkout!;
+  await asBuyer(userId, 'mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename } }', {
+    p: productId,
+    q: quantity,
+  });
+  const placed = (
+    await asBuyer(
+      userId,
+      'mutation($i: CheckoutInput!, $k: String!) { checkout(input: $i, idempotencyKey: $k) { id status } }',
+      { i: { paymentMethod: card }, k: randomUUID() },
+    )
+  ).checkout!;
   let status = await settled(userId, placed.id);
   if (then === 'cancel') {
-    await asBuyer(userId, 'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "changed my mind") { id status } }', { id: placed.id });
+    await asBuyer(userId, 'mutation($id: ID!) { cancelOrder(orderId: $id, reason: "changed my mind") { id status } }', {
+      id: placed.id,
+    });
     // The cancellation saga completes in its own stream before the order's records CANCELLED: wait for both.
     status = await settled(userId, placed.id, (order) => order.status === 'CANCELLED');
   }
@@ -68,10 +87,16 @@ interface OrderState {
 }
 
 async function settled(userId: string, id: string, also: (order: OrderState) => boolean = () => true): Promise<string> {
-  const terminal = (state: string | undefined) => state === undefined || state === 'SUCCEEDED' || state === 'COMPENSATED';
+  const terminal = (state: string | undefined) =>
+    state === undefined || state === 'SUCCEEDED' || state === 'COMPENSATED';
   for (let i = 0; i < 600; i++) {
-    const { order } = (await asBuyer(userId, 'query($id: ID!) { order(id: $id) { id status saga { state } cancellation { state } } }', { id })) as unknown as { order: OrderState };
-    if (order.status !== 'PENDING' && terminal(order.saga?.state) && terminal(order.cancellation?.state) && also(order)) return order.status;
+    const { order } = (await asBuyer(
+      userId,
+      'query($id: ID!) { order(id: $id) { id status saga { state } cancellation { state } } }',
+      { id },
+    )) as unknown as { order: OrderState };
+    if (order.status !== 'PENDING' && terminal(order.saga?.state) && terminal(order.cancellation?.state) && also(order))
+      return order.status;
     await sleep(50);
   }
   throw new Error(`order ${id} did not settle`);
@@ -79,24 +104,59 @@ async function settled(userId: string, id: string, also: (order: OrderState) => 
 
 async function check(repair = false): Promise<ReconcileReport> {
   const { orders, inventory, payments } = fleet.servers;
-  return reconcile({ orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma, providers }, { now: new Date(), deadlineMs: 30_000, graceMs: 0, repair });
+  return reconcile(
+    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma, providers },
+    { now: new Date(), deadlineMs: 30_000, graceMs: 0, repair },
+  );
 }
 
-async function one<T>(db: { $queryRawUnsafe<R>(sql: string, ...values: unknown[]): Promise<R> }, sql: string, ...values: unknown[]): Promise<T> {
+async function one<T>(
+  db: { $queryRawUnsafe<R>(sql: string, ...values: unknown[]): Promise<R> },
+  sql: string,
+  ...values: unknown[]
+): Promise<T> {
   const rows = await db.$queryRawUnsafe<T[]>(sql, ...values);
   if (rows.length !== 1) throw new Error(`expected one row from ${sql}, got ${rows.length}`);
   return rows[0]!;
 }
 
-const reservedOf = async (productId: string) => (await one<{ reserved: number }>(fleet.servers.inventory.prisma, `SELECT "reserved" FROM "StockItem" WHERE "productId" = $1::uuid`, productId)).reserved;
-const holdOf = async (sagaId: string) => (await one<{ status: string }>(fleet.servers.inventory.prisma, `SELECT "status"::text AS "status" FROM "StockHold" WHERE "sagaId" = $1::uuid`, sagaId)).status;
-const paymentOf = async (sagaId: string) => (await one<{ status: string }>(fleet.servers.payments.prisma, `SELECT "status"::text AS "status" FROM "Payment" WHERE "sagaId" = $1::uuid`, sagaId)).status;
+const reservedOf = async (productId: string) =>
+  (
+    await one<{ reserved: number }>(
+      fleet.servers.inventory.prisma,
+      `SELECT "reserved" FROM "StockItem" WHERE "productId" = $1::uuid`,
+      productId,
+    )
+  ).reserved;
+const holdOf = async (sagaId: string) =>
+  (
+    await one<{ status: string }>(
+      fleet.servers.inventory.prisma,
+      `SELECT "status"::text AS "status" FROM "StockHold" WHERE "sagaId" = $1::uuid`,
+      sagaId,
+    )
+  ).status;
+const paymentOf = async (sagaId: string) =>
+  (
+    await one<{ status: string }>(
+      fleet.servers.payments.prisma,
+      `SELECT "status"::text AS "status" FROM "Payment" WHERE "sagaId" = $1::uuid`,
+      sagaId,
+    )
+  ).status;
 
 /** A leaked reservation as a lost release leaves it: the hold HELD again, its units counted as reserved. */
 async function leakHold(sagaId: string, productId: string, quantity: number): Promise<void> {
   const inventory = fleet.servers.inventory.prisma;
-  await inventory.$queryRawUnsafe(`UPDATE "StockHold" SET "status" = 'HELD' WHERE "sagaId" = $1::uuid RETURNING "sagaId"`, sagaId);
-  await inventory.$queryRawUnsafe(`UPDATE "StockItem" SET "reserved" = "reserved" + $2 WHERE "productId" = $1::uuid RETURNING "productId"`, productId, quantity);
+  await inventory.$queryRawUnsafe(
+    `UPDATE "StockHold" SET "status" = 'HELD' WHERE "sagaId" = $1::uuid RETURNING "sagaId"`,
+    sagaId,
+  );
+  await inventory.$queryRawUnsafe(
+    `UPDATE "StockItem" SET "reserved" = "reserved" + $2 WHERE "productId" = $1::uuid RETURNING "productId"`,
+    productId,
+    quantity,
+  );
 }
 
 let confirmed: Placed;
@@ -106,7 +166,13 @@ let short: Placed;
 
 beforeAll(async () => {
   fleet = await startSubgraphs(prefix, { seedScale: SEED_SCALE });
-  env = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET, INVENTORY_URL: fleet.urls.inventory, PAYMENTS_URL: fleet.urls.payments, RECONCILE_GRACE_MS: '0' };
+  env = {
+    ...databaseEnv(prefix),
+    GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    INVENTORY_URL: fleet.urls.inventory,
+    PAYMENTS_URL: fleet.urls.payments,
+    RECONCILE_GRACE_MS: '0',
+  };
   providers = createRepairProviders(ordersConfigFromEnv(env), silentLogger());
   const results = await Promise.all([
     placeOrder(confirmedProduct!.id, 2, VISA, confirmedProduct!.priceCents),
@@ -132,7 +198,12 @@ describe('reconcile', () => {
     expect(report.checked.orders).toBe(demoData(SEED_SCALE).orders.length + 4);
     expect(report.checked.payments).toBe(demoData(SEED_SCALE).payments.length + 3);
     expect(report.checked.holds).toBe(4);
-    expect([await holdOf(confirmed.id), await holdOf(cancelled.id), await holdOf(declined.id), await holdOf(short.id)]).toEqual(['COMMITTED', 'RETURNED', 'RELEASED', 'REJECTED']);
+    expect([
+      await holdOf(confirmed.id),
+      await holdOf(cancelled.id),
+      await holdOf(declined.id),
+      await holdOf(short.id),
+    ]).toEqual(['COMMITTED', 'RETURNED', 'RELEASED', 'REJECTED']);
   });
 
   it('reports each injected drift exactly, repairs the repairable ones through the services, and is clean after', async () => {
@@ -146,7 +217,10 @@ describe('reconcile', () => {
     );
     expect(charged.body.data).toEqual({ chargePayment: { sagaId: short.id, outcome: 'CAPTURED' } });
     const counter = await reservedOf(counterProduct!.id);
-    await fleet.servers.inventory.prisma.$queryRawUnsafe(`UPDATE "StockItem" SET "reserved" = "reserved" + 1 WHERE "productId" = $1::uuid RETURNING "productId"`, counterProduct!.id);
+    await fleet.servers.inventory.prisma.$queryRawUnsafe(
+      `UPDATE "StockItem" SET "reserved" = "reserved" + 1 WHERE "productId" = $1::uuid RETURNING "productId"`,
+      counterProduct!.id,
+    );
 
     const leak = {
       kind: 'leaked_reservation',
@@ -162,7 +236,13 @@ describe('reconcile', () => {
       found: `CAPTURED ${short.totalCents} USD`,
       repair: { action: 'refundPayment', sagaId: short.id },
     };
-    const drift = { kind: 'reserved_drift', subject: `product ${counterProduct!.id}`, expected: `reserved ${counter} (units in HELD holds)`, found: `reserved ${counter + 1}`, repair: null };
+    const drift = {
+      kind: 'reserved_drift',
+      subject: `product ${counterProduct!.id}`,
+      expected: `reserved ${counter} (units in HELD holds)`,
+      found: `reserved ${counter + 1}`,
+      repair: null,
+    };
     const byKind = (r: ReconcileReport) => [...r.findings].sort((a, b) => a.kind.localeCompare(b.kind));
 
     const report = await check();
@@ -173,7 +253,11 @@ describe('reconcile', () => {
       ['reserved_drift', drift.subject],
     ]);
     expect(byKind(report)[0]).toMatchObject({ ...leak, repair: expect.objectContaining(leak.repair), outcome: null });
-    expect(byKind(report)[1]).toMatchObject({ ...orphan, repair: expect.objectContaining(orphan.repair), outcome: null });
+    expect(byKind(report)[1]).toMatchObject({
+      ...orphan,
+      repair: expect.objectContaining(orphan.repair),
+      outcome: null,
+    });
     expect(byKind(report)[2]).toMatchObject({ ...drift, outcome: null });
     // Nothing changed without --repair.
     expect([await holdOf(declined.id), await paymentOf(short.id)]).toEqual(['HELD', 'CAPTURED']);
@@ -186,10 +270,17 @@ describe('reconcile', () => {
       ['reserved_drift', null],
     ]);
     expect(repaired.consistent).toBe(false);
-    expect([await holdOf(declined.id), await paymentOf(short.id), await reservedOf(declinedProduct!.id)]).toEqual(['RELEASED', 'REFUNDED', reserved - 1]);
+    expect([await holdOf(declined.id), await paymentOf(short.id), await reservedOf(declinedProduct!.id)]).toEqual([
+      'RELEASED',
+      'REFUNDED',
+      reserved - 1,
+    ]);
 
     // The counter is inventory's to correct; once its operator has, the next run is clean.
-    await fleet.servers.inventory.prisma.$queryRawUnsafe(`UPDATE "StockItem" SET "reserved" = "reserved" - 1 WHERE "productId" = $1::uuid RETURNING "productId"`, counterProduct!.id);
+    await fleet.servers.inventory.prisma.$queryRawUnsafe(
+      `UPDATE "StockItem" SET "reserved" = "reserved" - 1 WHERE "productId" = $1::uuid RETURNING "productId"`,
+      counterProduct!.id,
+    );
     const after = await check();
     expect(after.findings).toEqual([]);
     expect(after.consistent).toBe(true);
@@ -200,7 +291,11 @@ describe('reconcile', () => {
     const cli = async (...args: string[]) =>
       run('npx', ['tsx', 'scripts/reconcile.ts', ...args], { cwd: ROOT_DIR, env, timeout: 60_000 }).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-        (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+        (error: { code?: number; stdout?: string; stderr?: string }) => ({
+          code: error.code ?? -1,
+          stdout: error.stdout ?? '',
+          stderr: error.stderr ?? '',
+        }),
       );
     await leakHold(declined.id, declinedProduct!.id, 1);
 
@@ -208,7 +303,9 @@ describe('reconcile', () => {
     expect(drifted.code).toBe(1);
     const lines = drifted.stdout.trim().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^reconcile: \d+ orders, 4 stock holds, \d+ payments, \d+ stock rows checked: 1 finding\(s\), 0 repaired, drift remains$/);
+    expect(lines[0]).toMatch(
+      /^reconcile: \d+ orders, 4 stock holds, \d+ payments, \d+ stock rows checked: 1 finding\(s\), 0 repaired, drift remains$/,
+    );
     expect(lines[1]).toBe(
       `leaked_reservation saga ${declined.id} (order FAILED): expected hold none/REJECTED/RELEASED; found HELD (${declinedProduct!.id} x1); repair: releaseStock(${declined.id}) pending (run with --repair)`,
     );
@@ -216,15 +313,23 @@ describe('reconcile', () => {
     const fixed = await cli('--repair', '--json');
     expect(fixed.code).toBe(0);
     const report = JSON.parse(fixed.stdout) as ReconcileReport & { databases: string[] };
-    expect(report.databases).toEqual(['orders', 'inventory', 'payments'].map((s) => `postgres://127.0.0.1:5432/${prefix}${s}`));
+    expect(report.databases).toEqual(
+      ['orders', 'inventory', 'payments'].map((s) => `postgres://127.0.0.1:5432/${prefix}${s}`),
+    );
     expect(report.consistent).toBe(true);
-    expect(report.findings.map((f) => [f.kind, f.outcome])).toEqual([['leaked_reservation', { status: 'repaired', detail: 'releaseStock -> RELEASED' }]]);
+    expect(report.findings.map((f) => [f.kind, f.outcome])).toEqual([
+      ['leaked_reservation', { status: 'repaired', detail: 'releaseStock -> RELEASED' }],
+    ]);
     expect(await holdOf(declined.id)).toBe('RELEASED');
 
     expect((await cli('--fix')).code).toBe(2);
     // A checker never creates a database: a wrong prefix is an error, and leaves nothing behind.
     const missing = uniquePrefix('reconcilemissing');
-    const failed = await run('npx', ['tsx', 'scripts/reconcile.ts'], { cwd: ROOT_DIR, env: { ...env, DATABASE_PREFIX: missing }, timeout: 60_000 }).then(
+    const failed = await run('npx', ['tsx', 'scripts/reconcile.ts'], {
+      cwd: ROOT_DIR,
+      env: { ...env, DATABASE_PREFIX: missing },
+      timeout: 60_000,
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code?: number; stderr?: string }) => ({ code: error.code ?? -1, stderr: error.stderr ?? '' }),
     );
@@ -237,8 +342,12 @@ describe('reconcile', () => {
     const database = await openServiceDatabase('payments', { env, poolSize: 1, readOnly: true });
     const prisma = createPaymentsPrisma(database.adapter);
     try {
-      expect(Number((await one<{ n: number }>(prisma, 'SELECT count(*)::int AS n FROM "Payment"')).n)).toBeGreaterThan(0);
-      await expect(prisma.$queryRawUnsafe(`UPDATE "Payment" SET "status" = 'REFUNDED' RETURNING "id"`)).rejects.toThrow(/read-only transaction/);
+      expect(Number((await one<{ n: number }>(prisma, 'SELECT count(*)::int AS n FROM "Payment"')).n)).toBeGreaterThan(
+        0,
+      );
+      await expect(prisma.$queryRawUnsafe(`UPDATE "Payment" SET "status" = 'REFUNDED' RETURNING "id"`)).rejects.toThrow(
+        /read-only transaction/,
+      );
     } finally {
       await prisma.$disconnect();
       await database.close();

@@ -62,8 +62,15 @@ async function fake(behaviour: FakeBehaviour): Promise<FakeSubgraph> {
   return server;
 }
 
-async function gatewayWith(urls: Partial<Record<SubgraphName, string>>, policies: Partial<Record<SubgraphName, SubgraphPolicyOverride>>, supergraphSdl?: string): Promise<RunningGateway> {
-  const gateway = await startFailureGateway({ ...fleet.urls, ...urls }, { subgraphPolicies: policies, ...(supergraphSdl ? { supergraphSdl } : {}) });
+async function gatewayWith(
+  urls: Partial<Record<SubgraphName, string>>,
+  policies: Partial<Record<SubgraphName, SubgraphPolicyOverride>>,
+  supergraphSdl?: string,
+): Promise<RunningGateway> {
+  const gateway = await startFailureGateway(
+    { ...fleet.urls, ...urls },
+    { subgraphPolicies: policies, ...(supergraphSdl ? { supergraphSdl } : {}) },
+  );
   cleanups.push(() => gateway.close());
   return gateway;
 }
@@ -200,7 +207,11 @@ describe('a reviews subgraph process killed (SIGKILL) in the middle of 200 reque
     expect(failed.length).toBeGreaterThan(100);
     for (const response of responses) {
       expect(response.status).toBe(200);
-      expect(productEdges(response).map((e) => e.node.name)).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+      expect(productEdges(response).map((e) => e.node.name)).toEqual([
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+      ]);
       if (!response.body.errors) continue;
       expect(response.body.errors).toHaveLength(1);
       const extensions = response.body.errors[0]?.extensions;
@@ -248,9 +259,20 @@ describe('the bulkhead', () => {
     const products = await fake(proxyTo(fleet.urls.products, 1500));
     const gateway = await gatewayWith(
       { products: products.url },
-      { products: { timeoutMs: 5000, budgetMs: 10_000, bulkhead: { maxConcurrent: 2, maxQueue: 2 }, breaker: { volumeThreshold: 100 } } },
+      {
+        products: {
+          timeoutMs: 5000,
+          budgetMs: 10_000,
+          bulkhead: { maxConcurrent: 2, maxQueue: 2 },
+          breaker: { volumeThreshold: 100 },
+        },
+      },
     );
-    const responses = await Promise.all(Array.from({ length: 7 }, () => postGraphQL(gateway.url, '{ products(first: 1) { edges { node { id name } } } }')));
+    const responses = await Promise.all(
+      Array.from({ length: 7 }, () =>
+        postGraphQL(gateway.url, '{ products(first: 1) { edges { node { id name } } } }'),
+      ),
+    );
 
     const refused = responses.filter((r) => r.body.errors);
     const served = responses.filter((r) => !r.body.errors);
@@ -258,7 +280,11 @@ describe('the bulkhead', () => {
     expect(served).toHaveLength(4);
     for (const response of refused) {
       expect(response.status).toBe(200);
-      expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'products', reason: 'BULKHEAD_FULL' });
+      expect(response.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        serviceName: 'products',
+        reason: 'BULKHEAD_FULL',
+      });
     }
     for (const response of served) expect(productEdges(response)).toHaveLength(1);
     expect(products.received).toBe(4);
@@ -278,7 +304,11 @@ describe('retries', () => {
     ]);
     if (!composed.ok) throw new Error(composed.errors.join('; '));
     const urls = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, users.url])) as Record<SubgraphName, string>;
-    return gatewayWith(urls, { users: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 40 }, breaker: { volumeThreshold: 100 } } }, composed.supergraphSdl);
+    return gatewayWith(
+      urls,
+      { users: { retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 40 }, breaker: { volumeThreshold: 100 } } },
+      composed.supergraphSdl,
+    );
   }
 
   function failTwiceThenAnswer(users: { failures: number }): FakeBehaviour {
@@ -309,7 +339,11 @@ describe('retries', () => {
     const response = await postGraphQL(gateway.url, 'mutation { touch }');
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({ touch: null });
-    expect(response.body.errors?.[0]?.extensions).toMatchObject({ code: 'DOWNSTREAM_SERVICE_ERROR', serviceName: 'users', reason: 'HTTP_ERROR' });
+    expect(response.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'DOWNSTREAM_SERVICE_ERROR',
+      serviceName: 'users',
+      reason: 'HTTP_ERROR',
+    });
     expect(users.received).toBe(1);
   });
 });

@@ -19,7 +19,17 @@ import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './support/da
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
 
 const SAGA_FIELDS = ['reserveStock', 'releaseStock', 'commitStock', 'chargePayment', 'refundPayment'];
-const SAGA_TYPES = ['StockHold', 'StockHoldLine', 'StockShortage', 'StockHoldStatus', 'StockLineInput', 'ChargeInput', 'CardInput', 'ChargeOutcome', 'ChargeResult'];
+const SAGA_TYPES = [
+  'StockHold',
+  'StockHoldLine',
+  'StockShortage',
+  'StockHoldStatus',
+  'StockLineInput',
+  'ChargeInput',
+  'CardInput',
+  'ChargeOutcome',
+  'ChargeResult',
+];
 
 const prefix = uniquePrefix('sagaapi');
 const logger = silentLogger();
@@ -30,12 +40,23 @@ let gateway: RunningServer;
 const sagaId = randomUUID();
 const productId = demoData(1).stock.find((s) => s.onHand > 0)?.productId ?? '';
 const OPERATIONS: Record<string, [string, Record<string, unknown>]> = {
-  reserveStock: ['mutation($sagaId: ID!, $lines: [StockLineInput!]!) { reserveStock(sagaId: $sagaId, lines: $lines) { status } }', { sagaId, lines: [{ productId, quantity: 1 }] }],
+  reserveStock: [
+    'mutation($sagaId: ID!, $lines: [StockLineInput!]!) { reserveStock(sagaId: $sagaId, lines: $lines) { status } }',
+    { sagaId, lines: [{ productId, quantity: 1 }] },
+  ],
   releaseStock: ['mutation($sagaId: ID!) { releaseStock(sagaId: $sagaId, reason: "test") { status } }', { sagaId }],
   commitStock: ['mutation($sagaId: ID!) { commitStock(sagaId: $sagaId) { status } }', { sagaId }],
   chargePayment: [
     'mutation($input: ChargeInput!) { chargePayment(input: $input) { outcome } }',
-    { input: { sagaId, orderId: sagaId, amountCents: 100, currency: 'USD', card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' } } },
+    {
+      input: {
+        sagaId,
+        orderId: sagaId,
+        amountCents: 100,
+        currency: 'USD',
+        card: { number: '4242424242424242', expMonth: 12, expYear: 2099, cvc: '123' },
+      },
+    },
   ],
   refundPayment: ['mutation($sagaId: ID!) { refundPayment(sagaId: $sagaId, reason: "test") { outcome } }', { sagaId }],
 };
@@ -59,20 +80,29 @@ afterAll(async () => {
 });
 
 async function sagaRows(): Promise<number> {
-  const [holds] = await inventory.prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "StockHold"`);
-  const [charges] = await payments.prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "SagaCharge"`);
+  const [holds] = await inventory.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM "StockHold"`,
+  );
+  const [charges] = await payments.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM "SagaCharge"`,
+  );
   return (holds?.n ?? 0) + (charges?.n ?? 0);
 }
 
 describe('through gateway-web', () => {
-  it.each(SAGA_FIELDS)('refuses mutation %s as GRAPHQL_VALIDATION_FAILED, and nothing reaches the subgraph', async (field) => {
-    const [query, variables] = OPERATIONS[field] ?? ['', {}];
-    const response = await postGraphQL(gateway.url, query, variables);
-    expect(response.status).toBe(400);
-    expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual(expect.arrayContaining(['GRAPHQL_VALIDATION_FAILED']));
-    expect(response.body.data).toBeUndefined();
-    expect(await sagaRows()).toBe(0);
-  });
+  it.each(SAGA_FIELDS)(
+    'refuses mutation %s as GRAPHQL_VALIDATION_FAILED, and nothing reaches the subgraph',
+    async (field) => {
+      const [query, variables] = OPERATIONS[field] ?? ['', {}];
+      const response = await postGraphQL(gateway.url, query, variables);
+      expect(response.status).toBe(400);
+      expect(response.body.errors?.map((e) => e.extensions?.code)).toEqual(
+        expect.arrayContaining(['GRAPHQL_VALIDATION_FAILED']),
+      );
+      expect(response.body.data).toBeUndefined();
+      expect(await sagaRows()).toBe(0);
+    },
+  );
 
   it('shows none of the saga types or fields to introspection', async () => {
     const types = SAGA_TYPES.map((name, i) => `t${i}: __type(name: "${name}") { name }`).join(' ');
@@ -98,7 +128,11 @@ describe('through gateway-web', () => {
 /** Mutation fields a subgraph declares without @inaccessible on the field itself. */
 function publicMutationFields(sdl: string): string[] {
   return parse(sdl)
-    .definitions.flatMap((d) => ((d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === 'Mutation' ? (d.fields ?? []) : []))
+    .definitions.flatMap((d) =>
+      (d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION) && d.name.value === 'Mutation'
+        ? (d.fields ?? [])
+        : [],
+    )
     .filter((f: FieldDefinitionNode) => !(f.directives ?? []).some((dir) => dir.name.value === 'inaccessible'))
     .map((f) => f.name.value);
 }

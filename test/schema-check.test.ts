@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compose, ROOT_DIR } from '../lib/composition.ts';
 import { buildManifest } from '../lib/gateway/persistedOperations.ts';
-import { runSchemaCheck, SUPERGRAPH_TARGETS, type BaseSpec, type CheckId, type SchemaCheckReport } from '../tools/schema-check/index.ts';
+import {
+  runSchemaCheck,
+  SUPERGRAPH_TARGETS,
+  type BaseSpec,
+  type CheckId,
+  type SchemaCheckReport,
+} from '../tools/schema-check/index.ts';
 import {
   APPROVED_CHANGES_FILE,
   bffSchemaFile,
@@ -24,7 +30,8 @@ import { SUBGRAPH_NAMES } from '../lib/services.ts';
 /** Order.itemCount retyped to String! (Cart has an itemCount too, so the edit names Order's). */
 function retypeOrderItemCount(sdl: string): string {
   const retyped = sdl.replace(/(items: \[OrderItem!\]![^\n]*\n[^\n]*\n  itemCount: )Int!/, '$1String!');
-  if (retyped === sdl) throw new Error('subgraphs/orders/schema.graphql no longer declares Order.itemCount after Order.items');
+  if (retyped === sdl)
+    throw new Error('subgraphs/orders/schema.graphql no longer declares Order.itemCount after Order.items');
   return retyped;
 }
 
@@ -56,7 +63,10 @@ async function composeInto(root: string): Promise<void> {
     if (!outcome.ok) throw new Error(outcome.errors.join('\n'));
     await writeFile(join(root, supergraphFile(target)), outcome.supergraphSdl);
   }
-  await writeFile(join(root, MOBILE_MANIFEST_FILE), `${JSON.stringify(await buildManifest(join(root, MOBILE_OPERATIONS_FOLDER)), null, 2)}\n`);
+  await writeFile(
+    join(root, MOBILE_MANIFEST_FILE),
+    `${JSON.stringify(await buildManifest(join(root, MOBILE_OPERATIONS_FOLDER)), null, 2)}\n`,
+  );
 }
 
 /** A fresh copy of the fixture for one case, so cases never see each other's edits. */
@@ -82,7 +92,12 @@ function statuses(report: SchemaCheckReport): Record<string, string> {
 }
 
 function errors(report: SchemaCheckReport, id: CheckId): string[] {
-  return report.checks.find((c) => c.id === id)?.findings.filter((f) => f.level === 'error').map((f) => f.message) ?? [];
+  return (
+    report.checks
+      .find((c) => c.id === id)
+      ?.findings.filter((f) => f.level === 'error')
+      .map((f) => f.message) ?? []
+  );
 }
 
 const ALL_PASS = {
@@ -116,7 +131,13 @@ describe('schema:check on an unchanged copy', () => {
     expect(statuses(report)).toEqual(ALL_PASS);
     expect(report).toMatchObject({ outcome: 'pass', exitCode: 0 });
     const budgets = report.checks.find((c) => c.id === 'budgets')?.findings.map((f) => f.message) ?? [];
-    const operationFiles = (await Promise.all((['web', 'mobile'] as const).map(async (g) => (await readdir(join(ROOT_DIR, operationsFolder(g)))).filter((f) => f.endsWith('.graphql'))))).flat();
+    const operationFiles = (
+      await Promise.all(
+        (['web', 'mobile'] as const).map(async (g) =>
+          (await readdir(join(ROOT_DIR, operationsFolder(g)))).filter((f) => f.endsWith('.graphql')),
+        ),
+      )
+    ).flat();
     expect(budgets).toHaveLength(operationFiles.length);
     expect(budgets.join('\n')).toMatch(/gateway-mobile Dashboard .*: 5\/\d+ fetches, depth 3\/\d+, cost 38\/\d+/);
   });
@@ -125,22 +146,35 @@ describe('schema:check on an unchanged copy', () => {
 describe('breaking changes and client operations', () => {
   it('passes a new nullable field, listed as a safe change', async () => {
     const root = await fixture();
-    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', '  description: String! @staleIfError\n  "Whether the shop can gift-wrap it."\n  giftWrap: Boolean\n'));
+    await edit(root, subgraphSchemaFile('products'), (t) =>
+      t.replace(
+        '  description: String! @staleIfError\n',
+        '  description: String! @staleIfError\n  "Whether the shop can gift-wrap it."\n  giftWrap: Boolean\n',
+      ),
+    );
     await composeInto(root);
     const report = await check(root);
     expect(statuses(report)).toEqual(ALL_PASS);
-    const messages = report.checks.find((c) => c.id === 'breaking-changes')?.findings.map((f) => `${f.level} ${f.message}`) ?? [];
+    const messages =
+      report.checks.find((c) => c.id === 'breaking-changes')?.findings.map((f) => `${f.level} ${f.message}`) ?? [];
     expect(messages.join('\n')).toMatch(/^info safe change FIELD_ADDED Product\.giftWrap: .*\[domain, web, mobile\]$/m);
   });
 
   it('reports a dangerous change (a new enum value clients may not know) without failing', async () => {
     const root = await fixture();
-    await edit(root, subgraphSchemaFile('orders'), (t) => t.replace('  CANCELLED\n', '  CANCELLED\n  "Returned and refunded."\n  RETURNED\n'));
+    await edit(root, subgraphSchemaFile('orders'), (t) =>
+      t.replace('  CANCELLED\n', '  CANCELLED\n  "Returned and refunded."\n  RETURNED\n'),
+    );
     await composeInto(root);
     const report = await check(root);
     expect(statuses(report)).toEqual(ALL_PASS);
-    const warnings = report.checks.find((c) => c.id === 'breaking-changes')?.findings.filter((f) => f.level === 'warning').map((f) => f.message);
-    expect(warnings).toEqual([expect.stringMatching(/^dangerous change ENUM_VALUE_ADDED OrderStatus\.RETURNED: .*\[domain, web, mobile\]$/)]);
+    const warnings = report.checks
+      .find((c) => c.id === 'breaking-changes')
+      ?.findings.filter((f) => f.level === 'warning')
+      .map((f) => f.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(/^dangerous change ENUM_VALUE_ADDED OrderStatus\.RETURNED: .*\[domain, web, mobile\]$/),
+    ]);
   });
 
   it('fails a removed field that only a mobile operation queries, naming the change, the file, the operation and the field', async () => {
@@ -149,11 +183,21 @@ describe('breaking changes and client operations', () => {
     await composeInto(root);
     const report = await check(root);
     expect(report).toMatchObject({ outcome: 'fail', exitCode: 1 });
-    expect(statuses(report)).toMatchObject({ composition: 'pass', staleness: 'pass', 'breaking-changes': 'fail', 'client-operations': 'fail', 'persisted-manifest': 'pass' });
-    expect(errors(report, 'breaking-changes')).toEqual([expect.stringMatching(/^breaking change FIELD_REMOVED Product\.description: .*\[domain, web, mobile\]$/)]);
+    expect(statuses(report)).toMatchObject({
+      composition: 'pass',
+      staleness: 'pass',
+      'breaking-changes': 'fail',
+      'client-operations': 'fail',
+      'persisted-manifest': 'pass',
+    });
+    expect(errors(report, 'breaking-changes')).toEqual([
+      expect.stringMatching(/^breaking change FIELD_REMOVED Product\.description: .*\[domain, web, mobile\]$/),
+    ]);
     const operationErrors = errors(report, 'client-operations');
     expect(operationErrors).toEqual([
-      expect.stringMatching(/^gateway-mobile\/operations\/Product\.graphql:\d+:\d+ operation Product: Cannot query field "description" on type "Product"\. \(against the gateway-mobile supergraph\)$/),
+      expect.stringMatching(
+        /^gateway-mobile\/operations\/Product\.graphql:\d+:\d+ operation Product: Cannot query field "description" on type "Product"\. \(against the gateway-mobile supergraph\)$/,
+      ),
     ]);
   });
 
@@ -163,7 +207,9 @@ describe('breaking changes and client operations', () => {
     await composeInto(root);
     const report = await check(root);
     expect(statuses(report)).toMatchObject({ 'breaking-changes': 'fail', 'client-operations': 'pass' });
-    expect(errors(report, 'breaking-changes')).toEqual([expect.stringMatching(/^breaking change FIELD_TYPE_CHANGED Order\.itemCount: .*'Int!'.*'String!'/)]);
+    expect(errors(report, 'breaking-changes')).toEqual([
+      expect.stringMatching(/^breaking change FIELD_TYPE_CHANGED Order\.itemCount: .*'Int!'.*'String!'/),
+    ]);
   });
 
   it('passes a breaking change approved with a reason, and fails one approved without a reason', async () => {
@@ -177,7 +223,11 @@ describe('breaking changes and client operations', () => {
     const approved = await check(root);
     expect(statuses(approved)).toEqual(ALL_PASS);
     const infos = approved.checks.find((c) => c.id === 'breaking-changes')?.findings.map((f) => f.message) ?? [];
-    expect(infos).toContainEqual(expect.stringMatching(/^approved breaking change FIELD_TYPE_CHANGED Order\.itemCount: .*both apps read it as text since 4\.0\)$/));
+    expect(infos).toContainEqual(
+      expect.stringMatching(
+        /^approved breaking change FIELD_TYPE_CHANGED Order\.itemCount: .*both apps read it as text since 4\.0\)$/,
+      ),
+    );
 
     await writeFile(approvals, `${header}FIELD_TYPE_CHANGED Order.itemCount:\n`);
     const unexplained = await check(root);
@@ -195,7 +245,9 @@ describe('breaking changes and client operations', () => {
     await composeInto(root);
     const files = Object.fromEntries(SUPERGRAPH_TARGETS.map((t) => [t, join(baseDir, supergraphFile(t))]));
     const report = await check(root, { kind: 'files', files });
-    expect(errors(report, 'breaking-changes')).toEqual([expect.stringMatching(/^breaking change FIELD_TYPE_CHANGED Order\.itemCount: /)]);
+    expect(errors(report, 'breaking-changes')).toEqual([
+      expect.stringMatching(/^breaking change FIELD_TYPE_CHANGED Order\.itemCount: /),
+    ]);
   });
 });
 
@@ -203,41 +255,73 @@ describe('composition and committed outputs', () => {
   it('fails a field two subgraphs define incompatibly, naming the composition, the subgraphs, the type and the field', async () => {
     const root = await fixture();
     await edit(root, subgraphSchemaFile('inventory'), (t) =>
-      t.replace('import: ["@key", "@inaccessible"]', 'import: ["@key", "@inaccessible", "@shareable"]').replace('type Product @key(fields: "id") @cacheControl(maxAge: 10) {\n  id: ID!\n', 'type Product @key(fields: "id") @cacheControl(maxAge: 10) {\n  id: ID!\n  name: Int! @shareable\n'),
+      t
+        .replace('import: ["@key", "@inaccessible"]', 'import: ["@key", "@inaccessible", "@shareable"]')
+        .replace(
+          'type Product @key(fields: "id") @cacheControl(maxAge: 10) {\n  id: ID!\n',
+          'type Product @key(fields: "id") @cacheControl(maxAge: 10) {\n  id: ID!\n  name: Int! @shareable\n',
+        ),
     );
     const report = await check(root);
     expect(report.exitCode).toBe(1);
-    expect(statuses(report)).toMatchObject({ composition: 'fail', staleness: 'skip', 'breaking-changes': 'skip', 'client-operations': 'skip', budgets: 'skip' });
+    expect(statuses(report)).toMatchObject({
+      composition: 'fail',
+      staleness: 'skip',
+      'breaking-changes': 'skip',
+      'client-operations': 'skip',
+      budgets: 'skip',
+    });
     const messages = errors(report, 'composition');
     const domain = messages.filter((m) => m.startsWith('domain supergraph: '));
     expect(domain.length).toBeGreaterThan(0);
     expect(domain.join('\n')).toMatch(/Product\.name/);
     expect(domain.join('\n')).toMatch(/"inventory"/);
     expect(domain.join('\n')).toMatch(/"products"/);
-    expect(messages).toContain(`gateway-web supergraph: failed with the domain supergraph's ${domain.length} error(s) above`);
-    expect(messages).toContain(`gateway-mobile supergraph: failed with the domain supergraph's ${domain.length} error(s) above`);
+    expect(messages).toContain(
+      `gateway-web supergraph: failed with the domain supergraph's ${domain.length} error(s) above`,
+    );
+    expect(messages).toContain(
+      `gateway-mobile supergraph: failed with the domain supergraph's ${domain.length} error(s) above`,
+    );
   });
 
   it('fails a committed supergraph that is not what composition produces now', async () => {
     const root = await fixture();
-    await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', '  description: String! @staleIfError\n  giftWrap: Boolean\n'));
+    await edit(root, subgraphSchemaFile('products'), (t) =>
+      t.replace(
+        '  description: String! @staleIfError\n',
+        '  description: String! @staleIfError\n  giftWrap: Boolean\n',
+      ),
+    );
     const report = await check(root);
     expect(statuses(report)).toMatchObject({ composition: 'pass', staleness: 'fail', 'breaking-changes': 'pass' });
     expect(errors(report, 'staleness')).toEqual(
-      SUPERGRAPH_TARGETS.map((t) => expect.stringMatching(new RegExp(`^${supergraphFile(t)} is stale: it differs from a fresh composition from line \\d+ \\(run npm run compose and commit it\\)$`))),
+      SUPERGRAPH_TARGETS.map((t) =>
+        expect.stringMatching(
+          new RegExp(
+            `^${supergraphFile(t)} is stale: it differs from a fresh composition from line \\d+ \\(run npm run compose and commit it\\)$`,
+          ),
+        ),
+      ),
     );
   });
 
   it('fails a stale persisted query manifest, naming the operations changed and added', async () => {
     const root = await fixture();
-    await edit(root, `${MOBILE_OPERATIONS_FOLDER}/Catalog.graphql`, (t) => t.replace('        name\n', '        name\n        imageUrl\n'));
+    await edit(root, `${MOBILE_OPERATIONS_FOLDER}/Catalog.graphql`, (t) =>
+      t.replace('        name\n', '        name\n        imageUrl\n'),
+    );
     const categories = 'query Categories {\n  categories {\n    name\n  }\n}\n';
     await writeFile(join(root, MOBILE_OPERATIONS_FOLDER, 'Categories.graphql'), categories);
-    await edit(root, `${MOBILE_OPERATIONS_FOLDER}/budgets.json`, (t) => t.replace('"Product":', '"Categories": { "maxFetches": 1, "maxSequenceDepth": 1, "maxCost": 20 },\n  "Product":'));
+    await edit(root, `${MOBILE_OPERATIONS_FOLDER}/budgets.json`, (t) =>
+      t.replace('"Product":', '"Categories": { "maxFetches": 1, "maxSequenceDepth": 1, "maxCost": 20 },\n  "Product":'),
+    );
     const report = await check(root);
     expect(statuses(report)).toEqual({ ...ALL_PASS, 'persisted-manifest': 'fail' });
     expect(errors(report, 'persisted-manifest')).toEqual([
-      expect.stringMatching(/^gateway-mobile\/persisted-query-manifest\.json is stale: operation Catalog changed: committed id [0-9a-f]{12}, now [0-9a-f]{12} \(run npm run compose/),
+      expect.stringMatching(
+        /^gateway-mobile\/persisted-query-manifest\.json is stale: operation Catalog changed: committed id [0-9a-f]{12}, now [0-9a-f]{12} \(run npm run compose/,
+      ),
       expect.stringMatching(/^gateway-mobile\/persisted-query-manifest\.json is stale: operation Categories added /),
     ]);
   });
@@ -247,13 +331,20 @@ describe('budgets', () => {
   it('fails an operation whose plan grows past its budget, printing the plan', async () => {
     const root = await fixture();
     // Stock and rating on the recommendations: two more subgraph fetches for the mobile home screen.
-    await edit(root, `${MOBILE_OPERATIONS_FOLDER}/Dashboard.graphql`, (t) => t.replace('        thumbnailUrl\n', '        thumbnailUrl\n        averageRating\n        stock {\n          inStock\n        }\n'));
+    await edit(root, `${MOBILE_OPERATIONS_FOLDER}/Dashboard.graphql`, (t) =>
+      t.replace(
+        '        thumbnailUrl\n',
+        '        thumbnailUrl\n        averageRating\n        stock {\n          inStock\n        }\n',
+      ),
+    );
     await composeInto(root);
     const report = await check(root);
     expect(statuses(report)).toEqual({ ...ALL_PASS, budgets: 'fail' });
     const over = report.checks.find((c) => c.id === 'budgets')?.findings.filter((f) => f.level === 'error') ?? [];
     expect(over.map((f) => f.message)).toEqual([
-      expect.stringMatching(/^gateway-mobile Dashboard \(gateway-mobile\/operations\/Dashboard\.graphql\) is over budget: fetches 7 > maxFetches 6; cost \d+ > maxCost 45 \(fetches: .*inventory@3, reviews@3.*\)$/),
+      expect.stringMatching(
+        /^gateway-mobile Dashboard \(gateway-mobile\/operations\/Dashboard\.graphql\) is over budget: fetches 7 > maxFetches 6; cost \d+ > maxCost 45 \(fetches: .*inventory@3, reviews@3.*\)$/,
+      ),
     ]);
     expect(over[0]?.detail).toMatch(/^QueryPlan \{/);
     expect(over[0]?.detail).toContain('Fetch(service: "reviews")');
@@ -261,7 +352,10 @@ describe('budgets', () => {
 
   it('fails an operation without a budget', async () => {
     const root = await fixture();
-    await writeFile(join(root, operationsFolder('web'), 'Categories.graphql'), 'query Categories {\n  categories {\n    name\n  }\n}\n');
+    await writeFile(
+      join(root, operationsFolder('web'), 'Categories.graphql'),
+      'query Categories {\n  categories {\n    name\n  }\n}\n',
+    );
     const report = await check(root);
     expect(statuses(report)).toEqual({ ...ALL_PASS, budgets: 'fail' });
     expect(errors(report, 'budgets')).toEqual([
@@ -272,7 +366,11 @@ describe('budgets', () => {
 
 describe('the schema:check command', () => {
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'scripts/schema-check.ts'), ...args], { cwd: ROOT_DIR, encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', join(ROOT_DIR, 'scripts/schema-check.ts'), ...args], {
+      cwd: ROOT_DIR,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
 
   it('exits 0 with a readable report and a JSON report on a clean copy, 1 when a check fails', async () => {
     const root = await fixture();
@@ -282,14 +380,21 @@ describe('the schema:check command', () => {
     expect(clean.status).toBe(0);
     expect(clean.stdout).toMatch(/^PASSED {2}6 passed, 0 failed in /m);
     const report: unknown = JSON.parse(await readFile(json, 'utf8'));
-    expect(report).toMatchObject({ outcome: 'pass', exitCode: 0, root, checks: Object.keys(ALL_PASS).map((id) => ({ id, status: 'pass' })) });
+    expect(report).toMatchObject({
+      outcome: 'pass',
+      exitCode: 0,
+      root,
+      checks: Object.keys(ALL_PASS).map((id) => ({ id, status: 'pass' })),
+    });
 
     await edit(root, subgraphSchemaFile('products'), (t) => t.replace('  description: String! @staleIfError\n', ''));
     await composeInto(root);
     const broken = cli(['--root', root, '--base-dir', baseDir]);
     expect(broken.status).toBe(1);
     expect(broken.stdout).toMatch(/✗ breaking change FIELD_REMOVED Product\.description/);
-    expect(broken.stdout).toMatch(/✗ gateway-mobile\/operations\/Product\.graphql:\d+:\d+ operation Product: Cannot query field "description"/);
+    expect(broken.stdout).toMatch(
+      /✗ gateway-mobile\/operations\/Product\.graphql:\d+:\d+ operation Product: Cannot query field "description"/,
+    );
     expect(broken.stdout).toMatch(/^FAILED {2}breaking-changes, client-operations: 4 passed, 2 failed in /m);
     const defaultJson: unknown = JSON.parse(await readFile(join(root, 'reports', 'schema-check.json'), 'utf8'));
     expect(defaultJson).toMatchObject({ outcome: 'fail', exitCode: 1 });
@@ -298,7 +403,16 @@ describe('the schema:check command', () => {
   it('reads single base files given as [target=]path', async () => {
     const root = await fixture();
     const [domain, web, mobile] = SUPERGRAPH_TARGETS.map((t) => join(baseDir, supergraphFile(t)));
-    const run = cli(['--root', root, '--base-file', `${domain}`, '--base-file', `web=${web}`, '--base-file', `mobile=${mobile}`]);
+    const run = cli([
+      '--root',
+      root,
+      '--base-file',
+      `${domain}`,
+      '--base-file',
+      `web=${web}`,
+      '--base-file',
+      `mobile=${mobile}`,
+    ]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^schema:check {2}root .* {2}base files domain=.*, web=.*, mobile=.*$/m);
   });
@@ -307,10 +421,20 @@ describe('the schema:check command', () => {
     const root = await fixture();
     const missing = cli(['--root', root, '--base', 'no-such-ref-7f3a', '--json', join(root, 'missing.json')]);
     expect(missing.status).toBe(2);
-    expect(missing.stdout).toMatch(/^COULD NOT RUN {2}no baseline: base ref no-such-ref-7f3a does not exist in .*--allow-missing-base/m);
-    expect(JSON.parse(await readFile(join(root, 'missing.json'), 'utf8'))).toMatchObject({ outcome: 'error', exitCode: 2, checks: [] });
+    expect(missing.stdout).toMatch(
+      /^COULD NOT RUN {2}no baseline: base ref no-such-ref-7f3a does not exist in .*--allow-missing-base/m,
+    );
+    expect(JSON.parse(await readFile(join(root, 'missing.json'), 'utf8'))).toMatchObject({
+      outcome: 'error',
+      exitCode: 2,
+      checks: [],
+    });
 
-    const allowed = await runSchemaCheck({ root, base: { kind: 'git', ref: 'no-such-ref-7f3a' }, allowMissingBase: true });
+    const allowed = await runSchemaCheck({
+      root,
+      base: { kind: 'git', ref: 'no-such-ref-7f3a' },
+      allowMissingBase: true,
+    });
     expect(statuses(allowed)).toEqual({ ...ALL_PASS, 'breaking-changes': 'skip' });
     expect(allowed.exitCode).toBe(0);
   });
@@ -319,7 +443,14 @@ describe('the schema:check command', () => {
     expect(cli(['--base', 'main', '--base-dir', '/tmp']).status).toBe(2);
     expect(cli(['--no-such-flag']).status).toBe(2);
     expect(cli(['--base-file', `gateway=${join(baseDir, supergraphFile('web'))}`]).status).toBe(2);
-    const noRoot = cli(['--root', join(scratch, 'does-not-exist'), '--base-dir', baseDir, '--json', join(scratch, 'no-root.json')]);
+    const noRoot = cli([
+      '--root',
+      join(scratch, 'does-not-exist'),
+      '--base-dir',
+      baseDir,
+      '--json',
+      join(scratch, 'no-root.json'),
+    ]);
     expect(noRoot.status).toBe(2);
     expect(noRoot.stdout).toMatch(/COULD NOT RUN {2}root .*does-not-exist is not a directory/);
   });

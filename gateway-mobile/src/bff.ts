@@ -6,7 +6,10 @@ const THUMBNAIL_WIDTH = 160;
 /** The mobile BFF: the dashboard entry point and phone-sized product pictures. */
 export const mobileBff: BffDefinition = {
   resolvers: {
-    Query: { dashboard: (_root, _args, context) => dashboardFor(context), rateLimit: (_root, _args, context) => rateLimitOf(context) },
+    Query: {
+      dashboard: (_root, _args, context) => dashboardFor(context),
+      rateLimit: (_root, _args, context) => rateLimitOf(context),
+    },
     Product: {
       thumbnailUrl: (product: { imageUrl?: string | null }) => {
         if (!product.imageUrl) return null;

@@ -5,7 +5,8 @@ import { mobileBff } from './bff.ts';
 
 function loadManifest() {
   const manifest: unknown = JSON.parse(readFileSync(MOBILE_MANIFEST_PATH, 'utf8'));
-  if (!isManifest(manifest)) throw new Error(`${MOBILE_MANIFEST_PATH} is not an Apollo persisted query manifest; run npm run compose`);
+  if (!isManifest(manifest))
+    throw new Error(`${MOBILE_MANIFEST_PATH} is not an Apollo persisted query manifest; run npm run compose`);
   return manifest;
 }
 

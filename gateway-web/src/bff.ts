@@ -13,7 +13,10 @@ const STATUS_LABELS: Record<string, string> = {
 /** The web BFF: the dashboard entry point and the web app's wording of order states. */
 export const webBff: BffDefinition = {
   resolvers: {
-    Query: { dashboard: (_root, _args, context) => dashboardFor(context), rateLimit: (_root, _args, context) => rateLimitOf(context) },
+    Query: {
+      dashboard: (_root, _args, context) => dashboardFor(context),
+      rateLimit: (_root, _args, context) => rateLimitOf(context),
+    },
     Order: {
       statusLabel: (order: { status: string }) => STATUS_LABELS[order.status] ?? order.status,
     },

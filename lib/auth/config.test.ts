@@ -46,9 +46,15 @@ describe('development defaults', () => {
   it('verifies development tokens and signs with the development secret when nothing is set', () => {
     const config = gatewayAuthConfigFromEnv({ NODE_ENV: 'development' });
     expect(config.jwt.keySource.kind).toBe('secret');
-    expect(config.jwt.keySource.kind === 'secret' && new TextDecoder().decode(config.jwt.keySource.secret)).toBe(DEV_JWT_SECRET);
+    expect(config.jwt.keySource.kind === 'secret' && new TextDecoder().decode(config.jwt.keySource.secret)).toBe(
+      DEV_JWT_SECRET,
+    );
     expect(config.jwt.keySource.algorithms).toEqual(['HS256', 'HS384', 'HS512']);
-    expect([config.jwt.issuer, config.jwt.audience, config.jwt.clockToleranceSeconds]).toEqual([DEV_JWT_ISSUER, DEV_JWT_AUDIENCE, 60]);
+    expect([config.jwt.issuer, config.jwt.audience, config.jwt.clockToleranceSeconds]).toEqual([
+      DEV_JWT_ISSUER,
+      DEV_JWT_AUDIENCE,
+      60,
+    ]);
     expect(new TextDecoder().decode(config.signing.secret)).toBe(DEV_SIGNING_SECRET);
     expect(config.signing.maxAgeSeconds).toBe(60);
   });
@@ -59,7 +65,9 @@ describe('development defaults', () => {
 
   it('reads the signature window', () => {
     expect(identitySigningConfigFromEnv({ GATEWAY_SIGNATURE_MAX_AGE_SECONDS: '5' }).maxAgeSeconds).toBe(5);
-    expect(refusal(() => identitySigningConfigFromEnv({ GATEWAY_SIGNATURE_MAX_AGE_SECONDS: '0' }))[0]).toMatch(/^GATEWAY_SIGNATURE_MAX_AGE_SECONDS: /);
+    expect(refusal(() => identitySigningConfigFromEnv({ GATEWAY_SIGNATURE_MAX_AGE_SECONDS: '0' }))[0]).toMatch(
+      /^GATEWAY_SIGNATURE_MAX_AGE_SECONDS: /,
+    );
   });
 });
 
@@ -75,11 +83,19 @@ describe('production', () => {
   });
 
   it('a subgraph refuses to start without the signing secret', () => {
-    expect(refusal(() => identitySigningConfigFromEnv({ NODE_ENV: 'production' }))).toEqual(['GATEWAY_SIGNING_SECRET: is required in production']);
+    expect(refusal(() => identitySigningConfigFromEnv({ NODE_ENV: 'production' }))).toEqual([
+      'GATEWAY_SIGNING_SECRET: is required in production',
+    ]);
   });
 
   it('refuses the public development secrets', () => {
-    const issues = refusal(() => gatewayAuthConfigFromEnv({ ...PRODUCTION, JWT_SECRET: DEV_JWT_SECRET, GATEWAY_SIGNING_SECRET: DEV_SIGNING_SECRET }));
+    const issues = refusal(() =>
+      gatewayAuthConfigFromEnv({
+        ...PRODUCTION,
+        JWT_SECRET: DEV_JWT_SECRET,
+        GATEWAY_SIGNING_SECRET: DEV_SIGNING_SECRET,
+      }),
+    );
     expect(issues).toEqual([
       'JWT_SECRET: is the public development secret, refused in production',
       'GATEWAY_SIGNING_SECRET: is the public development secret, refused in production',
@@ -88,8 +104,12 @@ describe('production', () => {
 
   it('refuses a JWKS fetched over plain http', () => {
     const { JWT_SECRET: _secret, ...rest } = PRODUCTION;
-    expect(refusal(() => jwtConfigFromEnv({ ...rest, JWT_JWKS_URL: 'http://id.example.com/jwks.json' }))).toEqual(['JWT_JWKS_URL: must use https in production']);
-    expect(jwtConfigFromEnv({ ...rest, JWT_JWKS_URL: 'https://id.example.com/jwks.json' }).keySource.kind).toBe('jwks-url');
+    expect(refusal(() => jwtConfigFromEnv({ ...rest, JWT_JWKS_URL: 'http://id.example.com/jwks.json' }))).toEqual([
+      'JWT_JWKS_URL: must use https in production',
+    ]);
+    expect(jwtConfigFromEnv({ ...rest, JWT_JWKS_URL: 'https://id.example.com/jwks.json' }).keySource.kind).toBe(
+      'jwks-url',
+    );
   });
 
   it('starts with every secret set', () => {
@@ -101,15 +121,19 @@ describe('production', () => {
 
 describe('key sources', () => {
   it('refuses secrets shorter than 32 bytes', () => {
-    expect(refusal(() => jwtConfigFromEnv({ JWT_SECRET: 'x'.repeat(31) }))).toEqual(['JWT_SECRET: must be at least 32 bytes']);
-    expect(refusal(() => identitySigningConfigFromEnv({ GATEWAY_SIGNING_SECRET: 'short' }))).toEqual(['GATEWAY_SIGNING_SECRET: must be at least 32 bytes']);
+    expect(refusal(() => jwtConfigFromEnv({ JWT_SECRET: 'x'.repeat(31) }))).toEqual([
+      'JWT_SECRET: must be at least 32 bytes',
+    ]);
+    expect(refusal(() => identitySigningConfigFromEnv({ GATEWAY_SIGNING_SECRET: 'short' }))).toEqual([
+      'GATEWAY_SIGNING_SECRET: must be at least 32 bytes',
+    ]);
     expect(jwtConfigFromEnv({ JWT_SECRET: SECRET }).keySource.kind).toBe('secret');
   });
 
   it('refuses two key sources at once', () => {
-    expect(refusal(() => jwtConfigFromEnv({ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://id.example.com/jwks' }))).toEqual([
-      'JWT_SECRET, JWT_JWKS_URL: set only one key source',
-    ]);
+    expect(
+      refusal(() => jwtConfigFromEnv({ JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://id.example.com/jwks' })),
+    ).toEqual(['JWT_SECRET, JWT_JWKS_URL: set only one key source']);
   });
 
   it('reads a JWKS file once and accepts only asymmetric algorithms with it', async () => {
@@ -131,14 +155,22 @@ describe('key sources', () => {
     await writeFile(notJson, 'keys:');
     await writeFile(empty, JSON.stringify({ keys: [] }));
     await writeFile(symmetric, JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }));
-    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_FILE: join(dir, 'missing.json') }))[0]).toMatch(/^JWT_JWKS_FILE: cannot read .*ENOENT/);
+    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_FILE: join(dir, 'missing.json') }))[0]).toMatch(
+      /^JWT_JWKS_FILE: cannot read .*ENOENT/,
+    );
     expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_FILE: notJson }))[0]).toMatch(/^JWT_JWKS_FILE: .* is not JSON$/);
     expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_FILE: empty }))[0]).toMatch(/^JWT_JWKS_FILE: .*holds no key$/);
-    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_FILE: symmetric }))[0]).toMatch(/^JWT_JWKS_FILE: .*public keys only/);
+    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_FILE: symmetric }))[0]).toMatch(
+      /^JWT_JWKS_FILE: .*public keys only/,
+    );
   });
 
   it('refuses a JWKS URL that is not http(s)', () => {
-    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_URL: 'file:///etc/jwks.json' }))).toEqual(['JWT_JWKS_URL: must be an http(s) URL']);
-    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_URL: 'not a url' }))).toEqual(['JWT_JWKS_URL: must be an http(s) URL']);
+    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_URL: 'file:///etc/jwks.json' }))).toEqual([
+      'JWT_JWKS_URL: must be an http(s) URL',
+    ]);
+    expect(refusal(() => jwtConfigFromEnv({ JWT_JWKS_URL: 'not a url' }))).toEqual([
+      'JWT_JWKS_URL: must be an http(s) URL',
+    ]);
   });
 });

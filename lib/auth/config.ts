@@ -22,7 +22,19 @@ const MIN_SECRET_BYTES = 32;
  * key, which anyone may read, could be used as an HMAC secret to forge tokens.
  */
 export const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const ASYMMETRIC_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 
 export type JwtKeySource =
   | { kind: 'secret'; secret: Uint8Array; algorithms: readonly string[] }
@@ -62,7 +74,8 @@ export function isProduction(env: NodeJS.ProcessEnv): boolean {
 /** An empty variable (`JWT_SECRET=` in a compose file) means unset, not an empty secret. */
 const optionalString = z.preprocess((value) => (value === '' ? undefined : value), z.string().optional());
 
-const secretBytes = (value: string | undefined) => value === undefined || Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES;
+const secretBytes = (value: string | undefined) =>
+  value === undefined || Buffer.byteLength(value, 'utf8') >= MIN_SECRET_BYTES;
 const secretMessage = `must be at least ${MIN_SECRET_BYTES} bytes`;
 
 const jwtEnvSchema = z
@@ -76,15 +89,25 @@ const jwtEnvSchema = z
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === 'production';
-    const sources = (['JWT_SECRET', 'JWT_JWKS_FILE', 'JWT_JWKS_URL'] as const).filter((name) => env[name] !== undefined);
+    const sources = (['JWT_SECRET', 'JWT_JWKS_FILE', 'JWT_JWKS_URL'] as const).filter(
+      (name) => env[name] !== undefined,
+    );
     if (sources.length > 1) {
       ctx.addIssue({ code: 'custom', path: [sources.join(', ')], message: 'set only one key source' });
     }
     if (production && sources.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET | JWT_JWKS_FILE | JWT_JWKS_URL'], message: 'a key source is required in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET | JWT_JWKS_FILE | JWT_JWKS_URL'],
+        message: 'a key source is required in production',
+      });
     }
     if (production && env.JWT_SECRET === DEV_JWT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is the public development secret, refused in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is the public development secret, refused in production',
+      });
     }
     if (env.JWT_JWKS_URL !== undefined) {
       const url = URL.canParse(env.JWT_JWKS_URL) ? new URL(env.JWT_JWKS_URL) : null;
@@ -96,7 +119,8 @@ const jwtEnvSchema = z
       }
     }
     for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
-      if (production && env[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production' });
+      if (production && env[name] === undefined)
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is required in production' });
     }
   });
 
@@ -114,7 +138,11 @@ const signingEnvSchema = z
     if (env.GATEWAY_SIGNING_SECRET === undefined) {
       ctx.addIssue({ code: 'custom', path: ['GATEWAY_SIGNING_SECRET'], message: 'is required in production' });
     } else if (env.GATEWAY_SIGNING_SECRET === DEV_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['GATEWAY_SIGNING_SECRET'], message: 'is the public development secret, refused in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GATEWAY_SIGNING_SECRET'],
+        message: 'is the public development secret, refused in production',
+      });
     }
   });
 
@@ -135,7 +163,9 @@ function readJwksFile(path: string): JSONWebKeySet {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new AuthConfigError([`JWT_JWKS_FILE: cannot read ${path} (${error instanceof Error && 'code' in error ? String(error.code) : 'error'})`]);
+    throw new AuthConfigError([
+      `JWT_JWKS_FILE: cannot read ${path} (${error instanceof Error && 'code' in error ? String(error.code) : 'error'})`,
+    ]);
   }
   let json: unknown;
   try {
@@ -144,7 +174,10 @@ function readJwksFile(path: string): JSONWebKeySet {
     throw new AuthConfigError([`JWT_JWKS_FILE: ${path} is not JSON`]);
   }
   const parsed = jwksSchema.safeParse(json);
-  if (!parsed.success) throw new AuthConfigError(parsed.error.issues.map((i) => `JWT_JWKS_FILE: ${[path, ...i.path].join('.')} ${i.message}`));
+  if (!parsed.success)
+    throw new AuthConfigError(
+      parsed.error.issues.map((i) => `JWT_JWKS_FILE: ${[path, ...i.path].join('.')} ${i.message}`),
+    );
   return parsed.data as JSONWebKeySet;
 }
 
@@ -155,11 +188,20 @@ export function jwtConfigFromEnv(env: NodeJS.ProcessEnv = process.env): JwtConfi
   const values = parsed.data;
   let keySource: JwtKeySource;
   if (values.JWT_JWKS_FILE !== undefined) {
-    keySource = { kind: 'jwks-file', path: values.JWT_JWKS_FILE, jwks: readJwksFile(values.JWT_JWKS_FILE), algorithms: ASYMMETRIC_ALGORITHMS };
+    keySource = {
+      kind: 'jwks-file',
+      path: values.JWT_JWKS_FILE,
+      jwks: readJwksFile(values.JWT_JWKS_FILE),
+      algorithms: ASYMMETRIC_ALGORITHMS,
+    };
   } else if (values.JWT_JWKS_URL !== undefined) {
     keySource = { kind: 'jwks-url', url: new URL(values.JWT_JWKS_URL), algorithms: ASYMMETRIC_ALGORITHMS };
   } else {
-    keySource = { kind: 'secret', secret: new TextEncoder().encode(values.JWT_SECRET ?? DEV_JWT_SECRET), algorithms: HMAC_ALGORITHMS };
+    keySource = {
+      kind: 'secret',
+      secret: new TextEncoder().encode(values.JWT_SECRET ?? DEV_JWT_SECRET),
+      algorithms: HMAC_ALGORITHMS,
+    };
   }
   return {
     keySource,

@@ -11,5 +11,15 @@ export {
   type JwtConfig,
   type JwtKeySource,
 } from './config.ts';
-export { bearerToken, createTokenVerifier, devToken, devTokenFromEnv, KeySetUnavailableError, TokenRejectedError, type DevTokenOptions, type TokenVerifier, type VerifiedToken } from './jwt.ts';
+export {
+  bearerToken,
+  createTokenVerifier,
+  devToken,
+  devTokenFromEnv,
+  KeySetUnavailableError,
+  TokenRejectedError,
+  type DevTokenOptions,
+  type TokenVerifier,
+  type VerifiedToken,
+} from './jwt.ts';
 export { IDENTITY_HEADERS, signIdentity, verifySignedIdentity, type IdentityVerdict } from './signedIdentity.ts';

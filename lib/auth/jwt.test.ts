@@ -2,8 +2,22 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ASYMMETRIC_ALGORITHMS, DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, jwtConfigFromEnv, type JwtConfig } from './config.ts';
-import { bearerToken, createTokenVerifier, devToken, devTokenFromEnv, KeySetUnavailableError, TokenRejectedError } from './jwt.ts';
+import {
+  ASYMMETRIC_ALGORITHMS,
+  DEV_JWT_AUDIENCE,
+  DEV_JWT_ISSUER,
+  DEV_JWT_SECRET,
+  jwtConfigFromEnv,
+  type JwtConfig,
+} from './config.ts';
+import {
+  bearerToken,
+  createTokenVerifier,
+  devToken,
+  devTokenFromEnv,
+  KeySetUnavailableError,
+  TokenRejectedError,
+} from './jwt.ts';
 
 const USER = '6f1c2b9a-3d4e-4f50-8a61-7b8c9d0e1f23';
 const now = () => Math.floor(Date.now() / 1000);
@@ -48,8 +62,12 @@ describe('shared-secret tokens', () => {
 
   it('honours exp with 60 s of clock skew', async () => {
     const issuedAt = now() - 3600;
-    expect(await rejection(await devToken(USER, { issuedAt, expiresInSeconds: 3600 - 61 }))).toBe('The token has expired');
-    expect((await devVerifier.verify(await devToken(USER, { issuedAt, expiresInSeconds: 3600 - 50 }))).userId).toBe(USER);
+    expect(await rejection(await devToken(USER, { issuedAt, expiresInSeconds: 3600 - 61 }))).toBe(
+      'The token has expired',
+    );
+    expect((await devVerifier.verify(await devToken(USER, { issuedAt, expiresInSeconds: 3600 - 50 }))).userId).toBe(
+      USER,
+    );
   });
 
   it('honours nbf with the same skew', async () => {
@@ -58,17 +76,30 @@ describe('shared-secret tokens', () => {
   });
 
   it('refuses another issuer, another audience, another secret', async () => {
-    expect(await rejection(await devToken(USER, { issuer: 'someone-else' }))).toBe('The token was issued by an issuer this gateway does not trust');
-    expect(await rejection(await devToken(USER, { audience: 'another-api' }))).toBe('The token is meant for another audience');
-    expect(await rejection(await devToken(USER, { secret: 'y'.repeat(32) }))).toBe("The token's signature is not valid");
+    expect(await rejection(await devToken(USER, { issuer: 'someone-else' }))).toBe(
+      'The token was issued by an issuer this gateway does not trust',
+    );
+    expect(await rejection(await devToken(USER, { audience: 'another-api' }))).toBe(
+      'The token is meant for another audience',
+    );
+    expect(await rejection(await devToken(USER, { secret: 'y'.repeat(32) }))).toBe(
+      "The token's signature is not valid",
+    );
   });
 
   it('requires exp, and a subject that is a user id', async () => {
     const secret = new TextEncoder().encode(DEV_JWT_SECRET);
-    const base = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(DEV_JWT_ISSUER).setAudience(DEV_JWT_AUDIENCE);
-    expect(await rejection(await base().setSubject(USER).sign(secret))).toBe('The token\'s "exp" claim is missing or not valid');
-    expect(await rejection(await base().setSubject('admin').setExpirationTime('1h').sign(secret))).toBe("The token's subject is not a user id");
-    expect(await rejection(await base().setExpirationTime('1h').sign(secret))).toBe('The token\'s "sub" claim is missing or not valid');
+    const base = () =>
+      new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer(DEV_JWT_ISSUER).setAudience(DEV_JWT_AUDIENCE);
+    expect(await rejection(await base().setSubject(USER).sign(secret))).toBe(
+      'The token\'s "exp" claim is missing or not valid',
+    );
+    expect(await rejection(await base().setSubject('admin').setExpirationTime('1h').sign(secret))).toBe(
+      "The token's subject is not a user id",
+    );
+    expect(await rejection(await base().setExpirationTime('1h').sign(secret))).toBe(
+      'The token\'s "sub" claim is missing or not valid',
+    );
   });
 
   it('refuses alg "none", an asymmetric algorithm, and garbage', async () => {
@@ -76,7 +107,13 @@ describe('shared-secret tokens', () => {
       "The token's signing algorithm is not accepted",
     );
     const { privateKey } = await generateKeyPair('RS256');
-    const rs = await new SignJWT({}).setProtectedHeader({ alg: 'RS256' }).setSubject(USER).setIssuer(DEV_JWT_ISSUER).setAudience(DEV_JWT_AUDIENCE).setExpirationTime('1h').sign(privateKey);
+    const rs = await new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject(USER)
+      .setIssuer(DEV_JWT_ISSUER)
+      .setAudience(DEV_JWT_AUDIENCE)
+      .setExpirationTime('1h')
+      .sign(privateKey);
     expect(await rejection(rs)).toBe("The token's signing algorithm is not accepted");
     expect(await rejection('not.a.jwt')).toBe('The token is malformed');
   });
@@ -91,7 +128,13 @@ describe('JWKS tokens', () => {
   let served = 0;
 
   const rs256 = (key: CryptoKey, kid = 'k1') =>
-    new SignJWT({}).setProtectedHeader({ alg: 'RS256', kid }).setSubject(USER).setIssuer('https://id.example.com').setAudience('bff').setExpirationTime('10m').sign(key);
+    new SignJWT({})
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .setSubject(USER)
+      .setIssuer('https://id.example.com')
+      .setAudience('bff')
+      .setExpirationTime('10m')
+      .sign(key);
 
   beforeAll(async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });
@@ -99,7 +142,10 @@ describe('JWKS tokens', () => {
     publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     publicPem = await exportSPKI(pair.publicKey);
     const base = { issuer: 'https://id.example.com', audience: 'bff', clockToleranceSeconds: 60 };
-    config = { ...base, keySource: { kind: 'jwks-file', path: 'memory', jwks: { keys: [publicJwk] }, algorithms: ASYMMETRIC_ALGORITHMS } };
+    config = {
+      ...base,
+      keySource: { kind: 'jwks-file', path: 'memory', jwks: { keys: [publicJwk] }, algorithms: ASYMMETRIC_ALGORITHMS },
+    };
     server = createServer((_req, res) => {
       served += 1;
       res.setHeader('content-type', 'application/json');
@@ -118,7 +164,10 @@ describe('JWKS tokens', () => {
 
   it('verifies an RS256 token against a key set served over HTTP, fetched once', async () => {
     const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`);
-    const verifier = createTokenVerifier({ ...config, keySource: { kind: 'jwks-url', url, algorithms: ASYMMETRIC_ALGORITHMS } });
+    const verifier = createTokenVerifier({
+      ...config,
+      keySource: { kind: 'jwks-url', url, algorithms: ASYMMETRIC_ALGORITHMS },
+    });
     served = 0;
     expect((await verifier.verify(await rs256(privateKey))).userId).toBe(USER);
     expect((await verifier.verify(await rs256(privateKey))).userId).toBe(USER);
@@ -126,22 +175,32 @@ describe('JWKS tokens', () => {
   });
 
   it('refuses an HS256 token whose secret is the public key (the RS/HS confusion attack)', async () => {
-    const claims = () => new SignJWT({}).setSubject(USER).setIssuer('https://id.example.com').setAudience('bff').setExpirationTime('10m');
+    const claims = () =>
+      new SignJWT({}).setSubject(USER).setIssuer('https://id.example.com').setAudience('bff').setExpirationTime('10m');
     const verifier = createTokenVerifier(config);
     for (const secret of [publicPem, JSON.stringify(publicJwk), publicJwk.n ?? '']) {
-      const forged = await claims().setProtectedHeader({ alg: 'HS256', kid: 'k1' }).sign(new TextEncoder().encode(secret));
+      const forged = await claims()
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .sign(new TextEncoder().encode(secret));
       expect(await rejection(forged, verifier)).toBe("The token's signing algorithm is not accepted");
     }
   });
 
   it('refuses a token signed by a key outside the set', async () => {
     const stranger = await generateKeyPair('RS256');
-    expect(await rejection(await rs256(stranger.privateKey, 'k2'), createTokenVerifier(config))).toBe('No trusted key matches the token');
-    expect(await rejection(await rs256(stranger.privateKey, 'k1'), createTokenVerifier(config))).toBe("The token's signature is not valid");
+    expect(await rejection(await rs256(stranger.privateKey, 'k2'), createTokenVerifier(config))).toBe(
+      'No trusted key matches the token',
+    );
+    expect(await rejection(await rs256(stranger.privateKey, 'k1'), createTokenVerifier(config))).toBe(
+      "The token's signature is not valid",
+    );
   });
 
   it('an unreachable key set is our failure, not a bad token', async () => {
-    const verifier = createTokenVerifier({ ...config, keySource: { kind: 'jwks-url', url: new URL('http://127.0.0.1:1/jwks.json'), algorithms: ASYMMETRIC_ALGORITHMS } });
+    const verifier = createTokenVerifier({
+      ...config,
+      keySource: { kind: 'jwks-url', url: new URL('http://127.0.0.1:1/jwks.json'), algorithms: ASYMMETRIC_ALGORITHMS },
+    });
     await expect(verifier.verify(await rs256(privateKey))).rejects.toBeInstanceOf(KeySetUnavailableError);
   });
 });

@@ -1,6 +1,21 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  SignJWT,
+  type JWTPayload,
+  type JWTVerifyOptions,
+} from 'jose';
 import { isUuid } from '../graphql/ids.ts';
-import { DEV_JWT_AUDIENCE, DEV_JWT_ISSUER, DEV_JWT_SECRET, isProduction, jwtConfigFromEnv, type JwtConfig } from './config.ts';
+import {
+  DEV_JWT_AUDIENCE,
+  DEV_JWT_ISSUER,
+  DEV_JWT_SECRET,
+  isProduction,
+  jwtConfigFromEnv,
+  type JwtConfig,
+} from './config.ts';
 
 /** A token that must not be trusted; `reason` is safe to show the client (it never quotes the token). */
 export class TokenRejectedError extends Error {
@@ -48,14 +63,16 @@ function rejectionFor(error: unknown): Error {
   if (error instanceof errors.JWTExpired) return new TokenRejectedError('The token has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return new TokenRejectedError('The token is not valid yet');
-    if (error.claim === 'iss') return new TokenRejectedError('The token was issued by an issuer this gateway does not trust');
+    if (error.claim === 'iss')
+      return new TokenRejectedError('The token was issued by an issuer this gateway does not trust');
     if (error.claim === 'aud') return new TokenRejectedError('The token is meant for another audience');
     return new TokenRejectedError(`The token's "${error.claim}" claim is missing or not valid`);
   }
   if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
     return new TokenRejectedError("The token's signing algorithm is not accepted");
   }
-  if (error instanceof errors.JWSSignatureVerificationFailed) return new TokenRejectedError("The token's signature is not valid");
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new TokenRejectedError("The token's signature is not valid");
   if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
     return new TokenRejectedError('No trusted key matches the token');
   }
@@ -97,7 +114,8 @@ export function createTokenVerifier(config: JwtConfig): TokenVerifier {
       } catch (error) {
         throw rejectionFor(error);
       }
-      if (typeof claims.sub !== 'string' || !isUuid(claims.sub)) throw new TokenRejectedError("The token's subject is not a user id");
+      if (typeof claims.sub !== 'string' || !isUuid(claims.sub))
+        throw new TokenRejectedError("The token's subject is not a user id");
       return { userId: claims.sub.toLowerCase(), claims };
     },
   };
@@ -143,7 +161,9 @@ export async function devTokenFromEnv(userId: string, env: NodeJS.ProcessEnv = p
   if (isProduction(env)) throw new Error('Development tokens are not issued in production (NODE_ENV=production)');
   const config = jwtConfigFromEnv(env);
   if (config.keySource.kind !== 'secret') {
-    throw new Error('The gateways verify tokens with a JWKS (JWT_JWKS_FILE or JWT_JWKS_URL); get a token from the identity provider that holds its private key');
+    throw new Error(
+      'The gateways verify tokens with a JWKS (JWT_JWKS_FILE or JWT_JWKS_URL); get a token from the identity provider that holds its private key',
+    );
   }
   return devToken(userId, { secret: config.keySource.secret, issuer: config.issuer, audience: config.audience });
 }

@@ -13,7 +13,10 @@ function verdict(headers: Record<string, string>, now = T, signing = config) {
 
 describe('signed identity headers', () => {
   it('round-trips a user and an anonymous caller, with their client', () => {
-    expect(verdict(signIdentity({ userId: USER, client: 'web' }, config, T))).toEqual({ ok: true, identity: { userId: USER, client: 'web' } });
+    expect(verdict(signIdentity({ userId: USER, client: 'web' }, config, T))).toEqual({
+      ok: true,
+      identity: { userId: USER, client: 'web' },
+    });
     const anonymous = signIdentity({ userId: null, client: 'mobile' }, config, T);
     expect(anonymous[IDENTITY_HEADERS.userId]).toBeUndefined();
     expect(verdict(anonymous)).toEqual({ ok: true, identity: { userId: null, client: 'mobile' } });
@@ -23,8 +26,14 @@ describe('signed identity headers', () => {
     const signed = signIdentity({ userId: USER, client: 'web' }, config, T);
     const { [IDENTITY_HEADERS.signature]: signature = '', ...unsigned } = signed;
     expect(verdict(unsigned)).toEqual({ ok: false, reason: 'no gateway signature' });
-    expect(verdict(signed, T, { ...config, secret: new TextEncoder().encode('j'.repeat(32)) })).toEqual({ ok: false, reason: 'bad signature' });
-    expect(verdict({ ...signed, [IDENTITY_HEADERS.signature]: signature.replace(/^v1=/, 'v2=') })).toEqual({ ok: false, reason: 'unsupported signature version' });
+    expect(verdict(signed, T, { ...config, secret: new TextEncoder().encode('j'.repeat(32)) })).toEqual({
+      ok: false,
+      reason: 'bad signature',
+    });
+    expect(verdict({ ...signed, [IDENTITY_HEADERS.signature]: signature.replace(/^v1=/, 'v2=') })).toEqual({
+      ok: false,
+      reason: 'unsupported signature version',
+    });
     expect(verdict({ ...signed, [IDENTITY_HEADERS.signature]: 'v1=' })).toEqual({ ok: false, reason: 'bad signature' });
   });
 
@@ -42,9 +51,15 @@ describe('signed identity headers', () => {
 
   it('refuses malformed values before computing anything', () => {
     const signed = signIdentity({ userId: USER, client: 'web' }, config, T);
-    expect(verdict({ ...signed, [IDENTITY_HEADERS.userId]: 'admin' })).toEqual({ ok: false, reason: 'malformed user id' });
+    expect(verdict({ ...signed, [IDENTITY_HEADERS.userId]: 'admin' })).toEqual({
+      ok: false,
+      reason: 'malformed user id',
+    });
     expect(verdict({ ...signed, [IDENTITY_HEADERS.client]: 'cli' })).toEqual({ ok: false, reason: 'unknown client' });
-    expect(verdict({ ...signed, [IDENTITY_HEADERS.timestamp]: '-5' })).toEqual({ ok: false, reason: 'malformed timestamp' });
+    expect(verdict({ ...signed, [IDENTITY_HEADERS.timestamp]: '-5' })).toEqual({
+      ok: false,
+      reason: 'malformed timestamp',
+    });
   });
 
   it('accepts a signature within the window either way and refuses one past it', () => {
@@ -53,6 +68,9 @@ describe('signed identity headers', () => {
     expect(verdict(signed, T - 60_000).ok).toBe(true);
     expect(verdict(signed, T + 60_001)).toEqual({ ok: false, reason: 'stale signature' });
     expect(verdict(signed, T - 60_001)).toEqual({ ok: false, reason: 'stale signature' });
-    expect(verdict(signed, T + 5_001, { ...config, maxAgeSeconds: 5 })).toEqual({ ok: false, reason: 'stale signature' });
+    expect(verdict(signed, T + 5_001, { ...config, maxAgeSeconds: 5 })).toEqual({
+      ok: false,
+      reason: 'stale signature',
+    });
   });
 });

@@ -30,7 +30,11 @@ function mac(secret: Uint8Array, userId: string, client: string, timestamp: stri
 }
 
 /** Headers that prove to a subgraph who the request is for; made fresh for every subgraph call. */
-export function signIdentity(identity: Identity, config: Pick<IdentitySigningConfig, 'secret'>, now = Date.now()): Record<string, string> {
+export function signIdentity(
+  identity: Identity,
+  config: Pick<IdentitySigningConfig, 'secret'>,
+  now = Date.now(),
+): Record<string, string> {
   const userId = identity.userId ?? '';
   const timestamp = String(now);
   const headers: Record<string, string> = {
@@ -51,7 +55,11 @@ function single(headers: IncomingHttpHeaders, name: string): string | undefined 
  * Checks the gateway's signature and its age. Anything short of a valid signature over exactly
  * these values, made within `maxAgeSeconds` either way (clocks of two hosts differ), is refused.
  */
-export function verifySignedIdentity(headers: IncomingHttpHeaders, config: IdentitySigningConfig, now = Date.now()): IdentityVerdict {
+export function verifySignedIdentity(
+  headers: IncomingHttpHeaders,
+  config: IdentitySigningConfig,
+  now = Date.now(),
+): IdentityVerdict {
   const signature = single(headers, IDENTITY_HEADERS.signature);
   if (!signature) return { ok: false, reason: 'no gateway signature' };
   const userId = single(headers, IDENTITY_HEADERS.userId) ?? '';
@@ -66,7 +74,8 @@ export function verifySignedIdentity(headers: IncomingHttpHeaders, config: Ident
   const given = Buffer.from(signature.slice(prefix.length), 'base64url');
   const expected = mac(config.secret, userId, client, timestamp);
   // Lengths are compared first because timingSafeEqual requires equal lengths; a length reveals nothing secret.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad signature' };
   if (Math.abs(now - Number(timestamp)) > config.maxAgeSeconds * 1000) return { ok: false, reason: 'stale signature' };
   return { ok: true, identity: { userId: userId ? userId.toLowerCase() : null, client } };
 }

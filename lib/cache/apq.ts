@@ -33,7 +33,9 @@ export function persistedQueryStore(runtime: CacheRuntime): PersistedQueryStore 
       }
     },
     set(key, value, options) {
-      const write = runtime.store.set(cacheKeys.apq(runtime.keyPrefix, key), value, ttlMs(options?.ttl)).catch((error: unknown) => runtime.failed('apq', error));
+      const write = runtime.store
+        .set(cacheKeys.apq(runtime.keyPrefix, key), value, ttlMs(options?.ttl))
+        .catch((error: unknown) => runtime.failed('apq', error));
       const tracked = write.finally(() => {
         if (pending.get(key) === tracked) pending.delete(key);
       });

@@ -35,7 +35,9 @@ const shape = z.object({
 export function cacheConfigFromEnv(redis: RedisConfig, env: NodeJS.ProcessEnv = process.env): CacheConfig {
   const parsed = shape.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid cache configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid cache configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const c = parsed.data;
   return {

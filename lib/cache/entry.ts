@@ -15,7 +15,8 @@ export function parseEntry(raw: string | null | undefined): CacheEntry | null {
     const value: unknown = JSON.parse(raw);
     if (typeof value !== 'object' || value === null) return null;
     const entry = value as Partial<CacheEntry>;
-    if ((entry.s !== 'PUBLIC' && entry.s !== 'PRIVATE') || typeof entry.f !== 'number' || !Array.isArray(entry.t)) return null;
+    if ((entry.s !== 'PUBLIC' && entry.s !== 'PRIVATE') || typeof entry.f !== 'number' || !Array.isArray(entry.t))
+      return null;
     return { d: entry.d, s: entry.s, f: entry.f, t: entry.t.filter((t): t is string => typeof t === 'string') };
   } catch {
     return null;
@@ -28,7 +29,10 @@ export function remainingSeconds(entry: CacheEntry, now: number): number {
 }
 
 /** The caller's private copy wins over the public one; a fresh one over a stale one. */
-export function pickEntry(candidates: ReadonlyArray<CacheEntry | null>, now: number): { fresh: CacheEntry | null; stale: CacheEntry | null } {
+export function pickEntry(
+  candidates: ReadonlyArray<CacheEntry | null>,
+  now: number,
+): { fresh: CacheEntry | null; stale: CacheEntry | null } {
   const present = candidates.filter((c): c is CacheEntry => c !== null);
   return { fresh: present.find((c) => c.f > now) ?? null, stale: present[0] ?? null };
 }

@@ -20,7 +20,13 @@ export { responseCachePlugin } from './responseCache.ts';
 export { createCacheRuntime, type CacheRuntime } from './runtime.ts';
 export type { CacheStats, LayerStats } from './stats.ts';
 export { StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
-export { fetchThroughCache, type FetchRequest, type FetchResponse, type SentFetch, type SubgraphFetch } from './subgraphCache.ts';
+export {
+  fetchThroughCache,
+  type FetchRequest,
+  type FetchResponse,
+  type SentFetch,
+  type SubgraphFetch,
+} from './subgraphCache.ts';
 export { analyseFetch, type FetchAnalysis } from './subgraphFetch.ts';
 export { supergraphModel, type SupergraphModel } from './supergraphModel.ts';
 export { collectTags, entityTag, TAG_FIELD_PREFIX } from './tags.ts';

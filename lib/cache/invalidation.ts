@@ -12,11 +12,19 @@ export function tagsOfEvent(event: DomainEvent): string[] {
       return [tag('Product', event.payload.productId)];
     case 'order.confirmed':
     case 'order.cancelled':
-      return [tag('User', event.payload.userId), tag('Order', event.payload.orderId), ...event.payload.items.map((i) => tag('Product', i.productId))];
+      return [
+        tag('User', event.payload.userId),
+        tag('Order', event.payload.orderId),
+        ...event.payload.items.map((i) => tag('Product', i.productId)),
+      ];
     case 'order.failed':
       return [tag('User', event.payload.userId), tag('Order', event.payload.orderId)];
     case 'review.created':
-      return [tag('Product', event.payload.productId), tag('User', event.payload.userId), tag('Review', event.payload.reviewId)];
+      return [
+        tag('Product', event.payload.productId),
+        tag('User', event.payload.userId),
+        tag('Review', event.payload.reviewId),
+      ];
     case 'user.updated':
       return [tag('User', event.payload.userId)];
     case 'payment.refunded':
@@ -49,6 +57,15 @@ export function invalidationHandlers(runtime: CacheRuntime): IdempotentEventHand
  * Each gateway consumes the domain events in a consumer group of its own name: the cache lives in
  * Redis, shared by the replicas, so one replica's deletion invalidates for all of them.
  */
-export function startCacheInvalidation(options: { runtime: CacheRuntime; transport: EventTransport; group: string; logger: Logger }): Promise<RunningConsumer> {
-  return options.transport.consumeWithoutInbox({ group: options.group, handlers: invalidationHandlers(options.runtime), startAt: 'new' });
+export function startCacheInvalidation(options: {
+  runtime: CacheRuntime;
+  transport: EventTransport;
+  group: string;
+  logger: Logger;
+}): Promise<RunningConsumer> {
+  return options.transport.consumeWithoutInbox({
+    group: options.group,
+    handlers: invalidationHandlers(options.runtime),
+    startAt: 'new',
+  });
 }

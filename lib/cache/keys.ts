@@ -32,7 +32,10 @@ export type CacheScope = 'PUBLIC' | 'PRIVATE';
  * - a tag index `{tag:<Type>:<id>}` and its tombstone `{tag:<Type>:<id>}:inv`, read and written by one script.
  */
 export const cacheKeys = {
-  response(prefix: string, parts: { gateway: string; queryHash: string; operationName: string | null; variables: unknown }): string {
+  response(
+    prefix: string,
+    parts: { gateway: string; queryHash: string; operationName: string | null; variables: unknown },
+  ): string {
     return `${prefix}{rc:${digest(`${parts.gateway}\n${parts.queryHash}\n${parts.operationName ?? ''}\n${stableJson(parts.variables ?? {})}`)}}`;
   },
   entity(prefix: string, subgraph: string, shape: string, representation: string): string {

@@ -20,7 +20,10 @@ export interface LocalFetch {
  * its hints are applied here instead, computed from its schema's @cacheControl (a dashboard is
  * PRIVATE; `rateLimit` is never cacheable), and the entities it returns are tagged like any others.
  */
-export function localFetcher(runtime: CacheRuntime, schema: GraphQLSchema): (fetch: LocalFetch) => Promise<FetchResponse> {
+export function localFetcher(
+  runtime: CacheRuntime,
+  schema: GraphQLSchema,
+): (fetch: LocalFetch) => Promise<FetchResponse> {
   const policyOf = remembered(2000, (query): CacheHint => staticCachePolicy(schema, parse(query)));
   return async (fetch) => {
     const query = fetch.request.query;

@@ -7,11 +7,24 @@ import { createCacheRuntime, type CacheRuntime } from './runtime.ts';
 import { supergraphModel } from './supergraphModel.ts';
 
 /** A gateway's caches over its Redis connection, or over this process's memory without Redis. */
-export function openCache(options: { gateway: string; config: CacheConfig; connection: RedisConnection; supergraphSdl: string; logger: Logger }): CacheRuntime {
+export function openCache(options: {
+  gateway: string;
+  config: CacheConfig;
+  connection: RedisConnection;
+  supergraphSdl: string;
+  logger: Logger;
+}): CacheRuntime {
   const { connection } = options;
   const { clockSkewMs } = options.config;
   // One process, one clock: the in-process store needs no allowance.
-  const store = connection.client ? createRedisStore({ client: connection.client, keyPrefix: connection.keyPrefix, isReady: () => connection.isReady(), clockSkewMs }) : createMemoryStore();
+  const store = connection.client
+    ? createRedisStore({
+        client: connection.client,
+        keyPrefix: connection.keyPrefix,
+        isReady: () => connection.isReady(),
+        clockSkewMs,
+      })
+    : createMemoryStore();
   return createCacheRuntime({
     gateway: options.gateway,
     config: options.config,

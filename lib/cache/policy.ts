@@ -40,7 +40,10 @@ export function hintFromCacheControl(header: string | null | undefined): CacheHi
 }
 
 export function restrictHint(a: CacheHint, b: CacheHint): CacheHint {
-  return { maxAge: Math.min(a.maxAge, b.maxAge), scope: a.scope === 'PRIVATE' || b.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC' };
+  return {
+    maxAge: Math.min(a.maxAge, b.maxAge),
+    scope: a.scope === 'PRIVATE' || b.scope === 'PRIVATE' ? 'PRIVATE' : 'PUBLIC',
+  };
 }
 
 interface Annotation {
@@ -55,7 +58,12 @@ function annotationOf(directives: readonly DirectiveNode[] | undefined): Annotat
   for (const argument of directive?.arguments ?? []) {
     const { value } = argument;
     if (argument.name.value === 'maxAge' && value.kind === Kind.INT) annotation.maxAge = Number(value.value);
-    if (argument.name.value === 'scope' && value.kind === Kind.ENUM && (value.value === 'PUBLIC' || value.value === 'PRIVATE')) annotation.scope = value.value;
+    if (
+      argument.name.value === 'scope' &&
+      value.kind === Kind.ENUM &&
+      (value.value === 'PUBLIC' || value.value === 'PRIVATE')
+    )
+      annotation.scope = value.value;
     if (argument.name.value === 'inheritMaxAge' && value.kind === Kind.BOOLEAN) annotation.inheritMaxAge = value.value;
   }
   return annotation;
@@ -82,7 +90,12 @@ export function staticCachePolicy(schema: GraphQLSchema, document: DocumentNode)
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
 
-  const visit = (set: SelectionSetNode, parent: GraphQLNamedType | undefined, root: boolean, seen: Set<string>): void => {
+  const visit = (
+    set: SelectionSetNode,
+    parent: GraphQLNamedType | undefined,
+    root: boolean,
+    seen: Set<string>,
+  ): void => {
     for (const selection of set.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
@@ -92,11 +105,19 @@ export function staticCachePolicy(schema: GraphQLSchema, document: DocumentNode)
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
         const fragment = fragments.get(selection.name.value);
         if (!fragment || seen.has(fragment.name.value)) continue;
-        visit(fragment.selectionSet, schema.getType(fragment.typeCondition.name.value) ?? undefined, root, new Set([...seen, fragment.name.value]));
+        visit(
+          fragment.selectionSet,
+          schema.getType(fragment.typeCondition.name.value) ?? undefined,
+          root,
+          new Set([...seen, fragment.name.value]),
+        );
         continue;
       }
       if (selection.name.value.startsWith('__')) continue;
-      const field: GraphQLField<unknown, unknown> | undefined = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[selection.name.value] : undefined;
+      const field: GraphQLField<unknown, unknown> | undefined =
+        parent && (isObjectType(parent) || isInterfaceType(parent))
+          ? parent.getFields()[selection.name.value]
+          : undefined;
       if (!field) {
         restrict({ maxAge: 0 });
         continue;
@@ -120,9 +141,11 @@ export function staticCachePolicy(schema: GraphQLSchema, document: DocumentNode)
       // @apollo/subgraph's _entities resolver restricts by the hint of each entity's type.
       if (root && selection.name.value === '_entities' && selection.selectionSet) {
         for (const s of selection.selectionSet.selections) {
-          const type = s.kind === Kind.INLINE_FRAGMENT && s.typeCondition ? schema.getType(s.typeCondition.name.value) : undefined;
+          const type =
+            s.kind === Kind.INLINE_FRAGMENT && s.typeCondition ? schema.getType(s.typeCondition.name.value) : undefined;
           const annotation = type ? typeAnnotation(type) : {};
-          if (annotation.maxAge !== undefined && (policy.maxAge === undefined || annotation.maxAge < policy.maxAge)) policy.maxAge = annotation.maxAge;
+          if (annotation.maxAge !== undefined && (policy.maxAge === undefined || annotation.maxAge < policy.maxAge))
+            policy.maxAge = annotation.maxAge;
           if (annotation.scope === 'PRIVATE') policy.scope = 'PRIVATE';
         }
       }
@@ -133,7 +156,12 @@ export function staticCachePolicy(schema: GraphQLSchema, document: DocumentNode)
   };
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const root = definition.operation === 'query' ? schema.getQueryType() : definition.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+    const root =
+      definition.operation === 'query'
+        ? schema.getQueryType()
+        : definition.operation === 'mutation'
+          ? schema.getMutationType()
+          : schema.getSubscriptionType();
     if (definition.operation !== 'query') restrict({ maxAge: 0 });
     visit(definition.selectionSet, root ?? undefined, true, new Set());
   }

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
 import { cacheKeys } from './keys.ts';
-import { entriesByTag, invalidatedSince, StoreUnavailable, TOMBSTONE_MS, type CacheStore, type EntryWrite } from './store.ts';
+import {
+  entriesByTag,
+  invalidatedSince,
+  StoreUnavailable,
+  TOMBSTONE_MS,
+  type CacheStore,
+  type EntryWrite,
+} from './store.ts';
 
 /**
  * Indexes entries under one tag and reads the tag's tombstone, in one step on the tag's slot.
@@ -110,27 +117,53 @@ export function createRedisStore(deps: RedisStoreDeps): CacheStore {
     },
     async write(entries: readonly EntryWrite[]) {
       if (entries.length === 0) return 0;
-      await run(() => Promise.all(entries.map((e) => client.set(e.key, e.value, 'PX', Math.max(1, Math.round(e.ttlMs))))));
+      await run(() =>
+        Promise.all(entries.map((e) => client.set(e.key, e.value, 'PX', Math.max(1, Math.round(e.ttlMs))))),
+      );
       const t = now();
       const byTag = [...entriesByTag(entries, t)];
       // Only after the entries are stored: an invalidation that runs from here on finds them in the index.
       const tombstones = await run(() =>
         Promise.all(
           byTag.map(([tag, index]) =>
-            evalScript(INDEX, [cacheKeys.tag(keyPrefix, tag), cacheKeys.tombstone(keyPrefix, tag)], [t, Math.round(index.ttlMs), ...index.members.flatMap(([expiry, member]) => [Math.round(expiry), member])]),
+            evalScript(
+              INDEX,
+              [cacheKeys.tag(keyPrefix, tag), cacheKeys.tombstone(keyPrefix, tag)],
+              [
+                t,
+                Math.round(index.ttlMs),
+                ...index.members.flatMap(([expiry, member]) => [Math.round(expiry), member]),
+              ],
+            ),
           ),
         ),
       );
       const invalidatedAt = new Map(byTag.map(([tag], i) => [tag, tombstones[i]]));
-      const stale = entries.filter((e) => e.tags.some((tag) => invalidatedSince(toTombstone(invalidatedAt.get(tag)), e.readAt, deps.clockSkewMs)));
+      const stale = entries.filter((e) =>
+        e.tags.some((tag) => invalidatedSince(toTombstone(invalidatedAt.get(tag)), e.readAt, deps.clockSkewMs)),
+      );
       if (stale.length) await run(() => deleteKeys(stale.map((e) => e.key)));
       return entries.length - stale.length;
     },
     async invalidate(tags) {
       if (tags.length === 0) return 0;
       const t = now();
-      const indexes = await run(() => Promise.all(tags.map((tag) => evalScript(INVALIDATE, [cacheKeys.tag(keyPrefix, tag), cacheKeys.tombstone(keyPrefix, tag)], [t, TOMBSTONE_MS]))));
-      const members = [...new Set(indexes.flatMap((m) => (Array.isArray(m) ? m.filter((k): k is string => typeof k === 'string') : [])))];
+      const indexes = await run(() =>
+        Promise.all(
+          tags.map((tag) =>
+            evalScript(
+              INVALIDATE,
+              [cacheKeys.tag(keyPrefix, tag), cacheKeys.tombstone(keyPrefix, tag)],
+              [t, TOMBSTONE_MS],
+            ),
+          ),
+        ),
+      );
+      const members = [
+        ...new Set(
+          indexes.flatMap((m) => (Array.isArray(m) ? m.filter((k): k is string => typeof k === 'string') : [])),
+        ),
+      ];
       return members.length ? run(() => deleteKeys(members)) : 0;
     },
     async get(key) {

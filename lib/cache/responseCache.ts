@@ -33,7 +33,10 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
             operationName: requestContext.operationName,
             variables: requestContext.request.variables,
           });
-          const keys = [cacheKeys.scoped(base, 'PRIVATE', contextValue.userId), cacheKeys.scoped(base, 'PUBLIC', null)].filter((k): k is string => k !== null);
+          const keys = [
+            cacheKeys.scoped(base, 'PRIVATE', contextValue.userId),
+            cacheKeys.scoped(base, 'PUBLIC', null),
+          ].filter((k): k is string => k !== null);
           let values: Array<string | null>;
           try {
             values = await runtime.store.mget(keys);
@@ -50,7 +53,10 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
           stats.response.hits += 1;
           state.responseHit = true;
           requestContext.overallCachePolicy.restrict({ maxAge: remainingSeconds(fresh, now), scope: fresh.s });
-          return { http: { headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: fresh.d as Record<string, unknown> } } };
+          return {
+            http: { headers: new HeaderMap() },
+            body: { kind: 'single', singleResult: { data: fresh.d as Record<string, unknown> } },
+          };
         },
         async willSendResponse({ response, overallCachePolicy }) {
           response.http.headers.set('x-cache', state.status());
@@ -60,13 +66,22 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
             const result = response.body.singleResult;
             if (state.stale) result.extensions = { ...result.extensions, cache: { stale: true } };
             const policy = overallCachePolicy.policyIfCacheable();
-            const storable = base !== null && !state.responseHit && !state.stale && !result.errors?.length && result.data;
-            const key = storable && base && policy ? cacheKeys.scoped(base, policy.scope as CacheScope, contextValue.userId) : null;
+            const storable =
+              base !== null && !state.responseHit && !state.stale && !result.errors?.length && result.data;
+            const key =
+              storable && base && policy
+                ? cacheKeys.scoped(base, policy.scope as CacheScope, contextValue.userId)
+                : null;
             if (key && policy) {
               const maxAge = Math.min(policy.maxAge, runtime.config.maxTtlSeconds);
               writes.push({
                 key,
-                value: JSON.stringify({ d: result.data, s: policy.scope, f: state.startedAt + maxAge * 1000, t: [...state.tags] }),
+                value: JSON.stringify({
+                  d: result.data,
+                  s: policy.scope,
+                  f: state.startedAt + maxAge * 1000,
+                  t: [...state.tags],
+                }),
                 ttlMs: maxAge * 1000,
                 tags: [...state.tags],
                 readAt: state.startedAt,

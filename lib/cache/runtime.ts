@@ -44,7 +44,8 @@ export function createCacheRuntime(deps: CacheRuntimeDeps): CacheRuntime {
     const reason = error instanceof Error ? error.message : String(error);
     // A dead Redis fails every lookup the same way: one line per new reason, not one per request.
     if (reason !== lastFailure) {
-      if (error instanceof StoreUnavailable) deps.logger.warn({ layer, reason }, 'cache store unavailable; serving uncached');
+      if (error instanceof StoreUnavailable)
+        deps.logger.warn({ layer, reason }, 'cache store unavailable; serving uncached');
       else deps.logger.error({ layer, err: error }, 'cache store failed; serving uncached');
     }
     lastFailure = reason;

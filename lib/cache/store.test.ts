@@ -20,11 +20,26 @@ afterAll(async () => {
   client.disconnect();
 });
 
-const entry = (key: string, tags: string[], readAt = Date.now(), ttlMs = 60_000): EntryWrite => ({ key: `${PREFIX}${key}`, value: `value of ${key}`, ttlMs, tags, readAt });
+const entry = (key: string, tags: string[], readAt = Date.now(), ttlMs = 60_000): EntryWrite => ({
+  key: `${PREFIX}${key}`,
+  value: `value of ${key}`,
+  ttlMs,
+  tags,
+  readAt,
+});
 
 describe.each([
   ['in-process', () => createMemoryStore({ clockSkewMs: CLOCK_SKEW_MS })],
-  ['Redis', () => createRedisStore({ client, keyPrefix: PREFIX, isReady: () => client.status === 'ready', clockSkewMs: CLOCK_SKEW_MS })],
+  [
+    'Redis',
+    () =>
+      createRedisStore({
+        client,
+        keyPrefix: PREFIX,
+        isReady: () => client.status === 'ready',
+        clockSkewMs: CLOCK_SKEW_MS,
+      }),
+  ],
 ] as const)('the %s store', (_name, open) => {
   let store: CacheStore;
   beforeAll(() => {
@@ -33,9 +48,17 @@ describe.each([
 
   it('drops exactly the entries tagged with an invalidated entity, and nothing else', async () => {
     const run = Math.random().toString(36).slice(2);
-    await store.write([entry(`${run}:catalog`, [`Product:a${run}`, `Product:b${run}`]), entry(`${run}:product-a`, [`Product:a${run}`]), entry(`${run}:product-b`, [`Product:b${run}`])]);
+    await store.write([
+      entry(`${run}:catalog`, [`Product:a${run}`, `Product:b${run}`]),
+      entry(`${run}:product-a`, [`Product:a${run}`]),
+      entry(`${run}:product-b`, [`Product:b${run}`]),
+    ]);
     const keys = [`${run}:catalog`, `${run}:product-a`, `${run}:product-b`].map((k) => `${PREFIX}${k}`);
-    expect(await store.mget(keys)).toEqual([`value of ${run}:catalog`, `value of ${run}:product-a`, `value of ${run}:product-b`]);
+    expect(await store.mget(keys)).toEqual([
+      `value of ${run}:catalog`,
+      `value of ${run}:product-a`,
+      `value of ${run}:product-b`,
+    ]);
     expect(await store.invalidate([`Product:a${run}`])).toBe(2);
     expect(await store.mget(keys)).toEqual([null, null, `value of ${run}:product-b`]);
     // Idempotent: invalidating again finds nothing more to delete.
@@ -46,7 +69,12 @@ describe.each([
     const run = Math.random().toString(36).slice(2);
     const readBefore = Date.now() - 5 * CLOCK_SKEW_MS;
     await store.invalidate([`User:${run}`]);
-    expect(await store.write([entry(`${run}:old`, [`User:${run}`], readBefore), entry(`${run}:untouched`, [`User:other${run}`], readBefore)])).toBe(1);
+    expect(
+      await store.write([
+        entry(`${run}:old`, [`User:${run}`], readBefore),
+        entry(`${run}:untouched`, [`User:other${run}`], readBefore),
+      ]),
+    ).toBe(1);
     expect(await store.mget([`${PREFIX}${run}:old`])).toEqual([null]);
     expect(await store.mget([`${PREFIX}${run}:untouched`])).toEqual([`value of ${run}:untouched`]);
     const readAfter = Date.now() + 2 * CLOCK_SKEW_MS;

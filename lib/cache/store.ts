@@ -54,13 +54,20 @@ export const TOMBSTONE_MS = 120_000;
  * the difference tolerated, so a read that started up to that long after an invalidation is
  * treated as older and not cached (a cost paid only by entities invalidated that recently).
  */
-export function invalidatedSince(tombstone: string | number | null | undefined, readAt: number, clockSkewMs: number): boolean {
+export function invalidatedSince(
+  tombstone: string | number | null | undefined,
+  readAt: number,
+  clockSkewMs: number,
+): boolean {
   if (tombstone === null || tombstone === undefined) return false;
   return Number(tombstone) >= readAt - clockSkewMs;
 }
 
 /** Each distinct tag with the entries indexed under it and the latest expiry among them. */
-export function entriesByTag(entries: readonly EntryWrite[], now: number): Map<string, { members: Array<[number, string]>; ttlMs: number }> {
+export function entriesByTag(
+  entries: readonly EntryWrite[],
+  now: number,
+): Map<string, { members: Array<[number, string]>; ttlMs: number }> {
   const byTag = new Map<string, { members: Array<[number, string]>; ttlMs: number }>();
   for (const entry of entries) {
     for (const tag of entry.tags) {

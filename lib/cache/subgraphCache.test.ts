@@ -10,13 +10,23 @@ import { fetchThroughCache, type FetchRequest, type SentFetch } from './subgraph
 import { supergraphModel } from './supergraphModel.ts';
 
 const model = supergraphModel(readFileSync(gatewaySupergraphPath('web'), 'utf8'));
-const RATINGS = 'query Catalog__reviews__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { averageRating } } }';
-const ORDERS = 'query Dashboard__orders__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { spending { orderCount } } } }';
+const RATINGS =
+  'query Catalog__reviews__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { averageRating } } }';
+const ORDERS =
+  'query Dashboard__orders__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { spending { orderCount } } } }';
 
 function runtime(): CacheRuntime {
   return createCacheRuntime({
     gateway: 'web',
-    config: { enabled: true, redis: { kind: 'memory', keyPrefix: 't:' }, staleIfErrorSeconds: 300, maxTtlSeconds: 3600, apqTtlSeconds: 60, clockSkewMs: 0, events: eventsConfigFromEnv({}) },
+    config: {
+      enabled: true,
+      redis: { kind: 'memory', keyPrefix: 't:' },
+      staleIfErrorSeconds: 300,
+      maxTtlSeconds: 3600,
+      apqTtlSeconds: 60,
+      clockSkewMs: 0,
+      events: eventsConfigFromEnv({}),
+    },
     store: createMemoryStore(),
     keyPrefix: 't:',
     model,
@@ -36,17 +46,42 @@ function subgraph(answer: (r: Representation) => Record<string, unknown>, cacheC
     async send(request: FetchRequest): Promise<SentFetch> {
       const representations = request.variables?.representations as Representation[];
       sent.push(representations);
-      if (mode === 'down') return { response: { errors: [{ message: 'The reviews service could not be reached', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } }] }, unavailable: true };
+      if (mode === 'down')
+        return {
+          response: {
+            errors: [
+              { message: 'The reviews service could not be reached', extensions: { code: 'DOWNSTREAM_SERVICE_ERROR' } },
+            ],
+          },
+          unavailable: true,
+        };
       const entities = representations.map((r) => ({ ...answer(r), bffTag__typename: r.__typename, bffTag__id: r.id }));
-      return { response: { data: { _entities: entities }, http: { headers: new Headers({ 'cache-control': cacheControl }) } }, unavailable: false };
+      return {
+        response: { data: { _entities: entities }, http: { headers: new Headers({ 'cache-control': cacheControl }) } },
+        unavailable: false,
+      };
     },
   };
 }
 
-async function fetchEntities(cache: CacheRuntime, query: string, ids: string[], send: (r: FetchRequest) => Promise<SentFetch>, userId: string | null = null) {
+async function fetchEntities(
+  cache: CacheRuntime,
+  query: string,
+  ids: string[],
+  send: (r: FetchRequest) => Promise<SentFetch>,
+  userId: string | null = null,
+) {
   const state = new RequestCacheState();
   const representations = ids.map((id) => ({ __typename: query === ORDERS ? 'User' : 'Product', id }));
-  const response = await fetchThroughCache(cache, { subgraph: query === ORDERS ? 'orders' : 'reviews', request: { query, variables: { representations } }, incomingOperation: 'query', userId, state, policy: null, send });
+  const response = await fetchThroughCache(cache, {
+    subgraph: query === ORDERS ? 'orders' : 'reviews',
+    request: { query, variables: { representations } },
+    incomingOperation: 'query',
+    userId,
+    state,
+    policy: null,
+    send,
+  });
   // What a request does when its response is sent: write what it learned in one batch.
   await cache.write(state.entityWrites, { response: 0, entity: state.entityWrites.length });
   return { response, state };
@@ -57,8 +92,19 @@ describe('the entity cache', () => {
     const cache = runtime();
     const reviews = subgraph((r) => ({ averageRating: r.id.length }));
     const first = await fetchEntities(cache, RATINGS, ['p1', 'p22', 'p1', 'p1'], (r) => reviews.send(r));
-    expect(reviews.sent).toEqual([[{ __typename: 'Product', id: 'p1' }, { __typename: 'Product', id: 'p22' }]]);
-    expect(first.response.data?._entities).toEqual([2, 3, 2, 2].map((n, i) => ({ averageRating: n, bffTag__typename: 'Product', bffTag__id: ['p1', 'p22', 'p1', 'p1'][i] })));
+    expect(reviews.sent).toEqual([
+      [
+        { __typename: 'Product', id: 'p1' },
+        { __typename: 'Product', id: 'p22' },
+      ],
+    ]);
+    expect(first.response.data?._entities).toEqual(
+      [2, 3, 2, 2].map((n, i) => ({
+        averageRating: n,
+        bffTag__typename: 'Product',
+        bffTag__id: ['p1', 'p22', 'p1', 'p1'][i],
+      })),
+    );
     expect(cache.stats.entity).toMatchObject({ deduplicated: 2, misses: 2, hits: 0, writes: 2 });
 
     const second = await fetchEntities(cache, RATINGS, ['p22', 'p333'], (r) => reviews.send(r));
@@ -92,9 +138,20 @@ describe('the entity cache', () => {
         send: (r) => reviews.send(r),
       });
     const [x, y] = await Promise.all([fetchOf(['p1', 'p22']), fetchOf(['p22', 'p4444'])]);
-    expect(reviews.sent.flat().map((r) => r.id).sort()).toEqual(['p1', 'p22', 'p4444']);
-    expect(x.data?._entities).toEqual([{ averageRating: 2, bffTag__typename: 'Product', bffTag__id: 'p1' }, { averageRating: 3, bffTag__typename: 'Product', bffTag__id: 'p22' }]);
-    expect(y.data?._entities).toEqual([{ averageRating: 3, bffTag__typename: 'Product', bffTag__id: 'p22' }, { averageRating: 5, bffTag__typename: 'Product', bffTag__id: 'p4444' }]);
+    expect(
+      reviews.sent
+        .flat()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['p1', 'p22', 'p4444']);
+    expect(x.data?._entities).toEqual([
+      { averageRating: 2, bffTag__typename: 'Product', bffTag__id: 'p1' },
+      { averageRating: 3, bffTag__typename: 'Product', bffTag__id: 'p22' },
+    ]);
+    expect(y.data?._entities).toEqual([
+      { averageRating: 3, bffTag__typename: 'Product', bffTag__id: 'p22' },
+      { averageRating: 5, bffTag__typename: 'Product', bffTag__id: 'p4444' },
+    ]);
     expect(cache.stats.entity.deduplicated).toBe(1);
   });
 
@@ -150,10 +207,20 @@ describe('the entity cache', () => {
     const failing = async (request: FetchRequest): Promise<SentFetch> => {
       const representations = request.variables?.representations as Representation[];
       expect(representations).toEqual([{ __typename: 'Product', id: 'p2' }]);
-      return { response: { data: { _entities: [null] }, errors: [{ message: 'nope', path: ['_entities', 0, 'averageRating'] }] }, unavailable: false };
+      return {
+        response: {
+          data: { _entities: [null] },
+          errors: [{ message: 'nope', path: ['_entities', 0, 'averageRating'] }],
+        },
+        unavailable: false,
+      };
     };
     const { response } = await fetchEntities(cache, RATINGS, ['p1', 'p2', 'p2'], failing);
-    expect(response.data?._entities).toEqual([{ averageRating: 1, bffTag__typename: 'Product', bffTag__id: 'p1' }, null, null]);
+    expect(response.data?._entities).toEqual([
+      { averageRating: 1, bffTag__typename: 'Product', bffTag__id: 'p1' },
+      null,
+      null,
+    ]);
     expect(response.errors?.map((e) => e.path)).toEqual([
       ['_entities', 1, 'averageRating'],
       ['_entities', 2, 'averageRating'],

@@ -47,7 +47,8 @@ export async function fetchThroughCache(runtime: CacheRuntime, fetch: SubgraphFe
     return (await fetch.send(fetch.request)).response;
   }
   const request = { ...fetch.request, query: analysis.query };
-  if (analysis.entities && fetch.incomingOperation === 'query') return fetchEntities(runtime, fetch, request, analysis.entities);
+  if (analysis.entities && fetch.incomingOperation === 'query')
+    return fetchEntities(runtime, fetch, request, analysis.entities);
   const { response } = await fetch.send(request);
   const tags = new Set<string>();
   collectTags(response.data, tags);
@@ -59,12 +60,20 @@ export async function fetchThroughCache(runtime: CacheRuntime, fetch: SubgraphFe
 }
 
 /** The tags of the entity representations a fetch sends (with the key fields `subgraph` declares). */
-export function representationTags(runtime: CacheRuntime, subgraph: string, representations: unknown, into: Set<string>): void {
+export function representationTags(
+  runtime: CacheRuntime,
+  subgraph: string,
+  representations: unknown,
+  into: Set<string>,
+): void {
   if (!Array.isArray(representations)) return;
   for (const representation of representations) {
     if (typeof representation !== 'object' || representation === null) continue;
     const record = representation as Record<string, unknown>;
-    const tag = representationTag(record, typeof record.__typename === 'string' ? runtime.model.keyFields(subgraph, record.__typename) : null);
+    const tag = representationTag(
+      record,
+      typeof record.__typename === 'string' ? runtime.model.keyFields(subgraph, record.__typename) : null,
+    );
     if (tag) into.add(tag);
   }
 }
@@ -87,7 +96,12 @@ interface Resolution {
   extensions?: Record<string, unknown>;
 }
 
-async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, request: FetchRequest, entities: NonNullable<FetchAnalysis['entities']>): Promise<FetchResponse> {
+async function fetchEntities(
+  runtime: CacheRuntime,
+  fetch: SubgraphFetch,
+  request: FetchRequest,
+  entities: NonNullable<FetchAnalysis['entities']>,
+): Promise<FetchResponse> {
   const { representations, ...others }: Record<string, unknown> = request.variables ?? {};
   if (!Array.isArray(representations)) return (await fetch.send(request)).response;
   const shape = digest(`${entities.selection}\n${stableJson(others)}`);
@@ -98,8 +112,19 @@ async function fetchEntities(runtime: CacheRuntime, fetch: SubgraphFetch, reques
     const known = byJson.get(json);
     if (known) known.positions.push(position);
     else {
-      const record = typeof representation === 'object' && representation !== null ? (representation as Record<string, unknown>) : {};
-      byJson.set(json, { representation: record, positions: [position], base: cacheKeys.entity(runtime.keyPrefix, fetch.subgraph, shape, json), fresh: null, stale: null, data: null, failed: false });
+      const record =
+        typeof representation === 'object' && representation !== null
+          ? (representation as Record<string, unknown>)
+          : {};
+      byJson.set(json, {
+        representation: record,
+        positions: [position],
+        base: cacheKeys.entity(runtime.keyPrefix, fetch.subgraph, shape, json),
+        fresh: null,
+        stale: null,
+        data: null,
+        failed: false,
+      });
     }
   });
   const wanted = [...byJson.values()];
@@ -164,13 +189,23 @@ async function resolve(
     w.data = w.fresh?.d ?? null;
     for (const tag of w.fresh?.t ?? []) fetch.state.tags.add(tag);
   }
-  if (hits.length) fetch.policy?.restrict(leastOf(hits.map((w) => w.fresh).filter((e): e is CacheEntry => e !== null), now));
+  if (hits.length)
+    fetch.policy?.restrict(
+      leastOf(
+        hits.map((w) => w.fresh).filter((e): e is CacheEntry => e !== null),
+        now,
+      ),
+    );
   if (missing.length === 0) return { errors: [] };
 
   const readAt = Date.now();
-  const sent = await fetch.send({ ...request, variables: { ...others, representations: missing.map((w) => w.representation) } });
+  const sent = await fetch.send({
+    ...request,
+    variables: { ...others, representations: missing.map((w) => w.representation) },
+  });
   const answered: unknown = sent.response.data?._entities;
-  const received: readonly unknown[] | null = Array.isArray(answered) && answered.length === missing.length ? answered : null;
+  const received: readonly unknown[] | null =
+    Array.isArray(answered) && answered.length === missing.length ? answered : null;
   if (received && !sent.response.errors?.length) {
     const hint = hintFromCacheControl(sent.response.http?.headers.get('cache-control'));
     const maxAge = Math.min(hint.maxAge, runtime.config.maxTtlSeconds);
@@ -178,10 +213,22 @@ async function resolve(
       w.data = received[i] ?? null;
       const tags = new Set<string>();
       collectTags(w.data, tags);
-      const own = representationTag(w.representation, typeof w.representation.__typename === 'string' ? runtime.model.keyFields(fetch.subgraph, w.representation.__typename) : null);
+      const own = representationTag(
+        w.representation,
+        typeof w.representation.__typename === 'string'
+          ? runtime.model.keyFields(fetch.subgraph, w.representation.__typename)
+          : null,
+      );
       if (own) tags.add(own);
       for (const tag of tags) fetch.state.tags.add(tag);
-      if (maxAge > 0 && w.data !== null) queueWrite(runtime, fetch, w, { maxAge, scope: hint.scope, staleAllowed: entities.staleAllowed, readAt, tags: [...tags] });
+      if (maxAge > 0 && w.data !== null)
+        queueWrite(runtime, fetch, w, {
+          maxAge,
+          scope: hint.scope,
+          staleAllowed: entities.staleAllowed,
+          readAt,
+          tags: [...tags],
+        });
     });
     return { errors: [], extensions: sent.response.extensions };
   }
@@ -196,7 +243,10 @@ async function resolve(
     fetch.state.entityHits += missing.length;
     fetch.state.stale = true;
     fetch.policy?.restrict({ maxAge: 0 });
-    runtime.logger.warn({ subgraph: fetch.subgraph, entities: missing.length }, 'subgraph failed; served stale entities');
+    runtime.logger.warn(
+      { subgraph: fetch.subgraph, entities: missing.length },
+      'subgraph failed; served stale entities',
+    );
     return { errors: [] };
   }
   // The subgraph's own errors (or its failure) for the entities it was asked for; cached ones still count.
@@ -209,7 +259,10 @@ async function resolve(
 
 /** One MGET for the whole fetch: the public and (signed in) the caller's private entry of each entity, all on one slot. */
 async function lookUp(runtime: CacheRuntime, fetch: SubgraphFetch, wanted: Wanted[]): Promise<void> {
-  const keysOf = (w: Wanted) => [cacheKeys.scoped(w.base, 'PRIVATE', fetch.userId), cacheKeys.scoped(w.base, 'PUBLIC', null)].filter((k): k is string => k !== null);
+  const keysOf = (w: Wanted) =>
+    [cacheKeys.scoped(w.base, 'PRIVATE', fetch.userId), cacheKeys.scoped(w.base, 'PUBLIC', null)].filter(
+      (k): k is string => k !== null,
+    );
   const keys = wanted.flatMap(keysOf);
   let values: Array<string | null>;
   try {
@@ -240,14 +293,20 @@ function queueWrite(
   if (!key) return;
   const ttlSeconds = entry.maxAge + (entry.staleAllowed ? runtime.config.staleIfErrorSeconds : 0);
   // Serialised now: the gateway merges later fetches into these very objects.
-  const value = JSON.stringify({ d: w.data, s: entry.scope, f: entry.readAt + entry.maxAge * 1000, t: entry.tags } satisfies CacheEntry);
+  const value = JSON.stringify({
+    d: w.data,
+    s: entry.scope,
+    f: entry.readAt + entry.maxAge * 1000,
+    t: entry.tags,
+  } satisfies CacheEntry);
   fetch.state.entityWrites.push({ key, value, ttlMs: ttlSeconds * 1000, tags: entry.tags, readAt: entry.readAt });
 }
 
 /** The `_entities` list in the order of the fetch's representations; a repeated one gets its own copy. */
 function assemble(wanted: readonly Wanted[], length: number): unknown[] {
   const list: unknown[] = new Array<unknown>(length).fill(null);
-  for (const w of wanted) w.positions.forEach((position, i) => (list[position] = i === 0 ? w.data : structuredClone(w.data)));
+  for (const w of wanted)
+    w.positions.forEach((position, i) => (list[position] = i === 0 ? w.data : structuredClone(w.data)));
   return list;
 }
 

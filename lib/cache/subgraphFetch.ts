@@ -41,17 +41,27 @@ function withTagFields(document: DocumentNode, model: SupergraphModel, subgraph:
     const selections: SelectionNode[] = set.selections.map((selection) => {
       if (selection.kind === Kind.FIELD && selection.selectionSet) {
         // `_entities` returns a union the supergraph does not have; its inline fragments name the types.
-        const field = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[selection.name.value] : undefined;
-        return { ...selection, selectionSet: rewrite(selection.selectionSet, field ? getNamedType(field.type) : undefined) };
+        const field =
+          type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields()[selection.name.value] : undefined;
+        return {
+          ...selection,
+          selectionSet: rewrite(selection.selectionSet, field ? getNamedType(field.type) : undefined),
+        };
       }
       if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const inner = selection.typeCondition ? (model.schema.getType(selection.typeCondition.name.value) ?? undefined) : type;
+        const inner = selection.typeCondition
+          ? (model.schema.getType(selection.typeCondition.name.value) ?? undefined)
+          : type;
         return { ...selection, selectionSet: rewrite(selection.selectionSet, inner) };
       }
       return selection;
     });
     const keys = type && isObjectType(type) ? model.keyFields(subgraph, type.name) : null;
-    if (keys) selections.push(aliased(TAG_TYPENAME, '__typename'), ...keys.map((key) => aliased(`${TAG_FIELD_PREFIX}${key}`, key)));
+    if (keys)
+      selections.push(
+        aliased(TAG_TYPENAME, '__typename'),
+        ...keys.map((key) => aliased(`${TAG_FIELD_PREFIX}${key}`, key)),
+      );
     return { ...set, selections };
   };
   return {
@@ -62,7 +72,13 @@ function withTagFields(document: DocumentNode, model: SupergraphModel, subgraph:
         return { ...definition, selectionSet: rewrite(definition.selectionSet, root) };
       }
       if (definition.kind === Kind.FRAGMENT_DEFINITION) {
-        return { ...definition, selectionSet: rewrite(definition.selectionSet, model.schema.getType(definition.typeCondition.name.value) ?? undefined) };
+        return {
+          ...definition,
+          selectionSet: rewrite(
+            definition.selectionSet,
+            model.schema.getType(definition.typeCondition.name.value) ?? undefined,
+          ),
+        };
       }
       return definition;
     }),
@@ -70,36 +86,74 @@ function withTagFields(document: DocumentNode, model: SupergraphModel, subgraph:
 }
 
 /** Every field an `_entities` fetch asks of each entity type may be served stale (`@staleIfError`). */
-function staleAllowed(entities: FieldNode, fragments: Map<string, FragmentDefinitionNode>, model: SupergraphModel): boolean {
+function staleAllowed(
+  entities: FieldNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  model: SupergraphModel,
+): boolean {
   const fieldsAllowed = (set: SelectionSetNode, typeName: string, seen: Set<string>): boolean =>
     set.selections.every((s) => {
-      if (s.kind === Kind.FIELD) return s.name.value.startsWith('__') || (s.alias?.value.startsWith(TAG_FIELD_PREFIX) ?? false) || model.allowsStale(typeName, s.name.value);
-      if (s.kind === Kind.INLINE_FRAGMENT) return fieldsAllowed(s.selectionSet, s.typeCondition?.name.value ?? typeName, seen);
+      if (s.kind === Kind.FIELD)
+        return (
+          s.name.value.startsWith('__') ||
+          (s.alias?.value.startsWith(TAG_FIELD_PREFIX) ?? false) ||
+          model.allowsStale(typeName, s.name.value)
+        );
+      if (s.kind === Kind.INLINE_FRAGMENT)
+        return fieldsAllowed(s.selectionSet, s.typeCondition?.name.value ?? typeName, seen);
       const fragment = fragments.get(s.name.value);
       if (!fragment || seen.has(s.name.value)) return false;
       return fieldsAllowed(fragment.selectionSet, fragment.typeCondition.name.value, new Set([...seen, s.name.value]));
     });
-  return entities.selectionSet !== undefined && entities.selectionSet.selections.every((s) => s.kind === Kind.INLINE_FRAGMENT && s.typeCondition !== undefined && fieldsAllowed(s.selectionSet, s.typeCondition.name.value, new Set()));
+  return (
+    entities.selectionSet !== undefined &&
+    entities.selectionSet.selections.every(
+      (s) =>
+        s.kind === Kind.INLINE_FRAGMENT &&
+        s.typeCondition !== undefined &&
+        fieldsAllowed(s.selectionSet, s.typeCondition.name.value, new Set()),
+    )
+  );
 }
 
 export function analyseFetch(model: SupergraphModel, subgraph: string, query: string): FetchAnalysis {
   const document = withTagFields(parse(query), model, subgraph);
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
-  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) throw new Error('A subgraph fetch without an operation');
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION)
+    throw new Error('A subgraph fetch without an operation');
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const [root, ...others] = operation.selectionSet.selections;
-  const isEntities = operation.operation === 'query' && others.length === 0 && root?.kind === Kind.FIELD && root.name.value === '_entities' && !root.alias;
+  const isEntities =
+    operation.operation === 'query' &&
+    others.length === 0 &&
+    root?.kind === Kind.FIELD &&
+    root.name.value === '_entities' &&
+    !root.alias;
   // The plan names fetches after the client operation; entities selected alike share entries whatever asked.
-  const shape = isEntities ? digest(print({ ...document, definitions: document.definitions.map((d) => (d === operation ? { ...operation, name: undefined } : d)) })) : '';
+  const shape = isEntities
+    ? digest(
+        print({
+          ...document,
+          definitions: document.definitions.map((d) => (d === operation ? { ...operation, name: undefined } : d)),
+        }),
+      )
+    : '';
   return {
     query: print(document),
     kind: operation.operation,
-    entities: isEntities && root.kind === Kind.FIELD ? { selection: shape, staleAllowed: staleAllowed(root, fragments, model) } : null,
+    entities:
+      isEntities && root.kind === Kind.FIELD
+        ? { selection: shape, staleAllowed: staleAllowed(root, fragments, model) }
+        : null,
   };
 }
 
 /** analyseFetch, remembered per fetch text: plans repeat the same few fetches. */
-export function fetchAnalyser(model: SupergraphModel, subgraph: string, capacity = 2000): (query: string) => FetchAnalysis {
+export function fetchAnalyser(
+  model: SupergraphModel,
+  subgraph: string,
+  capacity = 2000,
+): (query: string) => FetchAnalysis {
   return remembered(capacity, (query) => analyseFetch(model, subgraph, query));
 }

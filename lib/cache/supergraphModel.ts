@@ -1,4 +1,13 @@
-import { buildASTSchema, Kind, parse, type DirectiveNode, type DocumentNode, type GraphQLSchema, type ObjectTypeDefinitionNode, type ObjectTypeExtensionNode } from 'graphql';
+import {
+  buildASTSchema,
+  Kind,
+  parse,
+  type DirectiveNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+  type ObjectTypeExtensionNode,
+} from 'graphql';
 
 /**
  * What the caches need to know about a supergraph: its schema (to walk subgraph fetches with
@@ -47,7 +56,8 @@ export function supergraphModel(supergraphSdl: string, staleDirective = 'staleIf
     }
   }
   const objects = document.definitions.filter(
-    (d): d is ObjectTypeDefinitionNode | ObjectTypeExtensionNode => d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION,
+    (d): d is ObjectTypeDefinitionNode | ObjectTypeExtensionNode =>
+      d.kind === Kind.OBJECT_TYPE_DEFINITION || d.kind === Kind.OBJECT_TYPE_EXTENSION,
   );
   for (const type of objects) {
     const typeName = type.name.value;
@@ -65,11 +75,15 @@ export function supergraphModel(supergraphSdl: string, staleDirective = 'staleIf
     if (type.directives?.some((d) => d.name.value === staleDirective)) {
       // Composition merges a type's directives across subgraphs, so on a shared type the gateway could
       // not tell which subgraph meant it: refuse, rather than serve another subgraph's fields stale.
-      if (joins.length > 1) throw new Error(`@${staleDirective} on type ${typeName}, which ${joins.length} subgraphs define: put it on its fields instead`);
+      if (joins.length > 1)
+        throw new Error(
+          `@${staleDirective} on type ${typeName}, which ${joins.length} subgraphs define: put it on its fields instead`,
+        );
       staleTypes.add(typeName);
     }
     for (const field of type.fields ?? []) {
-      if (field.directives?.some((d) => d.name.value === staleDirective)) staleFields.add(`${typeName}.${field.name.value}`);
+      if (field.directives?.some((d) => d.name.value === staleDirective))
+        staleFields.add(`${typeName}.${field.name.value}`);
     }
   }
 

@@ -22,17 +22,24 @@ export function collectTags(data: unknown, into: Set<string>): void {
   const typename = record[TAG_TYPENAME];
   if (typeof typename === 'string') {
     const values: unknown[] = [];
-    for (const [key, value] of Object.entries(record)) if (key !== TAG_TYPENAME && key.startsWith(TAG_FIELD_PREFIX)) values.push(value);
+    for (const [key, value] of Object.entries(record))
+      if (key !== TAG_TYPENAME && key.startsWith(TAG_FIELD_PREFIX)) values.push(value);
     if (values.length) into.add(entityTag(typename, values));
   }
   for (const value of Object.values(record)) if (value !== null && typeof value === 'object') collectTags(value, into);
 }
 
 /** The tag of an entity representation sent to `_entities`, from the key fields the subgraph declares. */
-export function representationTag(representation: Record<string, unknown>, keyFields: readonly string[] | null): string | null {
+export function representationTag(
+  representation: Record<string, unknown>,
+  keyFields: readonly string[] | null,
+): string | null {
   const typename = representation.__typename;
   if (typeof typename !== 'string') return null;
   const fields = keyFields ?? ['id'];
   if (!fields.every((f) => representation[f] !== undefined && representation[f] !== null)) return null;
-  return entityTag(typename, fields.map((f) => representation[f]));
+  return entityTag(
+    typename,
+    fields.map((f) => representation[f]),
+  );
 }

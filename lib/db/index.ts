@@ -1,5 +1,13 @@
 export { openServiceDatabase, pgliteSession, type ServiceDatabase, type OpenOptions } from './open.ts';
-export { applyMigrations, readMigrations, migrationChecksum, MigrationError, PRISMA_MIGRATE_LOCK_ID, type SqlSession, type Migration } from './migrate.ts';
+export {
+  applyMigrations,
+  readMigrations,
+  migrationChecksum,
+  MigrationError,
+  PRISMA_MIGRATE_LOCK_ID,
+  type SqlSession,
+  type Migration,
+} from './migrate.ts';
 export { databaseTarget, isPostgresTarget, type DatabaseTarget } from './target.ts';
 export { ensureDatabase, dropDatabase, listDatabases } from './postgres.ts';
 export { countQueries, type QueryCounter } from './queryCounter.ts';

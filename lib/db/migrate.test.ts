@@ -69,7 +69,9 @@ async function writeWidgetMigrations(dir: string): Promise<void> {
 }
 
 async function fileChecksum(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 type Row = Record<string, unknown>;
@@ -175,7 +177,14 @@ describe('readMigrations', () => {
     const dir = await migrationsDir();
     // Created in reverse. libuv happens to list a directory sorted on Unix, so this pins the contract
     // (Prisma's name order) rather than catching a runner that forgets to sort there.
-    const names = ['20260101000000_a', '20260102000000_b', '20260103000000_c', '20260104000000_d', '20260105000000_e', '20260106000000_f'];
+    const names = [
+      '20260101000000_a',
+      '20260102000000_b',
+      '20260103000000_c',
+      '20260104000000_d',
+      '20260105000000_e',
+      '20260106000000_f',
+    ];
     for (const name of [...names].reverse()) await writeMigration(dir, name, `SELECT '${name}';\n`);
 
     const migrations = await readMigrations(dir);
@@ -235,7 +244,8 @@ describe.each([postgres, pglite])('applyMigrations on $name', (backend) => {
         expect(row?.finished_at).toBeInstanceOf(Date);
       }
       const ids = await db.rows('SELECT id FROM "_prisma_migrations"');
-      for (const { id } of ids) expect(String(id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      for (const { id } of ids)
+        expect(String(id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(await migrateLocksHeld(db)).toBe(0);
 
       expect(await db.migrate(dir)).toEqual({ applied: [] });
@@ -406,7 +416,11 @@ describe('the project’s own migrations', () => {
     const db = await PGlite.create(join(dataDir, 'users'));
     try {
       expect((await db.query(`SELECT to_regclass('"User"')::text AS name`)).rows).toEqual([{ name: '"User"' }]);
-      const rows = (await db.query<Row>('SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name')).rows;
+      const rows = (
+        await db.query<Row>(
+          'SELECT migration_name, checksum, finished_at FROM "_prisma_migrations" ORDER BY migration_name',
+        )
+      ).rows;
       expect(rows.map((r) => r.migration_name)).toEqual(names);
       for (const row of rows) {
         expect(row.checksum).toBe(await fileChecksum(join(dir, String(row.migration_name), 'migration.sql')));

@@ -59,7 +59,10 @@ function scriptMatchesChecksum(script: string, recorded: string): boolean {
 /** Reads `<dir>/<timestamp>_<name>/migration.sql` in name order, as `prisma migrate deploy` does. */
 export async function readMigrations(dir: string): Promise<Migration[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const script = await readFile(join(dir, name, 'migration.sql'), 'utf8');
@@ -88,9 +91,11 @@ export async function applyMigrations(session: SqlSession, migrations: Migration
   await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_ID]);
   try {
     await session.exec(CREATE_MIGRATIONS_TABLE);
-    const rows = (await session.query(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
-    )).filter(isAppliedRow);
+    const rows = (
+      await session.query(
+        'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
+      )
+    ).filter(isAppliedRow);
     const live = rows.filter((r) => r.rolled_back_at === null);
     const failed = live.find((r) => r.finished_at === null);
     if (failed) {

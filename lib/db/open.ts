@@ -32,12 +32,23 @@ export interface OpenOptions {
 export async function openServiceDatabase(service: string, options: OpenOptions = {}): Promise<ServiceDatabase> {
   const target = databaseTarget(service, options.env);
   const readOnly = options.readOnly ?? false;
-  return target.kind === 'postgres' ? openPostgres(target, options.poolSize ?? 10, readOnly, options.logger) : openPglite(target, readOnly);
+  return target.kind === 'postgres'
+    ? openPostgres(target, options.poolSize ?? 10, readOnly, options.logger)
+    : openPglite(target, readOnly);
 }
 
-async function openPostgres(target: Extract<DatabaseTarget, { kind: 'postgres' }>, poolSize: number, readOnly: boolean, logger?: Logger): Promise<ServiceDatabase> {
+async function openPostgres(
+  target: Extract<DatabaseTarget, { kind: 'postgres' }>,
+  poolSize: number,
+  readOnly: boolean,
+  logger?: Logger,
+): Promise<ServiceDatabase> {
   if (target.serverUrl && !readOnly) await ensureDatabase(target.serverUrl, target.database);
-  const pool = new pg.Pool({ connectionString: target.url, max: poolSize, ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}) });
+  const pool = new pg.Pool({
+    connectionString: target.url,
+    max: poolSize,
+    ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+  });
   // An idle connection dropped by the server (restart, failover) surfaces here; without a listener
   // it would crash the process. The pool replaces the connection on next use.
   pool.on('error', (error) => logger?.warn({ err: error, database: target.database }, 'idle database connection lost'));
@@ -68,7 +79,10 @@ function pgSession(client: pg.PoolClient): SqlSession {
   };
 }
 
-async function openPglite(target: Extract<DatabaseTarget, { kind: 'pglite' }>, readOnly: boolean): Promise<ServiceDatabase> {
+async function openPglite(
+  target: Extract<DatabaseTarget, { kind: 'pglite' }>,
+  readOnly: boolean,
+): Promise<ServiceDatabase> {
   await mkdir(target.dataDir, { recursive: true });
   const db = await PGlite.create(target.dataDir);
   // PGlite has a single session, so the setting holds for every statement of this handle.

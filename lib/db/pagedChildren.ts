@@ -19,7 +19,12 @@ export type WithParent<T> = T & { parentId: string };
  * the (parent, createdAt, id) index newest first and stops after `first + 1` rows, so the cost is
  * bounded by the page size, not by how many children a parent has.
  */
-export async function fetchChildPages<T>(db: RawQuerier, list: ChildList, parentIds: readonly string[], page: PageRequest): Promise<Array<WithParent<T>>> {
+export async function fetchChildPages<T>(
+  db: RawQuerier,
+  list: ChildList,
+  parentIds: readonly string[],
+  page: PageRequest,
+): Promise<Array<WithParent<T>>> {
   const cursorClause = page.after ? `AND (c."createdAt", c."id") < ($3::timestamp, $4::uuid)` : '';
   const sql = `SELECT p."parentId", c.* FROM unnest($1::uuid[]) AS p("parentId")
     CROSS JOIN LATERAL (

@@ -39,13 +39,18 @@ export async function ensureDatabase(serverUrl: string, database: string): Promi
 }
 
 export async function dropDatabase(serverUrl: string, database: string): Promise<void> {
-  await withMaintenanceClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`));
+  await withMaintenanceClient(serverUrl, (client) =>
+    client.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)} WITH (FORCE)`),
+  );
 }
 
 /** Names of databases starting with a prefix: lets tests remove everything they created. */
 export async function listDatabases(serverUrl: string, prefix: string): Promise<string[]> {
   return withMaintenanceClient(serverUrl, async (client) => {
-    const { rows } = await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]);
+    const { rows } = await client.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
+      [prefix],
+    );
     return rows.map((r) => r.datname);
   });
 }

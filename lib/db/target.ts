@@ -3,8 +3,7 @@ import { z } from 'zod';
 
 /** Where a service's data lives: its own database on a Postgres server, or an embedded PGlite directory. */
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; database: string; serverUrl: string | null }
-  | { kind: 'pglite'; dataDir: string };
+  { kind: 'postgres'; url: string; database: string; serverUrl: string | null } | { kind: 'pglite'; dataDir: string };
 
 export function isPostgresTarget(t: DatabaseTarget): t is Extract<DatabaseTarget, { kind: 'postgres' }> {
   return t.kind === 'postgres';
@@ -32,7 +31,9 @@ export function databaseTarget(service: string, env: NodeJS.ProcessEnv = process
   }
   const parsed = DbEnv.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid database configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid database configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const { DATABASE_URL, DATABASE_PREFIX, DATA_DIR } = parsed.data;
   if (!DATABASE_URL) return { kind: 'pglite', dataDir: resolve(DATA_DIR, service) };

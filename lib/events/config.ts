@@ -24,7 +24,9 @@ const shape = z.object({
 export function eventsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): EventsConfig {
   const parsed = shape.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid events configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid events configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const c = parsed.data;
   return {

@@ -25,7 +25,14 @@ export function createEvent<T extends EventType>(
   options: { source: string; version?: EventVersion<T>; occurredAt?: Date },
 ): DomainEvent<T> {
   const version = options.version ?? 1;
-  const event = { id: randomUUID(), type, version, occurredAt: (options.occurredAt ?? new Date()).toISOString(), source: options.source, payload };
+  const event = {
+    id: randomUUID(),
+    type,
+    version,
+    occurredAt: (options.occurredAt ?? new Date()).toISOString(),
+    source: options.source,
+    payload,
+  };
   const parsed = parseEvent(event);
   if (!parsed.ok) throw new Error(`Invalid ${type} v${version} event: ${parsed.reason}`);
   return event;
@@ -43,7 +50,8 @@ export function parseEvent(raw: unknown): ParsedEvent {
   const schema = payloadSchema(type, version);
   if (!schema) return { ok: false, reason: `unknown event type or version: ${type} v${version}` };
   const payload = schema.safeParse(envelope.data.payload);
-  if (!payload.success) return { ok: false, reason: `payload of ${type} v${version}: ${z.prettifyError(payload.error)}` };
+  if (!payload.success)
+    return { ok: false, reason: `payload of ${type} v${version}: ${z.prettifyError(payload.error)}` };
   // The type was checked against the registry and the payload against that type's schema just above.
   return { ok: true, event: { ...envelope.data, payload: payload.data } as DomainEvent };
 }

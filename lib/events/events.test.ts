@@ -24,7 +24,14 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const logger = silentLogger();
 const prefix = uniquePrefix('events');
 const keyPrefix = `test:${prefix}`;
-const config: EventsConfig = { maxDeliveries: 3, claimIdleMs: 150, blockMs: 100, batchSize: 50, streamMaxLen: 100_000, relayPollMs: 20 };
+const config: EventsConfig = {
+  maxDeliveries: 3,
+  claimIdleMs: 150,
+  blockMs: 100,
+  batchSize: 50,
+  streamMaxLen: 100_000,
+  relayPollMs: 20,
+};
 
 let database: ServiceDatabase;
 let prisma: OrdersPrisma;
@@ -44,12 +51,17 @@ function userUpdated(): DomainEvent<'user.updated'> {
 }
 
 async function unpublishedCount(): Promise<number> {
-  const rows = await prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "publishedAt" IS NULL`);
+  const rows = await prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM "OutboxEvent" WHERE "publishedAt" IS NULL`,
+  );
   return rows[0]?.n ?? -1;
 }
 
 async function inboxHas(ids: readonly string[]): Promise<number> {
-  const rows = await prisma.$queryRawUnsafe<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM "InboxEvent" WHERE "id" = ANY($1::uuid[])`, ids);
+  const rows = await prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM "InboxEvent" WHERE "id" = ANY($1::uuid[])`,
+    ids,
+  );
   return rows[0]?.n ?? -1;
 }
 
@@ -165,7 +177,9 @@ describe('consumer groups over Redis Streams', () => {
     const entries = (await client().xrange(dlq('retry'), '-', '+')) as Array<[string, string[]]>;
     expect(entries).toHaveLength(1);
     const fields = entries[0]![1];
-    const dead = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]));
+    const dead = Object.fromEntries(
+      Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]),
+    );
     expect((JSON.parse(dead.event ?? '{}') as { id: string }).id).toBe(poison.id);
     expect(dead.reason).toContain('projection exploded');
     // The failed attempts left no inbox row; the good event has one; nothing stays pending.
@@ -179,10 +193,19 @@ describe('consumer groups over Redis Streams', () => {
     const key = stream('user.updated');
     const good = userUpdated();
     const handled: string[] = [];
-    const consumer = await transport.consume({ group: 'malformed', db: prisma, handlers: { 'user.updated': async (e) => void handled.push(e.id) } });
+    const consumer = await transport.consume({
+      group: 'malformed',
+      db: prisma,
+      handlers: { 'user.updated': async (e) => void handled.push(e.id) },
+    });
     await client().xadd(key, '*', 'event', '{not json');
     await client().xadd(key, '*', 'event', JSON.stringify({ ...userUpdated(), version: 9 }));
-    await client().xadd(key, '*', 'event', JSON.stringify({ ...userUpdated(), payload: { userId: randomUUID(), changed: ['shoeSize'] } }));
+    await client().xadd(
+      key,
+      '*',
+      'event',
+      JSON.stringify({ ...userUpdated(), payload: { userId: randomUUID(), changed: ['shoeSize'] } }),
+    );
     await client().xadd(key, '*', 'other', 'field');
     await transport.publish([good]);
     await waitFor(() => handled.length === 1, 'the good event after the bad ones');
@@ -205,11 +228,26 @@ describe('consumer groups over Redis Streams', () => {
     // The first consumer joins the group and reads everything, then dies before acknowledging anything.
     const key = stream('user.updated');
     await client().xgroup('CREATE', key, 'crash', '0', 'MKSTREAM');
-    const read = await client().call('XREADGROUP', 'GROUP', 'crash', 'dead-consumer', 'COUNT', 100, 'STREAMS', key, '>');
+    const read = await client().call(
+      'XREADGROUP',
+      'GROUP',
+      'crash',
+      'dead-consumer',
+      'COUNT',
+      100,
+      'STREAMS',
+      key,
+      '>',
+    );
     expect(Array.isArray(read)).toBe(true);
     expect((await client().xpending(key, 'crash'))[0]).toBe(30);
     const handled: string[] = [];
-    const survivor = await transport.consume({ group: 'crash', db: prisma, handlers: { 'user.updated': async (e) => void handled.push(e.id) }, consumer: 'survivor' });
+    const survivor = await transport.consume({
+      group: 'crash',
+      db: prisma,
+      handlers: { 'user.updated': async (e) => void handled.push(e.id) },
+      consumer: 'survivor',
+    });
     await waitFor(() => handled.length === 30, 'the survivor to claim and handle every entry');
     await survivor.stop();
     expect(new Set(handled)).toEqual(new Set(events.map((e) => e.id)));
@@ -253,7 +291,9 @@ describe('consumer groups over Redis Streams', () => {
     expect(consumer.stats.duplicates).toBe(0);
     const sorted = [...lags].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    console.log(`outbox -> handled lag over 1,000 events: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted[sorted.length - 1]} ms; ${Math.round(1000 / (elapsed / 1000))} events/s end to end (all committed after ${written} ms)`);
+    console.log(
+      `outbox -> handled lag over 1,000 events: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted[sorted.length - 1]} ms; ${Math.round(1000 / (elapsed / 1000))} events/s end to end (all committed after ${written} ms)`,
+    );
   });
   it('delivers events written at a steady 100 per second (and reports the lag)', async () => {
     const { transport } = transportFor('paced');
@@ -275,7 +315,9 @@ describe('consumer groups over Redis Streams', () => {
     expect(consumer.stats).toMatchObject({ handled: 300, duplicates: 0, deadLettered: 0 });
     const sorted = [...lags].sort((a, b) => a - b);
     const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-    console.log(`outbox -> handled lag at ~100 events/s (relay poll ${config.relayPollMs} ms): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`);
+    console.log(
+      `outbox -> handled lag at ~100 events/s (relay poll ${config.relayPollMs} ms): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`,
+    );
   });
 });
 
@@ -299,7 +341,9 @@ describe('in-process delivery without Redis', () => {
       },
     });
     const rolledBack = userUpdated();
-    await prisma.$transaction((tx) => appendToOutbox(tx, rolledBack).then(() => Promise.reject(new Error('rollback')))).catch(() => undefined);
+    await prisma
+      .$transaction((tx) => appendToOutbox(tx, rolledBack).then(() => Promise.reject(new Error('rollback'))))
+      .catch(() => undefined);
     await prisma.$transaction(async (tx) => {
       for (const event of events) await appendToOutbox(tx, event);
     });

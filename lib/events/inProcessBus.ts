@@ -66,7 +66,8 @@ export class InProcessEventBus {
             stats.failures += 1;
             lastError = error instanceof Error ? error.message : String(error);
             options.logger.warn({ err: error, eventId: parsed.event.id, delivery }, 'event handler failed');
-            if (delivery < options.maxDeliveries) await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 50));
+            if (delivery < options.maxDeliveries)
+              await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 50));
           }
         }
         deadLetter(raw, `handler failed ${options.maxDeliveries} times: ${lastError}`, options.maxDeliveries);

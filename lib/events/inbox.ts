@@ -3,7 +3,10 @@ import type { EventType } from './schemas.ts';
 import type { EventDatabase, RawSql } from './outbox.ts';
 
 /** Applies one event's effect inside the transaction that also records it as handled. */
-export type EventHandler<TTx extends RawSql = RawSql, T extends EventType = EventType> = (event: DomainEvent<T>, tx: TTx) => Promise<void>;
+export type EventHandler<TTx extends RawSql = RawSql, T extends EventType = EventType> = (
+  event: DomainEvent<T>,
+  tx: TTx,
+) => Promise<void>;
 
 /** The handlers of one consuming service, by event type. */
 export type EventHandlers<TTx extends RawSql = RawSql> = { [T in EventType]?: EventHandler<TTx, T> };
@@ -18,11 +21,13 @@ export type IdempotentEventHandlers = { [T in EventType]?: (event: DomainEvent<T
 
 /** How a consumer runs its handlers: once per event through the service's inbox, or directly. */
 export type EventDelivery<TTx extends RawSql = RawSql> =
-  | { db: EventDatabase<TTx>; handlers: EventHandlers<TTx> }
-  | { db?: undefined; handlers: IdempotentEventHandlers };
+  { db: EventDatabase<TTx>; handlers: EventHandlers<TTx> } | { db?: undefined; handlers: IdempotentEventHandlers };
 
 /** Runs the handler of `event`: through the inbox when the delivery has a database, else directly. */
-export async function deliver<TTx extends RawSql>(delivery: EventDelivery<TTx>, event: DomainEvent): Promise<HandleOutcome> {
+export async function deliver<TTx extends RawSql>(
+  delivery: EventDelivery<TTx>,
+  event: DomainEvent,
+): Promise<HandleOutcome> {
   if (delivery.db) return handleOnce(delivery.db, delivery.handlers, event);
   const handler = delivery.handlers[event.type] as ((event: DomainEvent) => Promise<void>) | undefined;
   if (!handler) return 'ignored';
@@ -36,7 +41,11 @@ export async function deliver<TTx extends RawSql>(delivery: EventDelivery<TTx>, 
  * that published twice) finds the row and changes nothing. A throwing handler rolls both back and
  * the caller redelivers later.
  */
-export async function handleOnce<TTx extends RawSql>(db: EventDatabase<TTx>, handlers: EventHandlers<TTx>, event: DomainEvent): Promise<HandleOutcome> {
+export async function handleOnce<TTx extends RawSql>(
+  db: EventDatabase<TTx>,
+  handlers: EventHandlers<TTx>,
+  event: DomainEvent,
+): Promise<HandleOutcome> {
   const handler = handlers[event.type] as EventHandler<TTx> | undefined;
   if (!handler) return 'ignored';
   return db.$transaction(async (tx) => {

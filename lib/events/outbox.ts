@@ -46,7 +46,11 @@ interface OutboxRow {
  * `publish` but before commit republishes the batch, which consumers' inboxes absorb.
  * Returns how many events were published.
  */
-export async function relayOutboxBatch(db: EventDatabase, limit: number, publish: (events: DomainEvent[]) => Promise<void>): Promise<number> {
+export async function relayOutboxBatch(
+  db: EventDatabase,
+  limit: number,
+  publish: (events: DomainEvent[]) => Promise<void>,
+): Promise<number> {
   return db.$transaction(
     async (tx) => {
       const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
@@ -56,7 +60,10 @@ export async function relayOutboxBatch(db: EventDatabase, limit: number, publish
       );
       if (rows.length === 0) return 0;
       await publish(rows.map(toEvent));
-      await tx.$executeRawUnsafe(`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE "id" = ANY($1::uuid[])`, rows.map((r) => r.id));
+      await tx.$executeRawUnsafe(
+        `UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE "id" = ANY($1::uuid[])`,
+        rows.map((r) => r.id),
+      );
       return rows.length;
     },
     { maxWait: 10_000, timeout: 30_000 },
@@ -64,7 +71,8 @@ export async function relayOutboxBatch(db: EventDatabase, limit: number, publish
 }
 
 function toEvent(row: OutboxRow): DomainEvent {
-  const occurredAt = row.occurredAt instanceof Date ? row.occurredAt.toISOString() : new Date(`${row.occurredAt}Z`).toISOString();
+  const occurredAt =
+    row.occurredAt instanceof Date ? row.occurredAt.toISOString() : new Date(`${row.occurredAt}Z`).toISOString();
   const payload: unknown = typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload;
   // Rows were validated when appended; re-validating here would dead-letter nothing, so they are
   // passed through as stored and validated again by every consumer.

@@ -26,10 +26,23 @@ export interface RedisPublishOptions {
 }
 
 /** Appends events to their type's stream in the given order, in one round trip. */
-export async function publishToStreams(redis: Redis | Cluster, events: readonly DomainEvent[], options: RedisPublishOptions): Promise<void> {
+export async function publishToStreams(
+  redis: Redis | Cluster,
+  events: readonly DomainEvent[],
+  options: RedisPublishOptions,
+): Promise<void> {
   if (events.length === 0) return;
   const pipeline = redis.pipeline();
-  for (const event of events) pipeline.xadd(streamKey(options.prefix, event.type), 'MAXLEN', '~', options.maxLen, '*', 'event', JSON.stringify(event));
+  for (const event of events)
+    pipeline.xadd(
+      streamKey(options.prefix, event.type),
+      'MAXLEN',
+      '~',
+      options.maxLen,
+      '*',
+      'event',
+      JSON.stringify(event),
+    );
   const results = await pipeline.exec();
   const failed = results?.find(([error]) => error !== null);
   if (!results || failed) throw failed?.[0] ?? new Error('Redis pipeline was discarded');
@@ -79,7 +92,9 @@ interface StreamEntry {
 }
 
 /** Consumes the streams of the handled event types until stopped; acknowledges after the handler commits. */
-export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsumerOptions<TTx>): Promise<RunningConsumer> {
+export async function startRedisConsumer<TTx extends RawSql>(
+  options: RedisConsumerOptions<TTx>,
+): Promise<RunningConsumer> {
   const { redis, group, logger } = options;
   const consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const types = Object.keys(options.delivery.handlers) as EventType[];
@@ -109,7 +124,22 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
   const deadLetter = async (entry: StreamEntry, reason: string, deliveries: number): Promise<void> => {
     const results = await redis
       .multi()
-      .xadd(dlq, '*', 'event', entry.fields.get('event') ?? '', 'stream', entry.stream, 'entryId', entry.id, 'group', group, 'reason', reason, 'deliveries', String(deliveries))
+      .xadd(
+        dlq,
+        '*',
+        'event',
+        entry.fields.get('event') ?? '',
+        'stream',
+        entry.stream,
+        'entryId',
+        entry.id,
+        'group',
+        group,
+        'reason',
+        reason,
+        'deliveries',
+        String(deliveries),
+      )
       .xack(entry.stream, group, entry.id)
       .exec();
     const failed = results?.find(([error]) => error !== null);
@@ -123,7 +153,11 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
     const parsed = parseEntry(entry);
     if (!parsed.ok) return deadLetter(entry, parsed.reason, deliveries);
     if (deliveries > options.maxDeliveries) {
-      return deadLetter(entry, `handler failed ${deliveries - 1} times: ${lastErrors.get(entry.id) ?? 'unknown error'}`, deliveries);
+      return deadLetter(
+        entry,
+        `handler failed ${deliveries - 1} times: ${lastErrors.get(entry.id) ?? 'unknown error'}`,
+        deliveries,
+      );
     }
     try {
       const outcome = await deliver(options.delivery, parsed.event);
@@ -133,7 +167,10 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
       // Left pending: claimed again after claimIdleMs, by this consumer or another one.
       stats.failures += 1;
       lastErrors.set(entry.id, error instanceof Error ? error.message : String(error));
-      logger.warn({ err: error, eventId: parsed.event.id, type: parsed.event.type, deliveries }, 'event handler failed');
+      logger.warn(
+        { err: error, eventId: parsed.event.id, type: parsed.event.type, deliveries },
+        'event handler failed',
+      );
       return;
     }
     await redis.xack(entry.stream, group, entry.id);
@@ -142,7 +179,16 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
 
   const reclaim = async (): Promise<void> => {
     for (const stream of streams) {
-      const reply = await redis.call('XAUTOCLAIM', stream, group, consumer, options.claimIdleMs, '0-0', 'COUNT', options.batchSize);
+      const reply = await redis.call(
+        'XAUTOCLAIM',
+        stream,
+        group,
+        consumer,
+        options.claimIdleMs,
+        '0-0',
+        'COUNT',
+        options.batchSize,
+      );
       const entries = parseAutoclaim(stream, reply);
       if (entries.length === 0) continue;
       const counts = await deliveryCounts(redis, stream, group, consumer, entries);
@@ -163,8 +209,17 @@ export async function startRedisConsumer<TTx extends RawSql>(options: RedisConsu
           await reclaim();
         }
         const reply = await redis.call(
-          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', options.batchSize, 'BLOCK', options.blockMs,
-          'STREAMS', ...streams, ...streams.map(() => '>'),
+          'XREADGROUP',
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          options.batchSize,
+          'BLOCK',
+          options.blockMs,
+          'STREAMS',
+          ...streams,
+          ...streams.map(() => '>'),
         );
         for (const entry of parseRead(reply)) await processEntry(entry, 1);
         lastLoopError = '';
@@ -203,7 +258,13 @@ function parseEntry(entry: StreamEntry): ReturnType<typeof parseEvent> {
 }
 
 /** Delivery counts of just-claimed entries, from one XPENDING over their id range. */
-async function deliveryCounts(redis: Redis | Cluster, stream: string, group: string, consumer: string, entries: StreamEntry[]): Promise<Map<string, number>> {
+async function deliveryCounts(
+  redis: Redis | Cluster,
+  stream: string,
+  group: string,
+  consumer: string,
+  entries: StreamEntry[],
+): Promise<Map<string, number>> {
   const first = entries[0]?.id ?? '-';
   const last = entries[entries.length - 1]?.id ?? '+';
   // The range may also hold this consumer's other pending entries (recent failures not yet idle): leave room for them.
@@ -241,7 +302,9 @@ function toEntries(stream: string, raw: unknown): StreamEntry[] {
 /** XREADGROUP reply: [[stream, [[id, [field, value, ...]], ...]], ...] or null. */
 function parseRead(reply: unknown): StreamEntry[] {
   if (!Array.isArray(reply)) return [];
-  return reply.flatMap((item: unknown) => (Array.isArray(item) && typeof item[0] === 'string' ? toEntries(item[0], item[1]) : []));
+  return reply.flatMap((item: unknown) =>
+    Array.isArray(item) && typeof item[0] === 'string' ? toEntries(item[0], item[1]) : [],
+  );
 }
 
 /** XAUTOCLAIM reply: [nextCursor, [[id, fields], ...], deletedIds]. */

@@ -75,7 +75,9 @@ export const EVENT_SCHEMAS = {
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
 export type EventVersion<T extends EventType> = keyof (typeof EVENT_SCHEMAS)[T] & number;
-export type EventPayload<T extends EventType, V extends EventVersion<T> = EventVersion<T>> = z.infer<(typeof EVENT_SCHEMAS)[T][V]>;
+export type EventPayload<T extends EventType, V extends EventVersion<T> = EventVersion<T>> = z.infer<
+  (typeof EVENT_SCHEMAS)[T][V]
+>;
 
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
 

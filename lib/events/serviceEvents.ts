@@ -29,7 +29,9 @@ export interface RunningServiceEvents {
  * consumer group, on Redis Streams when REDIS_URL (or REDIS_CLUSTER_NODES) is set, else on this
  * process's bus, which only links services running in the same process.
  */
-export async function startServiceEvents<TTx extends RawSql>(options: ServiceEventsOptions<TTx>): Promise<RunningServiceEvents> {
+export async function startServiceEvents<TTx extends RawSql>(
+  options: ServiceEventsOptions<TTx>,
+): Promise<RunningServiceEvents> {
   const { logger } = options;
   const redis = createRedisConnection(redisConfigFromEnv(options.env), logger);
   let relay: RunningRelay | null = null;
@@ -41,9 +43,13 @@ export async function startServiceEvents<TTx extends RawSql>(options: ServiceEve
   };
   try {
     const transport = createEventTransport({ redis, config: eventsConfigFromEnv(options.env), logger });
-    if (options.handlers) consumer = await transport.consume({ group: options.service, db: options.db, handlers: options.handlers });
+    if (options.handlers)
+      consumer = await transport.consume({ group: options.service, db: options.db, handlers: options.handlers });
     if (options.relay) relay = transport.relay(options.db);
-    logger.info({ delivery: transport.kind, relay: relay !== null, consumes: Object.keys(options.handlers ?? {}) }, 'service events started');
+    logger.info(
+      { delivery: transport.kind, relay: relay !== null, consumes: Object.keys(options.handlers ?? {}) },
+      'service events started',
+    );
     return { transport, stop };
   } catch (error) {
     await stop();

@@ -64,17 +64,35 @@ export function createEventTransport(deps: TransportDeps): EventTransport {
       kind: 'in-process',
       publish,
       relay: relay(publish),
-      consume: async (options) => bus.subscribe({ group: options.group, delivery: { db: options.db, handlers: options.handlers }, maxDeliveries: config.maxDeliveries, logger }),
-      consumeWithoutInbox: async (options) => bus.subscribe({ group: options.group, delivery: { handlers: options.handlers }, maxDeliveries: config.maxDeliveries, logger }),
+      consume: async (options) =>
+        bus.subscribe({
+          group: options.group,
+          delivery: { db: options.db, handlers: options.handlers },
+          maxDeliveries: config.maxDeliveries,
+          logger,
+        }),
+      consumeWithoutInbox: async (options) =>
+        bus.subscribe({
+          group: options.group,
+          delivery: { handlers: options.handlers },
+          maxDeliveries: config.maxDeliveries,
+          logger,
+        }),
     };
   }
   const prefix = `${deps.redis.keyPrefix}${deps.streamPrefix ?? ''}`;
   const publish = (events: DomainEvent[]) => publishToStreams(client, events, { prefix, maxLen: config.streamMaxLen });
-  const consume = async <TTx extends RawSql>(options: { group: string; consumer?: string; startAt?: 'all' | 'new' }, delivery: EventDelivery<TTx>): Promise<RunningConsumer> => {
+  const consume = async <TTx extends RawSql>(
+    options: { group: string; consumer?: string; startAt?: 'all' | 'new' },
+    delivery: EventDelivery<TTx>,
+  ): Promise<RunningConsumer> => {
     // Its own connection: a blocking XREADGROUP would hold up every other command on a shared one,
     // and it needs a command timeout longer than its BLOCK.
     const timeout = deps.redis.config.kind === 'memory' ? 0 : deps.redis.config.commandTimeoutMs;
-    const own = client instanceof Redis ? client.duplicate({ commandTimeout: config.blockMs + Math.max(timeout, 1000) }) : client.duplicate();
+    const own =
+      client instanceof Redis
+        ? client.duplicate({ commandTimeout: config.blockMs + Math.max(timeout, 1000) })
+        : client.duplicate();
     own.on('error', (error: unknown) => logger.debug({ err: error }, 'event consumer connection error'));
     const blockMs = client instanceof Redis ? config.blockMs : Math.min(config.blockMs, Math.floor(timeout / 2));
     // Bounded: with Redis down the consumer starts anyway and its loop retries until Redis is back.

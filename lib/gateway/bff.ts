@@ -47,13 +47,20 @@ class CachedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
  * subgraph, but its fetches cost no network hop, and its resolvers see the gateway's context, so the
  * dashboard is always the verified caller's.
  */
-export function bffDataSource(gateway: GatewayName, bff: BffDefinition, cache: CacheRuntime | null = null): { name: string; source: LocalGraphQLDataSource<GatewayContext> } {
+export function bffDataSource(
+  gateway: GatewayName,
+  bff: BffDefinition,
+  cache: CacheRuntime | null = null,
+): { name: string; source: LocalGraphQLDataSource<GatewayContext> } {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readFileSync(bffSchemaPath(gateway), 'utf8')),
     resolvers: { DateTime: DateTimeScalar, ...bff.resolvers } as GraphQLResolverMap<unknown>,
   });
   const name = bffSubgraphName(gateway);
-  return { name, source: cache ? new CachedLocalDataSource(schema, name, cache) : new LocalGraphQLDataSource<GatewayContext>(schema) };
+  return {
+    name,
+    source: cache ? new CachedLocalDataSource(schema, name, cache) : new LocalGraphQLDataSource<GatewayContext>(schema),
+  };
 }
 
 /** The signed-in user's id, or UNAUTHENTICATED: dashboards exist only for a verified caller. */

@@ -45,14 +45,23 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     [portVariable(`gateway-${name}`)]: z.coerce.number().int().min(0).max(65535).default(GATEWAYS[name].port),
     HOST: z.string().default('127.0.0.1'),
     SUPERGRAPH_PATH: z.string().default(gatewaySupergraphPath(name)),
-    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+    MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
     ...Object.fromEntries(
-      SUBGRAPH_NAMES.map((s) => [urlVariable(s), z.string().url().default(`http://127.0.0.1:${SUBGRAPHS[s].port}/graphql`)]),
+      SUBGRAPH_NAMES.map((s) => [
+        urlVariable(s),
+        z.string().url().default(`http://127.0.0.1:${SUBGRAPHS[s].port}/graphql`),
+      ]),
     ),
   });
   const parsed = shape.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid gateway-${name} configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid gateway-${name} configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const values = parsed.data as Record<string, string | number | undefined>;
   const override = (key: string, fallback: number) => (values[key] === undefined ? fallback : Number(values[key]));
@@ -69,10 +78,21 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     port: Number(values[portVariable(`gateway-${name}`)]),
     host: String(values.HOST),
     supergraphSdl: readFileSync(String(values.SUPERGRAPH_PATH), 'utf8'),
-    ...subgraphEndpointsFromEnv(name, env, Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, String(values[urlVariable(s)])])) as Record<SubgraphName, string>),
+    ...subgraphEndpointsFromEnv(
+      name,
+      env,
+      Object.fromEntries(SUBGRAPH_NAMES.map((s) => [s, String(values[urlVariable(s)])])) as Record<
+        SubgraphName,
+        string
+      >,
+    ),
     maxBodyBytes: Number(values.MAX_BODY_BYTES),
     auth: gatewayAuthConfigFromEnv(env),
-    rateLimit: rateLimitConfigFromEnv({ budgets: profile.rateLimitBudgets, failClosedFields: profile.rateLimitFailClosedFields }, redisConfigFromEnv(env), env),
+    rateLimit: rateLimitConfigFromEnv(
+      { budgets: profile.rateLimitBudgets, failClosedFields: profile.rateLimitFailClosedFields },
+      redisConfigFromEnv(env),
+      env,
+    ),
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
   };
 }

@@ -21,7 +21,15 @@ import { isPersistedOnly } from './profile.ts';
 import { costModelFromSupergraph } from '../graphql/cost.ts';
 import { createRateLimiter, rateLimitPlugin, schemaFieldLimits, type RateLimiter } from '../ratelimit/index.ts';
 import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
-import { openCache, persistedQueryRegistration, persistedQueryStore, responseCachePlugin, startCacheInvalidation, type CacheRuntime, type CacheStats } from '../cache/index.ts';
+import {
+  openCache,
+  persistedQueryRegistration,
+  persistedQueryStore,
+  responseCachePlugin,
+  startCacheInvalidation,
+  type CacheRuntime,
+  type CacheStats,
+} from '../cache/index.ts';
 import { createEventTransport, type RunningConsumer } from '../events/index.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
@@ -56,7 +64,11 @@ export interface GatewayParts {
  * The shared gateway core: Apollo's query planner over the committed supergraph, each subgraph
  * reached through our own client at its configured URL (not the URL baked into the supergraph).
  */
-export function createGatewayApollo(config: GatewayConfig, logger: Logger, parts: GatewayParts = {}): ApolloServer<GatewayContext> {
+export function createGatewayApollo(
+  config: GatewayConfig,
+  logger: Logger,
+  parts: GatewayParts = {},
+): ApolloServer<GatewayContext> {
   const upstreams = parts.upstreams ?? subgraphUpstreams(config, logger);
   const rateLimiter = parts.rateLimiter ?? null;
   // APQ lives in the cache's store whenever there is one; the response and entity caches only when enabled.
@@ -112,7 +124,10 @@ export interface RunningGateway extends RunningServer {
 }
 
 /** One connection for the rate limiter and the caches when they name the same Redis (they do when both come from env). */
-function redisConnections(config: GatewayConfig, logger: Logger): { rateLimit: RedisConnection | null; cache: RedisConnection | null; all: RedisConnection[] } {
+function redisConnections(
+  config: GatewayConfig,
+  logger: Logger,
+): { rateLimit: RedisConnection | null; cache: RedisConnection | null; all: RedisConnection[] } {
   const rateLimit = config.rateLimit ? createRedisConnection(config.rateLimit.redis, logger) : null;
   const shared = rateLimit && config.cache && isDeepStrictEqual(config.cache.redis, config.rateLimit?.redis);
   const cache = config.cache ? (shared ? rateLimit : createRedisConnection(config.cache.redis, logger)) : null;
@@ -130,17 +145,39 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   try {
     // Bounded: a gateway starts (uncached, on its insurance limiter) even while Redis is down.
     for (const connection of redis.all) {
-      if (!(await connection.waitUntilReady(2000))) logger.warn({ redis: connection.readiness() }, 'starting without Redis');
+      if (!(await connection.waitUntilReady(2000)))
+        logger.warn({ redis: connection.readiness() }, 'starting without Redis');
     }
-    const rateLimiter = config.rateLimit && redis.rateLimit ? createRateLimiter(config.rateLimit, redis.rateLimit, config.name, schemaFieldLimits(config.supergraphSdl)) : null;
-    const cache = config.cache && redis.cache ? openCache({ gateway: config.name, config: config.cache, connection: redis.cache, supergraphSdl: config.supergraphSdl, logger }) : null;
+    const rateLimiter =
+      config.rateLimit && redis.rateLimit
+        ? createRateLimiter(config.rateLimit, redis.rateLimit, config.name, schemaFieldLimits(config.supergraphSdl))
+        : null;
+    const cache =
+      config.cache && redis.cache
+        ? openCache({
+            gateway: config.name,
+            config: config.cache,
+            connection: redis.cache,
+            supergraphSdl: config.supergraphSdl,
+            logger,
+          })
+        : null;
     if (cache?.config.enabled && config.cache && redis.cache) {
       const transport = createEventTransport({ redis: redis.cache, config: config.cache.events, logger });
-      invalidation = await startCacheInvalidation({ runtime: cache, transport, group: `gateway-${config.name}`, logger });
+      invalidation = await startCacheInvalidation({
+        runtime: cache,
+        transport,
+        group: `gateway-${config.name}`,
+        logger,
+      });
     }
     const server = await startGraphQLServer({
       apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache }),
-      context: gatewayContextFactory({ client: config.name, verifier: createTokenVerifier(config.auth.jwt), signing: config.auth.signing }),
+      context: gatewayContextFactory({
+        client: config.name,
+        verifier: createTokenVerifier(config.auth.jwt),
+        signing: config.auth.signing,
+      }),
       logger,
       port: config.port,
       host: config.host,
@@ -151,8 +188,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         const connection = redis.rateLimit ?? redis.cache;
         return connection ? { ...report, checks: { ...report.checks, redis: connection.readiness() } } : report;
       },
-      admit: isPersistedOnly(config.operations) ? registeredOperationsOnly(config.operations.manifest, { maxTokens: config.limits.maxTokens, allowIntrospection: !config.production }) : undefined,
-      pages: createPlayground({ client: config.name, production: config.production, headers: () => demoUserHeaders(config.auth.jwt), logger }),
+      admit: isPersistedOnly(config.operations)
+        ? registeredOperationsOnly(config.operations.manifest, {
+            maxTokens: config.limits.maxTokens,
+            allowIntrospection: !config.production,
+          })
+        : undefined,
+      pages: createPlayground({
+        client: config.name,
+        production: config.production,
+        headers: () => demoUserHeaders(config.auth.jwt),
+        logger,
+      }),
     });
     const close = server.close.bind(server);
     return Object.assign(server, {

@@ -41,7 +41,12 @@ function coded(code: string) {
 
 export function limitValidationRules(limits: OperationLimits): ValidationRule[] {
   return [
-    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...coded(LIMIT_CODES.depth) }),
+    maxDepthRule({
+      n: limits.maxDepth,
+      ignoreIntrospection: true,
+      flattenFragments: true,
+      ...coded(LIMIT_CODES.depth),
+    }),
     maxAliasesRule({ n: limits.maxAliases, ...coded(LIMIT_CODES.aliases) }),
     maxDirectivesRule({ n: limits.maxDirectives, ...coded(LIMIT_CODES.directives) }),
   ];
@@ -53,7 +58,10 @@ export function limitValidationRules(limits: OperationLimits): ValidationRule[] 
  */
 const costs = new WeakMap<object, number>();
 
-export function requestCost(model: CostModel, { document, request }: { document: DocumentNode; request: GraphQLRequest }): number {
+export function requestCost(
+  model: CostModel,
+  { document, request }: { document: DocumentNode; request: GraphQLRequest },
+): number {
   let cost = costs.get(request);
   if (cost === undefined) {
     cost = operationCost(model, document, request.operationName, request.variables ?? {});
@@ -73,9 +81,12 @@ export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServer
         async didResolveOperation(requestContext) {
           const cost = requestCost(model, requestContext);
           if (cost > maxCost) {
-            throw new GraphQLError(`Operation cost ${cost} exceeds the limit of ${maxCost}; ask for fewer or smaller lists`, {
-              extensions: { code: LIMIT_CODES.cost, cost, maxCost, http: { status: 400 } },
-            });
+            throw new GraphQLError(
+              `Operation cost ${cost} exceeds the limit of ${maxCost}; ask for fewer or smaller lists`,
+              {
+                extensions: { code: LIMIT_CODES.cost, cost, maxCost, http: { status: 400 } },
+              },
+            );
           }
         },
       };

@@ -16,7 +16,9 @@ export function operationMustResolve(): ApolloServerPlugin<GatewayContext> {
           const message = request.operationName
             ? `Unknown operation named "${request.operationName.slice(0, 100)}"`
             : 'The document holds several operations: name the one to run in operationName';
-          throw new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } });
+          throw new GraphQLError(message, {
+            extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
+          });
         },
       };
     },

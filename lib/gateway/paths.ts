@@ -6,4 +6,6 @@ export function operationsDir(gateway: GatewayName): string {
 }
 
 export const MOBILE_OPERATIONS_DIR = operationsDir('mobile');
-export const MOBILE_MANIFEST_PATH = fileURLToPath(new URL('../../gateway-mobile/persisted-query-manifest.json', import.meta.url));
+export const MOBILE_MANIFEST_PATH = fileURLToPath(
+  new URL('../../gateway-mobile/persisted-query-manifest.json', import.meta.url),
+);

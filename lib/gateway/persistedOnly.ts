@@ -37,7 +37,9 @@ function isIntrospectionOnly(document: DocumentNode): boolean {
   return document.definitions.every((definition) => {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) return definition.typeCondition.name.value.startsWith('__');
     if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== 'query') return false;
-    return definition.selectionSet.selections.every((s) => s.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(s.name.value));
+    return definition.selectionSet.selections.every(
+      (s) => s.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(s.name.value),
+    );
   });
 }
 
@@ -66,7 +68,8 @@ export function registeredOperationsOnly(
     if (document && options.allowIntrospection && isIntrospectionOnly(document)) return null;
     return {
       code: 'PERSISTED_QUERY_NOT_IN_LIST',
-      message: 'This gateway only runs registered operations: send the id of an operation from the persisted query manifest',
+      message:
+        'This gateway only runs registered operations: send the id of an operation from the persisted query manifest',
     };
   };
 }

@@ -30,7 +30,9 @@ export async function buildManifest(dir: string): Promise<PersistedQueryManifest
   const operations = await Promise.all(
     files.map(async (file) => {
       const document = parse(await readFile(join(dir, file), 'utf8'));
-      const definitions = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+      const definitions = document.definitions.filter(
+        (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+      );
       const [operation, ...others] = definitions;
       if (!operation || others.length || !operation.name) {
         throw new Error(`${file}: a persisted operation file holds exactly one named operation`);
@@ -50,5 +52,9 @@ export async function buildManifest(dir: string): Promise<PersistedQueryManifest
 export function isManifest(value: unknown): value is PersistedQueryManifest {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<PersistedQueryManifest>;
-  return candidate.format === 'apollo-persisted-query-manifest' && candidate.version === 1 && Array.isArray(candidate.operations);
+  return (
+    candidate.format === 'apollo-persisted-query-manifest' &&
+    candidate.version === 1 &&
+    Array.isArray(candidate.operations)
+  );
 }

@@ -7,7 +7,9 @@ import type { RateLimitBudgets } from '../ratelimit/index.ts';
 /** Which operations a gateway runs: any within its limits (plus APQ), or registered ones only. */
 export type OperationPolicy = { kind: 'open' } | { kind: 'persisted-only'; manifest: PersistedQueryManifest };
 
-export function isPersistedOnly(policy: OperationPolicy): policy is Extract<OperationPolicy, { kind: 'persisted-only' }> {
+export function isPersistedOnly(
+  policy: OperationPolicy,
+): policy is Extract<OperationPolicy, { kind: 'persisted-only' }> {
   return policy.kind === 'persisted-only';
 }
 

@@ -29,7 +29,11 @@ class SubgraphRefusal extends GraphQLError {
 }
 
 function isFormattedErrorList(value: unknown): value is GraphQLFormattedError[] {
-  return Array.isArray(value) && value.length > 0 && value.every((e) => typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string');
+  return (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((e) => typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string')
+  );
 }
 
 export interface SubgraphClientDeps {
@@ -41,7 +45,11 @@ export interface SubgraphClientDeps {
 }
 
 function isRequestContext(context: object): context is GatewayContext {
-  return 'signedIdentityHeaders' in context && typeof context.signedIdentityHeaders === 'function' && 'traceparent' in context;
+  return (
+    'signedIdentityHeaders' in context &&
+    typeof context.signedIdentityHeaders === 'function' &&
+    'traceparent' in context
+  );
 }
 
 /**
@@ -88,7 +96,8 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     // Apollo does not export its request-kind enum; only plan fetches carry the incoming request.
     const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : null;
     const state = options.context && isRequestContext(options.context) ? options.context.cache : undefined;
-    if (!this.#cache || !incoming || !state || !isRequestContext(options.context)) return (await this.#send(options)).response;
+    if (!this.#cache || !incoming || !state || !isRequestContext(options.context))
+      return (await this.#send(options)).response;
     return fetchThroughCache(this.#cache, {
       subgraph: this.#upstream.name,
       request: options.request,
@@ -105,11 +114,20 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     const { request } = options;
     const incoming = 'incomingRequestContext' in options ? options : null;
     const kind = operationKindOf(request.query, incoming?.document, request.operationName);
-    const scope = this.#upstream.scope(kind === 'query', this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs));
+    const scope = this.#upstream.scope(
+      kind === 'query',
+      this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs),
+    );
     try {
-      return { response: await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(options))), unavailable: false };
+      return {
+        response: await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(options))),
+        unavailable: false,
+      };
     } catch (error) {
-      const unavailable = error instanceof SubgraphCallFailed || error instanceof SubgraphCallRejected || (error instanceof SubgraphRefusal && error.status >= 500);
+      const unavailable =
+        error instanceof SubgraphCallFailed ||
+        error instanceof SubgraphCallRejected ||
+        (error instanceof SubgraphRefusal && error.status >= 500);
       return { response: { errors: this.#errorsFor(error, options.context) }, unavailable };
     }
   }
@@ -130,8 +148,12 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     const service = this.#upstream.name;
     const requestId = context && 'requestId' in context ? context.requestId : undefined;
     if (error instanceof SubgraphRefusal) {
-      if (error.errors.length) return error.errors.map(({ message, path, extensions }) => ({ message, path, extensions }));
-      this.#logger.warn({ requestId, subgraph: service, status: error.status }, 'subgraph refused a request without GraphQL errors');
+      if (error.errors.length)
+        return error.errors.map(({ message, path, extensions }) => ({ message, path, extensions }));
+      this.#logger.warn(
+        { requestId, subgraph: service, status: error.status },
+        'subgraph refused a request without GraphQL errors',
+      );
       return [clientErrorFor(service, new SubgraphCallFailed('HTTP_ERROR', `HTTP ${error.status}`, error.status))];
     }
     if (error instanceof SubgraphCallRejected) {
@@ -139,11 +161,15 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
       return [clientErrorFor(service, error)];
     }
     if (error instanceof SubgraphCallFailed) {
-      this.#logger.warn({ requestId, subgraph: service, reason: error.reason, detail: error.detail }, 'subgraph call failed');
+      this.#logger.warn(
+        { requestId, subgraph: service, reason: error.reason, detail: error.detail },
+        'subgraph call failed',
+      );
       return [clientErrorFor(service, error)];
     }
     // Ours on purpose (e.g. from willSendRequest) and safe to show: pass it on as it is.
-    if (error instanceof GraphQLError && isPublicCode(error.extensions.code)) return [{ message: error.message, extensions: { code: error.extensions.code } }];
+    if (error instanceof GraphQLError && isPublicCode(error.extensions.code))
+      return [{ message: error.message, extensions: { code: error.extensions.code } }];
     this.#logger.error({ requestId, subgraph: service, err: error }, 'subgraph call failed unexpectedly');
     return [clientErrorFor(service, null)];
   }

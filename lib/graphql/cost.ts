@@ -46,7 +46,10 @@ interface ListSize {
 const COST_DIRECTIVES = new Set(['cost', 'cost__cost']);
 const LIST_SIZE_DIRECTIVES = new Set(['listSize', 'cost__listSize']);
 
-export function costModelFromSupergraph(supergraphSdl: string, options: { defaultListSize?: number; mutationBaseCost?: number } = {}): CostModel {
+export function costModelFromSupergraph(
+  supergraphSdl: string,
+  options: { defaultListSize?: number; mutationBaseCost?: number } = {},
+): CostModel {
   return {
     schema: buildASTSchema(parse(supergraphSdl), { assumeValidSDL: true }),
     defaultListSize: options.defaultListSize ?? 10,
@@ -95,7 +98,12 @@ interface Walk {
   expanding: Set<string>;
 }
 
-function argumentValue(walk: Walk, field: GraphQLField<unknown, unknown>, nodes: readonly ArgumentNode[] | undefined, name: string): unknown {
+function argumentValue(
+  walk: Walk,
+  field: GraphQLField<unknown, unknown>,
+  nodes: readonly ArgumentNode[] | undefined,
+  name: string,
+): unknown {
   const definition = field.args.find((a) => a.name === name);
   if (!definition) return undefined;
   const node = nodes?.find((a) => a.name.value === name);
@@ -112,7 +120,13 @@ function sizeOf(walk: Walk, field: GraphQLField<unknown, unknown>, node: FieldNo
   return listSize?.assumedSize ?? walk.model.defaultListSize;
 }
 
-function selectionCost(walk: Walk, parent: GraphQLCompositeType, selectionSet: SelectionSetNode | undefined, sizedFields: Set<string>, size: number): number {
+function selectionCost(
+  walk: Walk,
+  parent: GraphQLCompositeType,
+  selectionSet: SelectionSetNode | undefined,
+  sizedFields: Set<string>,
+  size: number,
+): number {
   if (!selectionSet) return 0;
   let total = 0;
   for (const selection of selectionSet.selections) {
@@ -137,7 +151,12 @@ function selectionCost(walk: Walk, parent: GraphQLCompositeType, selectionSet: S
 }
 
 /** `forcedSize`: the size a parent connection gives this field (one of its `sizedFields`). */
-function fieldCost(walk: Walk, parent: GraphQLCompositeType, node: FieldNode, forcedSize: number | null = null): number {
+function fieldCost(
+  walk: Walk,
+  parent: GraphQLCompositeType,
+  node: FieldNode,
+  forcedSize: number | null = null,
+): number {
   if (node.name.value.startsWith('__') || !(isObjectType(parent) || isInterfaceType(parent))) return 0;
   const field = parent.getFields()[node.name.value];
   if (!field) return 0;
@@ -156,7 +175,11 @@ function fieldCost(walk: Walk, parent: GraphQLCompositeType, node: FieldNode, fo
 }
 
 /** The request's variables over the operation's declared defaults: `$first: Int = 20` sent without `first` costs a page of 20. */
-function withDefaults(model: CostModel, operation: OperationDefinitionNode, variables: Record<string, unknown>): Record<string, unknown> {
+function withDefaults(
+  model: CostModel,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const definition of operation.variableDefinitions ?? []) {
     const name = definition.variable.name.value;
@@ -170,12 +193,21 @@ function withDefaults(model: CostModel, operation: OperationDefinitionNode, vari
 }
 
 /** The static cost of one operation of a document, with its variables applied. */
-export function operationCost(model: CostModel, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> = {}): number {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+export function operationCost(
+  model: CostModel,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown> = {},
+): number {
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   if (!operation) return 0;
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
   );
   const root = model.schema.getRootType(operation.operation);
   if (!root) return 0;

@@ -26,7 +26,8 @@ function originalCode(error: unknown): unknown {
 
 function ownCode(formatted: GraphQLFormattedError, error: unknown): unknown {
   const code = formatted.extensions?.code;
-  if (code === 'GRAPHQL_PARSE_FAILED' && /contains more tha[nt] \d+ tokens/.test(formatted.message)) return 'TOKEN_LIMIT_EXCEEDED';
+  if (code === 'GRAPHQL_PARSE_FAILED' && /contains more tha[nt] \d+ tokens/.test(formatted.message))
+    return 'TOKEN_LIMIT_EXCEEDED';
   if (code === 'GRAPHQL_VALIDATION_FAILED') return originalCode(error) ?? code;
   return code;
 }

@@ -62,7 +62,9 @@ const GRAPHQL_PATH = '/graphql';
  * (the process is alive) and `/ready` (its dependencies answer). Written on node:http rather than
  * Apollo's standalone server because that one cannot add routes or a body-size error in our format.
  */
-export async function startGraphQLServer<TContext extends BaseContext>(options: GraphQLServerOptions<TContext>): Promise<RunningServer> {
+export async function startGraphQLServer<TContext extends BaseContext>(
+  options: GraphQLServerOptions<TContext>,
+): Promise<RunningServer> {
   const { apollo, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   await apollo.start();
@@ -74,11 +76,13 @@ export async function startGraphQLServer<TContext extends BaseContext>(options: 
     // Every line logged about this request carries both ids, in every process it crosses.
     const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
     logAccess(req, res, requestLogger);
-    route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch((error: unknown) => {
-      requestLogger.error({ err: error }, 'request failed');
-      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-      else res.end();
-    });
+    route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch(
+      (error: unknown) => {
+        requestLogger.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.end();
+      },
+    );
   });
   httpServer.keepAliveTimeout = 65_000;
 
@@ -170,7 +174,12 @@ function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger): v
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const path = (req.url ?? '/').split('?')[0];
-    const entry = { method: req.method, path, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+    const entry = {
+      method: req.method,
+      path,
+      status: res.statusCode,
+      ms: Number(process.hrtime.bigint() - started) / 1e6,
+    };
     if (path === '/health' || path === '/ready') logger.debug(entry, 'request');
     else logger.info(entry, 'request');
   });

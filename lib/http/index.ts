@@ -1,3 +1,14 @@
-export { startGraphQLServer, sendError, DEFAULT_MAX_BODY_BYTES, type GraphQLServerOptions, type PageHandler, type IncomingGraphQLRequest, type RequestGuard, type ReadinessReport, type RequestInfo, type RunningServer } from './graphqlServer.ts';
+export {
+  startGraphQLServer,
+  sendError,
+  DEFAULT_MAX_BODY_BYTES,
+  type GraphQLServerOptions,
+  type PageHandler,
+  type IncomingGraphQLRequest,
+  type RequestGuard,
+  type ReadinessReport,
+  type RequestInfo,
+  type RunningServer,
+} from './graphqlServer.ts';
 export { readBody, BodyTooLargeError } from './readBody.ts';
 export { closeOnSignals } from './shutdown.ts';

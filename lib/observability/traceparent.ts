@@ -21,7 +21,10 @@ export function continueTrace(incoming: string | undefined): string {
   if (match) {
     const [, version, traceId, parentId, flags, rest] = match;
     const valid =
-      version !== 'ff' && !(version === '00' && rest !== undefined) && !/^0+$/.test(traceId ?? '') && !/^0+$/.test(parentId ?? '');
+      version !== 'ff' &&
+      !(version === '00' && rest !== undefined) &&
+      !/^0+$/.test(traceId ?? '') &&
+      !/^0+$/.test(parentId ?? '');
     if (valid) return `00-${traceId}-${nonZeroHex(8)}-${flags}`;
   }
   return `00-${nonZeroHex(16)}-${nonZeroHex(8)}-00`;

@@ -135,7 +135,10 @@ export function memoryBudgetStore(now: () => number = Date.now): BudgetStore {
           windows.set(s.key, window);
         });
       }
-      return { refused: refused === -1 ? null : refused, states: current.map((w) => ({ used: w.used, msLeft: w.endsAt - at })) };
+      return {
+        refused: refused === -1 ? null : refused,
+        states: current.map((w) => ({ used: w.used, msLeft: w.endsAt - at })),
+      };
     },
   };
 }

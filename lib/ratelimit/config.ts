@@ -67,17 +67,28 @@ const shape = z.object({
   RATE_LIMIT_CHECKOUT_WINDOW_SECONDS: positive,
   RATE_LIMIT_FAIL_CLOSED_FIELDS: z
     .string()
-    .transform((list) => list.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .refine((fields) => fields.every(isSchemaCoordinate), 'expected a comma-separated list of Type.field')
     .optional(),
   RATE_LIMIT_REPLICAS: z.coerce.number().int().positive().default(1),
 });
 
 /** The budgets from a profile's defaults and env; null when `RATE_LIMIT_ENABLED=false`. */
-export function rateLimitConfigFromEnv(defaults: RateLimitDefaults, redis: RedisConfig, env: NodeJS.ProcessEnv = process.env): RateLimitConfig | null {
+export function rateLimitConfigFromEnv(
+  defaults: RateLimitDefaults,
+  redis: RedisConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): RateLimitConfig | null {
   const parsed = shape.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid rate-limit configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid rate-limit configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   const v = parsed.data;
   if (v.RATE_LIMIT_ENABLED === 'false') return null;
@@ -86,13 +97,25 @@ export function rateLimitConfigFromEnv(defaults: RateLimitDefaults, redis: Redis
   const checkoutPoints = v.RATE_LIMIT_CHECKOUT_POINTS ?? checkout?.points;
   return {
     budgets: {
-      query: { points: v.RATE_LIMIT_QUERY_POINTS ?? query.points, windowSeconds: v.RATE_LIMIT_QUERY_WINDOW_SECONDS ?? query.windowSeconds },
-      mutation: { points: v.RATE_LIMIT_MUTATION_POINTS ?? mutation.points, windowSeconds: v.RATE_LIMIT_MUTATION_WINDOW_SECONDS ?? mutation.windowSeconds },
+      query: {
+        points: v.RATE_LIMIT_QUERY_POINTS ?? query.points,
+        windowSeconds: v.RATE_LIMIT_QUERY_WINDOW_SECONDS ?? query.windowSeconds,
+      },
+      mutation: {
+        points: v.RATE_LIMIT_MUTATION_POINTS ?? mutation.points,
+        windowSeconds: v.RATE_LIMIT_MUTATION_WINDOW_SECONDS ?? mutation.windowSeconds,
+      },
       fields: {
         ...fields,
         ...(checkoutPoints === undefined
           ? {}
-          : { [CHECKOUT_FIELD]: { points: checkoutPoints, windowSeconds: v.RATE_LIMIT_CHECKOUT_WINDOW_SECONDS ?? checkout?.windowSeconds ?? mutation.windowSeconds } }),
+          : {
+              [CHECKOUT_FIELD]: {
+                points: checkoutPoints,
+                windowSeconds:
+                  v.RATE_LIMIT_CHECKOUT_WINDOW_SECONDS ?? checkout?.windowSeconds ?? mutation.windowSeconds,
+              },
+            }),
       },
     },
     failClosedFields: v.RATE_LIMIT_FAIL_CLOSED_FIELDS ?? defaults.failClosedFields,

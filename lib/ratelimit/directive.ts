@@ -13,7 +13,8 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 export function windowSeconds(window: string, what: string): number {
   const match = /^(\d{1,6})([smhd])$/.exec(window);
   const seconds = match ? Number(match[1]) * UNITS[match[2]!]! : 0;
-  if (seconds <= 0) throw new Error(`${what}: window "${window}" is not a positive duration such as "30s", "1m", "1h" or "1d"`);
+  if (seconds <= 0)
+    throw new Error(`${what}: window "${window}" is not a positive duration such as "30s", "1m", "1h" or "1d"`);
   return seconds;
 }
 
@@ -29,7 +30,10 @@ function limitOf(directive: ConstDirectiveNode, coordinate: string): SchemaField
   const points = max?.kind === Kind.INT ? Number(max.value) : 0;
   if (points < 1) throw new Error(`${what}: max must be a positive integer`);
   if (window?.kind !== Kind.STRING) throw new Error(`${what}: window must be a string such as "1m"`);
-  return { budget: { points, windowSeconds: windowSeconds(window.value, what) }, failClosed: failClosed?.kind === Kind.BOOLEAN && failClosed.value };
+  return {
+    budget: { points, windowSeconds: windowSeconds(window.value, what) },
+    failClosed: failClosed?.kind === Kind.BOOLEAN && failClosed.value,
+  };
 }
 
 /**

@@ -36,7 +36,8 @@ function walk(state: Walk, parent: GraphQLCompositeType, selectionSet: Selection
       if (name.startsWith('__')) continue;
       if (atRoot) state.usage.rootFields++;
       const coordinate = `${parent.name}.${name}`;
-      if (state.watched.has(coordinate)) state.usage.fields.set(coordinate, (state.usage.fields.get(coordinate) ?? 0) + 1);
+      if (state.watched.has(coordinate))
+        state.usage.fields.set(coordinate, (state.usage.fields.get(coordinate) ?? 0) + 1);
       if (!state.deep || !selection.selectionSet || !(isObjectType(parent) || isInterfaceType(parent))) continue;
       const field = parent.getFields()[name];
       const type = field ? getNamedType(field.type) : undefined;
@@ -64,15 +65,28 @@ function walk(state: Walk, parent: GraphQLCompositeType, selectionSet: Selection
  * occurrence counts, so aliases (`a: addReview b: addReview`) and fragments spread twice count twice.
  * A watched field below a list counts once per selection, not once per item.
  */
-export function fieldUsage(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, watched: ReadonlySet<string>): FieldUsage {
+export function fieldUsage(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  watched: ReadonlySet<string>,
+): FieldUsage {
   const usage: FieldUsage = { rootFields: 0, fields: new Map() };
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operations = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
   const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
   const root = operation ? schema.getRootType(operation.operation) : undefined;
   if (!operation || !root) return usage;
-  const rootNames = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name]);
+  const rootNames = new Set([
+    schema.getQueryType()?.name,
+    schema.getMutationType()?.name,
+    schema.getSubscriptionType()?.name,
+  ]);
   const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
   );
   const deep = [...watched].some((coordinate) => !rootNames.has(coordinate.slice(0, coordinate.indexOf('.'))));
   walk({ schema, watched, fragments, expanding: new Set(), deep, usage }, root, operation.selectionSet, true);

@@ -85,7 +85,12 @@ interface Charge {
 
 function statusOf(charge: Charge, limit: number, outcome: SpendOutcome, index: number, at: number): RateLimitStatus {
   const state = outcome.states[index]!;
-  return { limit: charge.budget.points, cost: charge.points, remaining: Math.max(0, limit - state.used), resetAt: new Date(at + state.msLeft) };
+  return {
+    limit: charge.budget.points,
+    cost: charge.points,
+    remaining: Math.max(0, limit - state.used),
+    resetAt: new Date(at + state.msLeft),
+  };
 }
 
 /**
@@ -102,18 +107,38 @@ export function createRateLimiter(
 ): RateLimiter {
   const prefix = `${connection.keyPrefix}rl:`;
   const rules: FieldRule[] = [
-    ...Object.entries(config.budgets.fields ?? {}).map(([field, budget]) => ({ field, keyPrefix: `${prefix}${client}:field:${field}:`, budget })),
-    ...[...schemaLimits].map(([field, limit]) => ({ field, keyPrefix: `${prefix}schema:${field}:`, budget: limit.budget })),
+    ...Object.entries(config.budgets.fields ?? {}).map(([field, budget]) => ({
+      field,
+      keyPrefix: `${prefix}${client}:field:${field}:`,
+      budget,
+    })),
+    ...[...schemaLimits].map(([field, limit]) => ({
+      field,
+      keyPrefix: `${prefix}schema:${field}:`,
+      budget: limit.budget,
+    })),
   ];
-  const failClosed = new Set([...(config.failClosedFields ?? []), ...[...schemaLimits].filter(([, limit]) => limit.failClosed).map(([field]) => field)]);
+  const failClosed = new Set([
+    ...(config.failClosedFields ?? []),
+    ...[...schemaLimits].filter(([, limit]) => limit.failClosed).map(([field]) => field),
+  ]);
   const watchedFields = new Set([...rules.map((r) => r.field), ...failClosed]);
   const primary: BudgetStore = connection.client ? redisBudgetStore(connection.client) : memoryBudgetStore();
   const insurance: BudgetStore | null = connection.client ? memoryBudgetStore() : null;
   const insuredLimit = (points: number) => Math.max(1, Math.floor(points / config.replicas));
 
   /** One decision over `charges`: on Redis when it answers, else (unless `failClosedField`) on the insurance. */
-  async function decide(charges: Charge[], failClosedField: string | undefined): Promise<{ outcome: SpendOutcome; limits: number[] }> {
-    const spends = (limits: number[]): Spend[] => charges.map((c, i) => ({ key: c.key, points: c.points, limit: limits[i]!, windowMs: c.budget.windowSeconds * 1000 }));
+  async function decide(
+    charges: Charge[],
+    failClosedField: string | undefined,
+  ): Promise<{ outcome: SpendOutcome; limits: number[] }> {
+    const spends = (limits: number[]): Spend[] =>
+      charges.map((c, i) => ({
+        key: c.key,
+        points: c.points,
+        limit: limits[i]!,
+        windowMs: c.budget.windowSeconds * 1000,
+      }));
     const full = charges.map((c) => c.budget.points);
     if (!insurance) return { outcome: await primary.spend(spends(full)), limits: full };
     try {
@@ -128,7 +153,12 @@ export function createRateLimiter(
   }
 
   function operationCharge(subject: RateLimitSubject, kind: OperationKind, points: number): Charge {
-    return { name: kind, key: `${prefix}${client}:${kind}:${subjectKey(subject)}`, points, budget: config.budgets[kind] };
+    return {
+      name: kind,
+      key: `${prefix}${client}:${kind}:${subjectKey(subject)}`,
+      points,
+      budget: config.budgets[kind],
+    };
   }
 
   return {
@@ -137,7 +167,13 @@ export function createRateLimiter(
       const charges = [operationCharge(subject, use.kind, use.cost)];
       for (const rule of rules) {
         const count = use.fields.get(rule.field) ?? 0;
-        if (count > 0) charges.push({ name: rule.field, key: `${rule.keyPrefix}${subjectKey(subject)}`, points: count, budget: rule.budget });
+        if (count > 0)
+          charges.push({
+            name: rule.field,
+            key: `${rule.keyPrefix}${subjectKey(subject)}`,
+            points: count,
+            budget: rule.budget,
+          });
       }
       const failClosedField = [...use.fields].find(([field, count]) => count > 0 && failClosed.has(field))?.[0];
       const at = Date.now();
@@ -149,7 +185,8 @@ export function createRateLimiter(
         const fieldStatus = statusOf(charge, limits[i]!, outcome, i, at);
         // A field with both a client and a schema budget shows the tighter one.
         const shown = fields[charge.name];
-        if (!shown || fieldStatus.remaining < shown.remaining || outcome.refused === i) fields[charge.name] = fieldStatus;
+        if (!shown || fieldStatus.remaining < shown.remaining || outcome.refused === i)
+          fields[charge.name] = fieldStatus;
       });
       if (outcome.refused === null) return { admitted: true, status, fields };
       const refused = charges[outcome.refused]!;

@@ -6,7 +6,13 @@ import type { GatewayContext } from '../gateway/context.ts';
 import type { Logger } from '../observability/index.ts';
 import type { OperationKind } from './config.ts';
 import { fieldUsage } from './fieldUsage.ts';
-import { RateLimitUnavailableError, type Admission, type RateLimiter, type RateLimitStatus, type RateLimitSubject } from './limiter.ts';
+import {
+  RateLimitUnavailableError,
+  type Admission,
+  type RateLimiter,
+  type RateLimitStatus,
+  type RateLimitSubject,
+} from './limiter.ts';
 
 export function subjectOf(context: GatewayContext): RateLimitSubject {
   return context.userId ? { userId: context.userId } : { ip: context.clientIp };
@@ -40,7 +46,12 @@ function refusal(admission: Extract<Admission, { admitted: false }>, kind: Opera
  * costing 0 and selecting no such field (only `rateLimit`, `__typename`) spends nothing. One over the
  * gateway's cost limit is left to the cost-limit plugin, which refuses it without spending.
  */
-export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost: number, logger: Logger): ApolloServerPlugin<GatewayContext> {
+export function rateLimitPlugin(
+  limiter: RateLimiter,
+  model: CostModel,
+  maxCost: number,
+  logger: Logger,
+): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
@@ -61,8 +72,14 @@ export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost:
             admission = await limiter.admit(subject, { kind, cost, fields: usage.fields });
           } catch (error) {
             if (error instanceof RateLimitUnavailableError) {
-              logger.warn({ err: error.cause, field: error.field }, 'refused a fail-closed operation: budgets cannot be checked');
-              throw requestError('SERVICE_UNAVAILABLE', `${error.field} cannot run while request budgets cannot be checked; try again shortly`);
+              logger.warn(
+                { err: error.cause, field: error.field },
+                'refused a fail-closed operation: budgets cannot be checked',
+              );
+              throw requestError(
+                'SERVICE_UNAVAILABLE',
+                `${error.field} cannot run while request budgets cannot be checked; try again shortly`,
+              );
             }
             logger.error({ err: error }, 'rate limiter unavailable');
             throw requestError('SERVICE_UNAVAILABLE', 'Request budgets cannot be checked right now; try again shortly');
@@ -87,7 +104,10 @@ export function rateLimitPlugin(limiter: RateLimiter, model: CostModel, maxCost:
           const result = response.body.singleResult;
           result.extensions = {
             ...result.extensions,
-            rateLimit: { ...asExtension(status), ...(fields.length ? { fields: Object.fromEntries(fields.map(([f, s]) => [f, asExtension(s)])) } : {}) },
+            rateLimit: {
+              ...asExtension(status),
+              ...(fields.length ? { fields: Object.fromEntries(fields.map(([f, s]) => [f, asExtension(s)])) } : {}),
+            },
           };
         },
       };

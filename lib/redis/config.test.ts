@@ -7,7 +7,13 @@ describe('redisConfigFromEnv', () => {
   });
 
   it('reads one Redis, its key prefix and command timeout', () => {
-    expect(redisConfigFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: 'staging:', REDIS_COMMAND_TIMEOUT_MS: '250' })).toEqual({
+    expect(
+      redisConfigFromEnv({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        REDIS_KEY_PREFIX: 'staging:',
+        REDIS_COMMAND_TIMEOUT_MS: '250',
+      }),
+    ).toEqual({
       kind: 'single',
       url: 'redis://127.0.0.1:6379',
       keyPrefix: 'staging:',
@@ -16,8 +22,17 @@ describe('redisConfigFromEnv', () => {
   });
 
   it('prefers a cluster when its nodes are given', () => {
-    const config = redisConfigFromEnv({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' });
-    expect(config).toMatchObject({ kind: 'cluster', nodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }] });
+    const config = redisConfigFromEnv({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001',
+    });
+    expect(config).toMatchObject({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+      ],
+    });
   });
 
   it.each([

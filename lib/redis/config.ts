@@ -19,7 +19,10 @@ const shape = z.object({
   REDIS_URL: z.string().url().optional(),
   REDIS_CLUSTER_NODES: z.string().optional(),
   // A brace would start a hash tag of its own and move keys off the slot their `{user:..}` tag picks.
-  REDIS_KEY_PREFIX: z.string().regex(/^[^{}\s]*$/, 'must not contain braces or spaces').default('bff:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[^{}\s]*$/, 'must not contain braces or spaces')
+    .default('bff:'),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(500),
 });
 
@@ -27,14 +30,25 @@ const shape = z.object({
 export function redisConfigFromEnv(env: NodeJS.ProcessEnv = process.env): RedisConfig {
   const parsed = shape.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid Redis configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid Redis configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
-  const { REDIS_URL, REDIS_CLUSTER_NODES, REDIS_KEY_PREFIX: keyPrefix, REDIS_COMMAND_TIMEOUT_MS: commandTimeoutMs } = parsed.data;
+  const {
+    REDIS_URL,
+    REDIS_CLUSTER_NODES,
+    REDIS_KEY_PREFIX: keyPrefix,
+    REDIS_COMMAND_TIMEOUT_MS: commandTimeoutMs,
+  } = parsed.data;
   const clusterList = REDIS_CLUSTER_NODES?.trim();
   if (clusterList) {
-    const entries = clusterList.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = clusterList
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const bad = entries.find((e) => !node.safeParse(e).success);
-    if (bad !== undefined) throw new Error(`Invalid Redis configuration: REDIS_CLUSTER_NODES: "${bad}" is not host:port`);
+    if (bad !== undefined)
+      throw new Error(`Invalid Redis configuration: REDIS_CLUSTER_NODES: "${bad}" is not host:port`);
     const nodes = entries.map((e) => {
       const at = e.lastIndexOf(':');
       return { host: e.slice(0, at), port: Number(e.slice(at + 1)) };

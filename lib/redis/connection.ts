@@ -22,7 +22,12 @@ const reconnectDelay = (attempt: number) => Math.min(attempt * 100, 1000);
 
 function connect(config: Exclude<RedisConfig, { kind: 'memory' }>): Redis | Cluster {
   // Without these two a dead or stalled Redis queues commands and hangs every request behind it.
-  const common = { enableOfflineQueue: false, commandTimeout: config.commandTimeoutMs, connectTimeout: 2000, maxRetriesPerRequest: 0 };
+  const common = {
+    enableOfflineQueue: false,
+    commandTimeout: config.commandTimeoutMs,
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 0,
+  };
   if (config.kind === 'single') return new Redis(config.url, { ...common, retryStrategy: reconnectDelay });
   return new Cluster(config.nodes, {
     enableOfflineQueue: false,

@@ -16,10 +16,16 @@ describe('OperationPlanner', () => {
   });
 
   it('counts entity fetches as later rounds, and parallel ones in the same round', () => {
-    const summary = domain.plan(parse('{ products(first: 2) { edges { node { name stock { available } averageRating } } } }'));
+    const summary = domain.plan(
+      parse('{ products(first: 2) { edges { node { name stock { available } averageRating } } } }'),
+    );
     expect(summary.fetchCount).toBe(3);
     expect(summary.sequenceDepth).toBe(2);
-    expect(summary.fetches.map((f) => `${f.serviceName}@${f.round}`).sort()).toEqual(['inventory@2', 'products@1', 'reviews@2']);
+    expect(summary.fetches.map((f) => `${f.serviceName}@${f.round}`).sort()).toEqual([
+      'inventory@2',
+      'products@1',
+      'reviews@2',
+    ]);
     expect(summary.fetches.find((f) => f.serviceName === 'inventory')?.operation).toContain('_entities');
   });
 

@@ -1,5 +1,12 @@
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
-import { prettyFormatQueryPlan, QueryPlanner, type FetchNode, type PlanNode, type QueryPlan, type QueryPlanSelectionNode } from '@apollo/query-planner';
+import {
+  prettyFormatQueryPlan,
+  QueryPlanner,
+  type FetchNode,
+  type PlanNode,
+  type QueryPlan,
+  type QueryPlanSelectionNode,
+} from '@apollo/query-planner';
 import type { DocumentNode } from 'graphql';
 
 /** One subgraph request of a plan: what a consumer sends to that subgraph, and when. */
@@ -61,7 +68,10 @@ function walk(node: PlanNode, round: number, into: PlannedFetch[]): number {
         node.elseClause ? walk(node.elseClause, round, into) : round - 1,
       );
     case 'Defer':
-      return Math.max(node.primary.node ? walk(node.primary.node, round, into) : round - 1, ...node.deferred.map((d) => (d.node ? walk(d.node, round + 1, into) : round)));
+      return Math.max(
+        node.primary.node ? walk(node.primary.node, round, into) : round - 1,
+        ...node.deferred.map((d) => (d.node ? walk(d.node, round + 1, into) : round)),
+      );
   }
 }
 

@@ -91,24 +91,103 @@ const FIXED_ORDER_COUNTS = [12, 2, 60];
 export const SEED_EPOCH = new Date('2026-11-20T12:00:00.000Z');
 const DAY = 86_400_000;
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Margaret', 'Linus', 'Radia', 'Ken', 'Frances', 'Dennis', 'Hedy', 'John', 'Katherine', 'Tim', 'Sophie', 'Guido', 'Anita', 'Bjarne'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Hamilton', 'Torvalds', 'Perlman', 'Thompson', 'Allen', 'Ritchie', 'Lamarr', 'Backus', 'Johnson', 'Berners-Lee', 'Wilson', 'van Rossum', 'Borg', 'Stroustrup'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Edsger',
+  'Barbara',
+  'Donald',
+  'Margaret',
+  'Linus',
+  'Radia',
+  'Ken',
+  'Frances',
+  'Dennis',
+  'Hedy',
+  'John',
+  'Katherine',
+  'Tim',
+  'Sophie',
+  'Guido',
+  'Anita',
+  'Bjarne',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Dijkstra',
+  'Liskov',
+  'Knuth',
+  'Hamilton',
+  'Torvalds',
+  'Perlman',
+  'Thompson',
+  'Allen',
+  'Ritchie',
+  'Lamarr',
+  'Backus',
+  'Johnson',
+  'Berners-Lee',
+  'Wilson',
+  'van Rossum',
+  'Borg',
+  'Stroustrup',
+];
 const CITIES: Array<[string, string, string]> = [
-  ['London', 'GB', 'EC1A 1BB'], ['Paris', 'FR', '75001'], ['Berlin', 'DE', '10115'], ['Lisbon', 'PT', '1100-148'],
-  ['Amsterdam', 'NL', '1011 AB'], ['New York', 'US', '10001'], ['Toronto', 'CA', 'M5H 2N2'], ['Madrid', 'ES', '28001'],
+  ['London', 'GB', 'EC1A 1BB'],
+  ['Paris', 'FR', '75001'],
+  ['Berlin', 'DE', '10115'],
+  ['Lisbon', 'PT', '1100-148'],
+  ['Amsterdam', 'NL', '1011 AB'],
+  ['New York', 'US', '10001'],
+  ['Toronto', 'CA', 'M5H 2N2'],
+  ['Madrid', 'ES', '28001'],
 ];
 const CATEGORIES: Array<{ slug: string; name: string; nouns: string[]; price: [number, number] }> = [
-  { slug: 'electronics', name: 'Electronics', nouns: ['Headphones', 'Speaker', 'Charger', 'Keyboard', 'Monitor'], price: [1500, 60000] },
+  {
+    slug: 'electronics',
+    name: 'Electronics',
+    nouns: ['Headphones', 'Speaker', 'Charger', 'Keyboard', 'Monitor'],
+    price: [1500, 60000],
+  },
   { slug: 'books', name: 'Books', nouns: ['Novel', 'Cookbook', 'Atlas', 'Biography', 'Handbook'], price: [800, 6000] },
-  { slug: 'home-kitchen', name: 'Home & Kitchen', nouns: ['Kettle', 'Pan', 'Lamp', 'Blanket', 'Knife Set'], price: [1200, 25000] },
-  { slug: 'fashion', name: 'Fashion', nouns: ['Jacket', 'Sneakers', 'Scarf', 'Backpack', 'Watch'], price: [1500, 30000] },
-  { slug: 'sports-outdoors', name: 'Sports & Outdoors', nouns: ['Tent', 'Bottle', 'Yoga Mat', 'Bike Light', 'Rope'], price: [900, 40000] },
-  { slug: 'toys-games', name: 'Toys & Games', nouns: ['Puzzle', 'Board Game', 'Kite', 'Robot Kit', 'Card Game'], price: [600, 12000] },
+  {
+    slug: 'home-kitchen',
+    name: 'Home & Kitchen',
+    nouns: ['Kettle', 'Pan', 'Lamp', 'Blanket', 'Knife Set'],
+    price: [1200, 25000],
+  },
+  {
+    slug: 'fashion',
+    name: 'Fashion',
+    nouns: ['Jacket', 'Sneakers', 'Scarf', 'Backpack', 'Watch'],
+    price: [1500, 30000],
+  },
+  {
+    slug: 'sports-outdoors',
+    name: 'Sports & Outdoors',
+    nouns: ['Tent', 'Bottle', 'Yoga Mat', 'Bike Light', 'Rope'],
+    price: [900, 40000],
+  },
+  {
+    slug: 'toys-games',
+    name: 'Toys & Games',
+    nouns: ['Puzzle', 'Board Game', 'Kite', 'Robot Kit', 'Card Game'],
+    price: [600, 12000],
+  },
   { slug: 'beauty', name: 'Beauty', nouns: ['Serum', 'Shampoo', 'Brush', 'Perfume', 'Cream'], price: [500, 15000] },
   { slug: 'grocery', name: 'Grocery', nouns: ['Coffee', 'Tea', 'Olive Oil', 'Chocolate', 'Honey'], price: [300, 4000] },
 ];
 const ADJECTIVES = ['Classic', 'Compact', 'Deluxe', 'Eco', 'Pro', 'Ultra', 'Smart', 'Vintage', 'Premium', 'Essential'];
-const CARDS: Array<[string, string]> = [['visa', '4242'], ['mastercard', '4444'], ['amex', '0005'], ['visa', '1881'], ['mastercard', '5100']];
+const CARDS: Array<[string, string]> = [
+  ['visa', '4242'],
+  ['mastercard', '4444'],
+  ['amex', '0005'],
+  ['visa', '1881'],
+  ['mastercard', '5100'],
+];
 const REVIEW_TITLES = ['Disappointing', 'Not great', 'Does the job', 'Very good', 'Excellent'];
 const REVIEW_BODIES = [
   'Stopped working after a week and support never answered.',
@@ -161,7 +240,11 @@ function generate(scale: number): DemoData {
     };
   });
 
-  const categories: DemoCategory[] = CATEGORIES.map((c, i) => ({ id: stableUuid('category', i), slug: c.slug, name: c.name }));
+  const categories: DemoCategory[] = CATEGORIES.map((c, i) => ({
+    id: stableUuid('category', i),
+    slug: c.slug,
+    name: c.name,
+  }));
 
   const products: DemoProduct[] = Array.from({ length: productCount }, (_, i) => {
     const categoryIndex = i % CATEGORIES.length;
@@ -207,10 +290,29 @@ function generate(scale: number): DemoData {
       };
     });
     const roll = random();
-    const status: DemoOrderStatus = roll < 0.04 ? 'FAILED' : roll < 0.08 ? 'CANCELLED' : roll < 0.35 ? 'CONFIRMED' : roll < 0.6 ? 'SHIPPED' : 'DELIVERED';
-    const createdAt = new Date(SEED_EPOCH.getTime() - between(0, 180, random) * DAY - between(0, 86_399, random) * 1000);
+    const status: DemoOrderStatus =
+      roll < 0.04
+        ? 'FAILED'
+        : roll < 0.08
+          ? 'CANCELLED'
+          : roll < 0.35
+            ? 'CONFIRMED'
+            : roll < 0.6
+              ? 'SHIPPED'
+              : 'DELIVERED';
+    const createdAt = new Date(
+      SEED_EPOCH.getTime() - between(0, 180, random) * DAY - between(0, 86_399, random) * 1000,
+    );
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
-    const order: DemoOrder = { id: stableUuid('order', i), userId: users[owner]!.id, status, totalCents, currency: 'USD', createdAt, items };
+    const order: DemoOrder = {
+      id: stableUuid('order', i),
+      userId: users[owner]!.id,
+      status,
+      totalCents,
+      currency: 'USD',
+      createdAt,
+      items,
+    };
     orders.push(order);
     const [cardBrand, cardLast4] = pick(CARDS, random);
     payments.push({
@@ -256,7 +358,11 @@ export function salesOrders(data: DemoData): DemoOrder[] {
 }
 
 /** Inserts rows in chunks so a large SEED_SCALE never builds one enormous statement. */
-export async function insertInChunks<T>(rows: T[], insert: (chunk: T[]) => Promise<{ count: number }>, size = 1000): Promise<number> {
+export async function insertInChunks<T>(
+  rows: T[],
+  insert: (chunk: T[]) => Promise<{ count: number }>,
+  size = 1000,
+): Promise<number> {
   let inserted = 0;
   for (let i = 0; i < rows.length; i += size) inserted += (await insert(rows.slice(i, i + size))).count;
   return inserted;

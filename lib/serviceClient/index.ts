@@ -1,1 +1,8 @@
-export { describeServiceFailure, ServiceClient, ServiceGraphQLError, serviceUrlsFromEnv, type ServiceClientOptions, type ServiceRequest } from './serviceClient.ts';
+export {
+  describeServiceFailure,
+  ServiceClient,
+  ServiceGraphQLError,
+  serviceUrlsFromEnv,
+  type ServiceClientOptions,
+  type ServiceRequest,
+} from './serviceClient.ts';

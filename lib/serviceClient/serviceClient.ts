@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { signIdentity, type IdentitySigningConfig } from '../auth/index.ts';
 import { parseInstanceUrls } from '../transport/index.ts';
-import { clientErrorFor, SubgraphCallFailed, SubgraphCallRejected, SubgraphUpstream, type SubgraphPolicy } from '../transport/index.ts';
+import {
+  clientErrorFor,
+  SubgraphCallFailed,
+  SubgraphCallRejected,
+  SubgraphUpstream,
+  type SubgraphPolicy,
+} from '../transport/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { SUBGRAPHS, urlVariable, type SubgraphName } from '../services.ts';
 
@@ -78,17 +84,29 @@ export class ServiceClient {
     try {
       parsed = await response.json();
     } catch (error) {
-      throw new SubgraphCallFailed('BAD_RESPONSE', `${this.options.name} answered HTTP ${response.status} with malformed JSON`, response.status, error);
+      throw new SubgraphCallFailed(
+        'BAD_RESPONSE',
+        `${this.options.name} answered HTTP ${response.status} with malformed JSON`,
+        response.status,
+        error,
+      );
     }
     const errors = isRecord(parsed) && Array.isArray(parsed.errors) ? parsed.errors : [];
     if (errors.length > 0) {
       const first: unknown = errors[0];
-      const code = isRecord(first) && isRecord(first.extensions) && typeof first.extensions.code === 'string' ? first.extensions.code : null;
+      const code =
+        isRecord(first) && isRecord(first.extensions) && typeof first.extensions.code === 'string'
+          ? first.extensions.code
+          : null;
       const message = isRecord(first) && typeof first.message === 'string' ? first.message : 'unknown error';
       throw new ServiceGraphQLError(this.options.name, code, message);
     }
     if (!isRecord(parsed) || !isRecord(parsed.data)) {
-      throw new SubgraphCallFailed('BAD_RESPONSE', `${this.options.name} answered HTTP ${response.status} without data`, response.status);
+      throw new SubgraphCallFailed(
+        'BAD_RESPONSE',
+        `${this.options.name} answered HTTP ${response.status} without data`,
+        response.status,
+      );
     }
     return parsed.data;
   }
@@ -100,8 +118,10 @@ export class ServiceClient {
 
 /** What a caller may show about a failed call: the service and the reason, never a host or a stack. */
 export function describeServiceFailure(service: string, error: unknown): string {
-  if (error instanceof ServiceGraphQLError) return `${service}: ${error.code ?? 'ERROR'}: ${error.message}`.slice(0, 500);
-  if (error instanceof SubgraphCallFailed || error instanceof SubgraphCallRejected) return clientErrorFor(service, error).message;
+  if (error instanceof ServiceGraphQLError)
+    return `${service}: ${error.code ?? 'ERROR'}: ${error.message}`.slice(0, 500);
+  if (error instanceof SubgraphCallFailed || error instanceof SubgraphCallRejected)
+    return clientErrorFor(service, error).message;
   return `${service}: unexpected error`;
 }
 
@@ -114,7 +134,9 @@ export function serviceUrlsFromEnv(name: SubgraphName, env: NodeJS.ProcessEnv): 
   const single = env[urlVariable(name)];
   const variable = list?.trim() ? `${urlVariable(name)}S` : urlVariable(name);
   try {
-    return parseInstanceUrls(list?.trim() ? list : single?.trim() ? single : `http://127.0.0.1:${SUBGRAPHS[name].port}/graphql`);
+    return parseInstanceUrls(
+      list?.trim() ? list : single?.trim() ? single : `http://127.0.0.1:${SUBGRAPHS[name].port}/graphql`,
+    );
   } catch (error) {
     throw new Error(`${variable} ${error instanceof Error ? error.message : String(error)}`);
   }

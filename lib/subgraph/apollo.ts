@@ -1,5 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse } from 'graphql';
@@ -8,7 +11,6 @@ import { subgraphSchemaPath } from '../composition.ts';
 import type { SubgraphName } from '../services.ts';
 import { maskInternalErrors } from '../graphql/formatError.ts';
 import type { Logger } from '../observability/index.ts';
-
 
 /**
  * A subgraph's Apollo server: federation schema from `subgraphs/<name>/schema.graphql`, no CDN landing page, no stack traces,
@@ -20,7 +22,10 @@ export function createSubgraphApollo<TContext extends object>(options: {
   logger: Logger;
 }): ApolloServer<TContext> {
   return new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: parse(readFileSync(subgraphSchemaPath(options.name), 'utf8')), resolvers: options.resolvers }),
+    schema: buildSubgraphSchema({
+      typeDefs: parse(readFileSync(subgraphSchemaPath(options.name), 'utf8')),
+      resolvers: options.resolvers,
+    }),
     // Inline traces (ftv1) only serve Apollo Studio, which we do not use; they cost time on every request.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     includeStacktraceInErrorResponses: false,

@@ -18,7 +18,10 @@ export interface SubgraphContext<TPrisma, TLoaders> {
  * otherwise a caller who reaches the subgraph port could claim any identity. The refusal is a
  * 401 before any resolver runs; why it was refused is logged, not told.
  */
-export function subgraphContextFactory<TPrisma, TLoaders>(deps: SubgraphDeps<TPrisma>, createLoaders: (prisma: TPrisma) => TLoaders) {
+export function subgraphContextFactory<TPrisma, TLoaders>(
+  deps: SubgraphDeps<TPrisma>,
+  createLoaders: (prisma: TPrisma) => TLoaders,
+) {
   return async ({ req, logger }: RequestInfo): Promise<SubgraphContext<TPrisma, TLoaders>> => {
     const verdict = verifySignedIdentity(req.headers, deps.signing);
     if (!verdict.ok) {

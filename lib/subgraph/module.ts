@@ -6,7 +6,14 @@ import type { RawQuerier } from '../db/pagedChildren.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { SubgraphName } from '../services.ts';
-import { prepareDatabase, startSubgraph, type PrepareOptions, type PreparedDatabase, type StartOptions, type StartedSubgraph } from './start.ts';
+import {
+  prepareDatabase,
+  startSubgraph,
+  type PrepareOptions,
+  type PreparedDatabase,
+  type StartOptions,
+  type StartedSubgraph,
+} from './start.ts';
 
 /** What every generated Prisma client offers and the bootstrap relies on. */
 export interface ServicePrisma extends RawQuerier {

@@ -30,7 +30,10 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       workers: true,
       seedScale: config.SEED_ON_START === 'true' ? Number(config.SEED_SCALE) : null,
     });
-    logger.info({ url: server.url, database: describeTarget(server.database.target) }, `${service.name} subgraph ready`);
+    logger.info(
+      { url: server.url, database: describeTarget(server.database.target) },
+      `${service.name} subgraph ready`,
+    );
     closeOnSignals(server, logger);
   } catch (error) {
     logger.fatal({ err: error }, `${service.name} failed to start`);

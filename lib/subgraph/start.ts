@@ -97,7 +97,8 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
     });
     let workers: RunningWorkers | null = null;
     try {
-      if (options.workers && module.startWorkers) workers = await module.startWorkers({ prisma, logger: options.logger, env });
+      if (options.workers && module.startWorkers)
+        workers = await module.startWorkers({ prisma, logger: options.logger, env });
     } catch (error) {
       await server.close();
       throw error;

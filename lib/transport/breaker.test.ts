@@ -64,7 +64,8 @@ describe('SubgraphBreaker', () => {
 
   it('does not count errors that are not failed calls (a 4xx answer, a bug of ours)', async () => {
     const circuit = breaker();
-    for (let i = 0; i < 5; i++) await expect(circuit.run(async () => Promise.reject(new Error('400 from the subgraph')))).rejects.toThrow('400');
+    for (let i = 0; i < 5; i++)
+      await expect(circuit.run(async () => Promise.reject(new Error('400 from the subgraph')))).rejects.toThrow('400');
     expect(circuit.state).toBe('closed');
   });
 });

@@ -47,7 +47,10 @@ export class SubgraphBreaker {
     });
     this.#breaker.on('open', () => {
       this.#stats.opened++;
-      logger.warn({ subgraph, breaker: 'open', resetTimeoutMs: policy.resetTimeoutMs }, `circuit for ${subgraph} opened: failing fast`);
+      logger.warn(
+        { subgraph, breaker: 'open', resetTimeoutMs: policy.resetTimeoutMs },
+        `circuit for ${subgraph} opened: failing fast`,
+      );
     });
     this.#breaker.on('halfOpen', () => {
       this.#stats.halfOpened++;

@@ -30,7 +30,13 @@ describe('Bulkhead', () => {
     expect(bulkhead.stats).toEqual({ active: 2, queued: 1, rejected: 2 });
     release.open();
     const outcomes = await settled;
-    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : reasonOf(o.reason)))).toEqual([0, 1, 2, 'BULKHEAD_FULL', 'BULKHEAD_FULL']);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : reasonOf(o.reason)))).toEqual([
+      0,
+      1,
+      2,
+      'BULKHEAD_FULL',
+      'BULKHEAD_FULL',
+    ]);
     expect(started).toEqual([0, 1, 2]);
     expect(bulkhead.stats).toEqual({ active: 0, queued: 0, rejected: 2 });
   });

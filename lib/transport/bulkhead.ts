@@ -56,12 +56,15 @@ export class Bulkhead {
       const waiter: Waiter = { resolve, reject, timer: undefined };
       const wait = deadline - Date.now();
       if (Number.isFinite(wait)) {
-        waiter.timer = setTimeout(() => {
-          const index = this.#queue.indexOf(waiter);
-          if (index >= 0) this.#queue.splice(index, 1);
-          this.#rejected++;
-          reject(new SubgraphCallRejected('QUEUE_TIMEOUT'));
-        }, Math.max(0, wait));
+        waiter.timer = setTimeout(
+          () => {
+            const index = this.#queue.indexOf(waiter);
+            if (index >= 0) this.#queue.splice(index, 1);
+            this.#rejected++;
+            reject(new SubgraphCallRejected('QUEUE_TIMEOUT'));
+          },
+          Math.max(0, wait),
+        );
       }
       this.#queue.push(waiter);
     });

@@ -41,7 +41,10 @@ const FAILURE_MESSAGES: Record<FailureReason, (service: string, status?: number)
  * name the service and the reason, never a host, port, stack or the subgraph's raw body.
  * DOWNSTREAM_SERVICE_ERROR means the gateway tried; SERVICE_UNAVAILABLE means it failed fast.
  */
-export function clientErrorFor(serviceName: string, error: SubgraphCallFailed | SubgraphCallRejected | null): GraphQLFormattedError {
+export function clientErrorFor(
+  serviceName: string,
+  error: SubgraphCallFailed | SubgraphCallRejected | null,
+): GraphQLFormattedError {
   if (error instanceof SubgraphCallRejected) {
     return {
       message: `The ${serviceName} service is temporarily unavailable`,

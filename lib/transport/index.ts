@@ -1,5 +1,11 @@
 export { type BreakerState, type BreakerStats } from './breaker.ts';
-export { clientErrorFor, SubgraphCallFailed, SubgraphCallRejected, type FailureReason, type RejectionReason } from './errors.ts';
+export {
+  clientErrorFor,
+  SubgraphCallFailed,
+  SubgraphCallRejected,
+  type FailureReason,
+  type RejectionReason,
+} from './errors.ts';
 export { operationKindOf, type OperationKind } from './operationKind.ts';
 export {
   DEFAULT_SUBGRAPH_POLICY,
@@ -11,7 +17,13 @@ export {
   type SubgraphPolicyOverrides,
 } from './policy.ts';
 export { RequestDeadlines } from './deadlines.ts';
-export { SubgraphUpstream, type CallScope, type FetcherRequestInit, type FetcherResponse, type UpstreamStats } from './subgraphUpstream.ts';
+export {
+  SubgraphUpstream,
+  type CallScope,
+  type FetcherRequestInit,
+  type FetcherResponse,
+  type UpstreamStats,
+} from './subgraphUpstream.ts';
 export { SubgraphUpstreams, type SubgraphUpstreamsConfig } from './subgraphUpstreams.ts';
 export { parseInstanceUrls } from './instanceUrls.ts';
 export { SubgraphInstance, SubgraphInstances, type InstanceStats } from './subgraphInstances.ts';

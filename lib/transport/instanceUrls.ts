@@ -3,7 +3,10 @@
  * A bare origin means its `/graphql` endpoint, the path every subgraph here serves.
  */
 export function parseInstanceUrls(list: string): string[] {
-  const entries = list.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = list
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error('lists no URL');
   return entries.map((entry) => {
     let url: URL;

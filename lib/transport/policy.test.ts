@@ -33,8 +33,12 @@ describe('subgraph policies', () => {
 
   it('refuse a wrong value naming the variable and the key', () => {
     expect(() => subgraphPoliciesFromEnv({ USERS_POLICY: '{"timeoutMs": -1}' })).toThrow(/USERS_POLICY: timeoutMs/);
-    expect(() => subgraphPoliciesFromEnv({ SUBGRAPH_POLICY: '{"retry": {"attempts": 3}}' })).toThrow(/SUBGRAPH_POLICY: retry/);
+    expect(() => subgraphPoliciesFromEnv({ SUBGRAPH_POLICY: '{"retry": {"attempts": 3}}' })).toThrow(
+      /SUBGRAPH_POLICY: retry/,
+    );
     expect(() => subgraphPoliciesFromEnv({ SUBGRAPH_POLICY: '{oops' })).toThrow('SUBGRAPH_POLICY is not valid JSON');
-    expect(() => subgraphPoliciesFromEnv({ REVIEWS_TIMEOUT_MS: 'soon' })).toThrow('REVIEWS_TIMEOUT_MS must be a positive integer');
+    expect(() => subgraphPoliciesFromEnv({ REVIEWS_TIMEOUT_MS: 'soon' })).toThrow(
+      'REVIEWS_TIMEOUT_MS must be a positive integer',
+    );
   });
 });

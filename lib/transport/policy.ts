@@ -75,7 +75,9 @@ export type SubgraphPolicy = z.output<typeof subgraphPolicySchema>;
 export type SubgraphPolicyOverride = z.input<typeof subgraphPolicySchema>;
 
 /** `default` applies to every subgraph, a subgraph's own entry on top of it. */
-export type SubgraphPolicyOverrides = { default?: SubgraphPolicyOverride } & { [K in SubgraphName]?: SubgraphPolicyOverride };
+export type SubgraphPolicyOverrides = { default?: SubgraphPolicyOverride } & {
+  [K in SubgraphName]?: SubgraphPolicyOverride;
+};
 
 export const DEFAULT_SUBGRAPH_POLICY: SubgraphPolicy = subgraphPolicySchema.parse({});
 

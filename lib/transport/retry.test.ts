@@ -32,11 +32,17 @@ describe('retryWithBackoff', () => {
       calls++;
       throw new Error(`failure ${calls}`);
     };
-    await expect(retryWithBackoff(failing, { policy, deadline: Date.now() + 5000, shouldRetry: () => true })).rejects.toThrow('failure 4');
+    await expect(
+      retryWithBackoff(failing, { policy, deadline: Date.now() + 5000, shouldRetry: () => true }),
+    ).rejects.toThrow('failure 4');
     calls = 0;
-    await expect(retryWithBackoff(failing, { policy, deadline: Date.now() + 5000, shouldRetry: () => false })).rejects.toThrow('failure 1');
+    await expect(
+      retryWithBackoff(failing, { policy, deadline: Date.now() + 5000, shouldRetry: () => false }),
+    ).rejects.toThrow('failure 1');
     calls = 0;
     // Every delay would end past the deadline: one attempt only.
-    await expect(retryWithBackoff(failing, { policy, deadline: Date.now() + 1, shouldRetry: () => true, random: () => 0.99 })).rejects.toThrow('failure 1');
+    await expect(
+      retryWithBackoff(failing, { policy, deadline: Date.now() + 1, shouldRetry: () => true, random: () => 0.99 }),
+    ).rejects.toThrow('failure 1');
   });
 });

@@ -10,7 +10,11 @@ export interface BackoffPolicy {
  * "Full jitter" (AWS Architecture Blog, Exponential Backoff and Jitter): a uniform delay between 0
  * and the exponential ceiling, which spreads the retries of many callers best.
  */
-export function fullJitterDelay(retryNumber: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function fullJitterDelay(
+  retryNumber: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retryNumber - 1));
   return Math.floor(random() * ceiling);
 }
@@ -31,7 +35,10 @@ export interface RetryOptions {
  * drawing it from 0..ceiling (full jitter), and it knows no deadline shared with the rest of the
  * request; the loop is a dozen lines.
  */
-export async function retryWithBackoff<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retryWithBackoff<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);

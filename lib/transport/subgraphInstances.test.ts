@@ -25,7 +25,10 @@ async function instance(state = { healthy: true }): Promise<{ url: string; state
 
 function instances(urls: string[]): SubgraphInstances {
   const policy = resolvePolicy('users', {
-    users: { health: { intervalMs: 30, timeoutMs: 200, unhealthyThreshold: 2, healthyThreshold: 1 }, ejection: { consecutiveFailures: 2, durationMs: 200 } },
+    users: {
+      health: { intervalMs: 30, timeoutMs: 200, unhealthyThreshold: 2, healthyThreshold: 1 },
+      ejection: { consecutiveFailures: 2, durationMs: 200 },
+    },
   });
   const created = new SubgraphInstances('users', urls, policy, silentLogger());
   sets.push(created);

@@ -158,7 +158,13 @@ export class SubgraphInstances {
 
   stats(): InstanceStats[] {
     const now = Date.now();
-    return this.instances.map((i) => ({ url: i.url.href, healthy: i.healthy, lastCheckPassed: i.lastCheckPassed, ejected: i.isEjected(now), ...i.counts }));
+    return this.instances.map((i) => ({
+      url: i.url.href,
+      healthy: i.healthy,
+      lastCheckPassed: i.lastCheckPassed,
+      ejected: i.isEjected(now),
+      ...i.counts,
+    }));
   }
 
   async close(): Promise<void> {
@@ -194,7 +200,10 @@ export class SubgraphInstances {
     instance.checkStreak = 0;
     if (passed) instance.consecutiveFailures = 0;
     const log = passed ? this.#logger.info.bind(this.#logger) : this.#logger.warn.bind(this.#logger);
-    log({ subgraph: this.subgraph, instance: instance.url.origin, healthy: passed }, `instance of ${this.subgraph} is ${passed ? 'healthy again' : 'unhealthy'}`);
+    log(
+      { subgraph: this.subgraph, instance: instance.url.origin, healthy: passed },
+      `instance of ${this.subgraph} is ${passed ? 'healthy again' : 'unhealthy'}`,
+    );
   }
 
   async #probe(instance: SubgraphInstance): Promise<boolean> {

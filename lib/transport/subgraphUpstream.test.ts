@@ -38,7 +38,12 @@ const answer: RequestListener = (_req, res) => {
 };
 
 function upstream(urls: string[], override: SubgraphPolicyOverride = {}): SubgraphUpstream {
-  const created = new SubgraphUpstream('users', urls, resolvePolicy('users', { users: { timeoutMs: 200, breaker: { volumeThreshold: 100 }, ...override } }), silentLogger());
+  const created = new SubgraphUpstream(
+    'users',
+    urls,
+    resolvePolicy('users', { users: { timeoutMs: 200, breaker: { volumeThreshold: 100 }, ...override } }),
+    silentLogger(),
+  );
   upstreams.push(created);
   return created;
 }
@@ -61,7 +66,13 @@ describe('SubgraphUpstream.send: one attempt', () => {
     const response = await ok.send(init, ok.standaloneScope());
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { ok: true } });
-    const refusing = upstream([(await server((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"message":"no"}]}'))).url]);
+    const refusing = upstream([
+      (
+        await server((_req, res) =>
+          res.writeHead(401, { 'content-type': 'application/json' }).end('{"errors":[{"message":"no"}]}'),
+        )
+      ).url,
+    ]);
     expect((await refusing.send(init, refusing.standaloneScope())).status).toBe(401);
   });
 
@@ -79,7 +90,10 @@ describe('SubgraphUpstream.send: one attempt', () => {
     const cases: Array<[RequestListener, string]> = [
       [(_req, res) => res.writeHead(502).end('bad gateway'), 'HTTP_ERROR'],
       [(_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[1,2]'), 'BAD_RESPONSE'],
-      [(_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}'), 'BAD_RESPONSE'],
+      [
+        (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"hello":"world"}'),
+        'BAD_RESPONSE',
+      ],
       [(_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('{"data":{}}'), 'BAD_RESPONSE'],
       [(_req, res) => res.writeHead(302, { location: '/elsewhere' }).end(), 'BAD_RESPONSE'],
       [(req) => req.socket.destroy(), 'UNREACHABLE'],
@@ -113,7 +127,10 @@ describe('SubgraphUpstream.call: a logical call', () => {
   });
 
   it('never lets an attempt run past the deadline of the request', async () => {
-    const slow = upstream([(await server(() => undefined)).url], { timeoutMs: 5000, retry: { maxAttempts: 10, baseDelayMs: 0, maxDelayMs: 0 } });
+    const slow = upstream([(await server(() => undefined)).url], {
+      timeoutMs: 5000,
+      retry: { maxAttempts: 10, baseDelayMs: 0, maxDelayMs: 0 },
+    });
     const scope = slow.scope(true, Date.now() + 300);
     const started = Date.now();
     expect(await failureOf(slow.call(scope, () => slow.send(init, scope)))).toBe('TIMEOUT');

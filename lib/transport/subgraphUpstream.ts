@@ -169,7 +169,13 @@ export class SubgraphUpstream {
       return response;
     } catch (error) {
       this.instances.recordFailure(instance);
-      if (controller.signal.aborted) throw new SubgraphCallFailed('TIMEOUT', `${instance.url.origin} did not answer within ${timeoutMs} ms`, undefined, error);
+      if (controller.signal.aborted)
+        throw new SubgraphCallFailed(
+          'TIMEOUT',
+          `${instance.url.origin} did not answer within ${timeoutMs} ms`,
+          undefined,
+          error,
+        );
       throw error;
     } finally {
       clearTimeout(timer);
@@ -185,7 +191,11 @@ export class SubgraphUpstream {
     await this.instances.close();
   }
 
-  async #exchange(instance: SubgraphInstance, init: FetcherRequestInit, signal: AbortSignal): Promise<BufferedResponse> {
+  async #exchange(
+    instance: SubgraphInstance,
+    init: FetcherRequestInit,
+    signal: AbortSignal,
+  ): Promise<BufferedResponse> {
     let response: BufferedResponse;
     try {
       const { statusCode, headers, body } = await instance.pool.request({
@@ -200,9 +210,11 @@ export class SubgraphUpstream {
       throw new SubgraphCallFailed('UNREACHABLE', `${instance.url.origin}: ${describe(error)}`, undefined, error);
     }
     const origin = instance.url.origin;
-    if (isServerFailure(response.status)) throw new SubgraphCallFailed('HTTP_ERROR', `${origin} answered HTTP ${response.status}`, response.status);
+    if (isServerFailure(response.status))
+      throw new SubgraphCallFailed('HTTP_ERROR', `${origin} answered HTTP ${response.status}`, response.status);
     if (response.status >= 400) return response;
-    if (!response.ok) throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered HTTP ${response.status}`, response.status);
+    if (!response.ok)
+      throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered HTTP ${response.status}`, response.status);
     const contentType = response.headers.get('content-type') ?? '';
     if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
       throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered with content-type "${contentType}"`);
@@ -213,7 +225,8 @@ export class SubgraphUpstream {
     } catch (error) {
       throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered with malformed JSON`, undefined, error);
     }
-    if (!isGraphQLResponse(body)) throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered JSON that is not a GraphQL response`);
+    if (!isGraphQLResponse(body))
+      throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered JSON that is not a GraphQL response`);
     return response;
   }
 }

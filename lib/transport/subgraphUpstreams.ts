@@ -20,7 +20,10 @@ export class SubgraphUpstreams {
 
   constructor(config: SubgraphUpstreamsConfig, logger: Logger) {
     this.#upstreams = new Map(
-      SUBGRAPH_NAMES.map((name) => [name, new SubgraphUpstream(name, config.instances[name], resolvePolicy(name, config.policies), logger)]),
+      SUBGRAPH_NAMES.map((name) => [
+        name,
+        new SubgraphUpstream(name, config.instances[name], resolvePolicy(name, config.policies), logger),
+      ]),
     );
     for (const upstream of this.#upstreams.values()) upstream.instances.startHealthChecks();
   }
@@ -33,7 +36,10 @@ export class SubgraphUpstreams {
 
   /** Breaker, bulkhead and per-instance figures for every subgraph: metric-ready, and internal (it has URLs). */
   stats(): Record<SubgraphName, UpstreamStats> {
-    return Object.fromEntries([...this.#upstreams].map(([name, upstream]) => [name, upstream.stats()])) as Record<SubgraphName, UpstreamStats>;
+    return Object.fromEntries([...this.#upstreams].map(([name, upstream]) => [name, upstream.stats()])) as Record<
+      SubgraphName,
+      UpstreamStats
+    >;
   }
 
   /**
@@ -47,7 +53,8 @@ export class SubgraphUpstreams {
       await upstream.instances.checkedOnce();
       const healthy = upstream.instances.confirmedHealthyCount;
       const total = upstream.instances.instances.length;
-      checks[name] = healthy === 0 ? 'unreachable' : healthy === total ? 'ok' : `ok (${healthy}/${total} instances healthy)`;
+      checks[name] =
+        healthy === 0 ? 'unreachable' : healthy === total ? 'ok' : `ok (${healthy}/${total} instances healthy)`;
     }
     return { ready: Object.values(checks).every((check) => check !== 'unreachable'), checks };
   }

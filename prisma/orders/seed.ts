@@ -1,7 +1,12 @@
 import { demoData, insertInChunks, type DemoData } from '../../lib/seed/index.ts';
 import type { SeedReport } from '../../lib/subgraph/index.ts';
 import type { OrdersPrisma } from '../../subgraphs/orders/src/db.ts';
-import { CURRENT_DATA_VERSION, orderEvent, validateEventData, type NewOrderEvent } from '../../subgraphs/orders/src/eventStore/events.ts';
+import {
+  CURRENT_DATA_VERSION,
+  orderEvent,
+  validateEventData,
+  type NewOrderEvent,
+} from '../../subgraphs/orders/src/eventStore/events.ts';
 import { projectStreams } from '../../subgraphs/orders/src/readModel/rebuild.ts';
 
 const SECOND = 1000;
@@ -16,14 +21,23 @@ function historyOf(order: DemoData['orders'][number]): NewOrderEvent[] {
   const at = (offsetMs: number) => new Date(order.createdAt.getTime() + offsetMs);
   const placed = orderEvent(
     'OrderPlaced',
-    { orderId: order.id, userId: order.userId, currency: order.currency, totalCents: order.totalCents, items: order.items, checkout: null },
+    {
+      orderId: order.id,
+      userId: order.userId,
+      currency: order.currency,
+      totalCents: order.totalCents,
+      items: order.items,
+      checkout: null,
+    },
     order.createdAt,
   );
-  if (order.status === 'FAILED') return [placed, orderEvent('OrderFailed', { reason: 'payment declined (card_declined)' }, at(2 * SECOND))];
+  if (order.status === 'FAILED')
+    return [placed, orderEvent('OrderFailed', { reason: 'payment declined (card_declined)' }, at(2 * SECOND))];
   const events = [placed, orderEvent('OrderConfirmed', {}, at(2 * SECOND))];
   if (order.status === 'SHIPPED' || order.status === 'DELIVERED') events.push(orderEvent('OrderShipped', {}, at(DAY)));
   if (order.status === 'DELIVERED') events.push(orderEvent('OrderDelivered', {}, at(3 * DAY)));
-  if (order.status === 'CANCELLED') events.push(orderEvent('OrderCancelled', { reason: 'cancelled by the customer', cancellationId: null }, at(HOUR)));
+  if (order.status === 'CANCELLED')
+    events.push(orderEvent('OrderCancelled', { reason: 'cancelled by the customer', cancellationId: null }, at(HOUR)));
   return events;
 }
 
@@ -38,15 +52,27 @@ export async function seedOrders(prisma: OrdersPrisma, scale: number): Promise<S
     historyOf(order).map((event, i) => {
       const version = i + 1;
       validateEventData(event.type, CURRENT_DATA_VERSION, event.data, `${order.id}@${version}`);
-      return { streamId: order.id, version, type: event.type, dataVersion: CURRENT_DATA_VERSION, data: event.data, occurredAt: event.occurredAt };
+      return {
+        streamId: order.id,
+        version,
+        type: event.type,
+        dataVersion: CURRENT_DATA_VERSION,
+        data: event.data,
+        occurredAt: event.occurredAt,
+      };
     }),
   );
   await insertInChunks(rows, (chunk) => prisma.orderEvent.createMany({ data: chunk, skipDuplicates: true }));
   const ids = data.orders.map((o) => o.id);
-  const present = new Set((await prisma.order.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((o) => o.id));
+  const present = new Set(
+    (await prisma.order.findMany({ where: { id: { in: ids } }, select: { id: true } })).map((o) => o.id),
+  );
   const written = await projectStreams(
     prisma,
     ids.filter((id) => !present.has(id)),
   );
-  return { seeded: written.orders + written.orderItems > 0, rows: { orders: written.orders, orderItems: written.orderItems } };
+  return {
+    seeded: written.orders + written.orderItems > 0,
+    rows: { orders: written.orders, orderItems: written.orderItems },
+  };
 }

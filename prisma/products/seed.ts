@@ -22,8 +22,12 @@ export async function seedProducts(prisma: ProductsPrisma, scale: number): Promi
     }
   }
   const rows = {
-    categories: await insertInChunks(data.categories, (chunk) => prisma.category.createMany({ data: chunk, skipDuplicates: true })),
-    products: await insertInChunks(data.products, (chunk) => prisma.product.createMany({ data: chunk, skipDuplicates: true })),
+    categories: await insertInChunks(data.categories, (chunk) =>
+      prisma.category.createMany({ data: chunk, skipDuplicates: true }),
+    ),
+    products: await insertInChunks(data.products, (chunk) =>
+      prisma.product.createMany({ data: chunk, skipDuplicates: true }),
+    ),
     productSales: await insertInChunks(
       [...unitsSold].map(([productId, units]) => ({ productId, unitsSold: units })),
       (chunk) => prisma.productSales.createMany({ data: chunk, skipDuplicates: true }),

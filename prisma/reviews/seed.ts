@@ -20,7 +20,12 @@ function purchasesOf(data: DemoData): PurchaseRow[] {
       const key = `${order.userId}:${item.productId}`;
       const known = purchases.get(key);
       if (!known || order.createdAt < known.purchasedAt) {
-        purchases.set(key, { userId: order.userId, productId: item.productId, orderId: order.id, purchasedAt: order.createdAt });
+        purchases.set(key, {
+          userId: order.userId,
+          productId: item.productId,
+          orderId: order.id,
+          purchasedAt: order.createdAt,
+        });
       }
     }
   }
@@ -37,9 +42,14 @@ export async function seedReviews(prisma: ReviewsPrisma, scale: number): Promise
   const purchases = purchasesOf(data);
   const bought = new Set(purchases.map((p) => `${p.userId}:${p.productId}`));
   const rows = {
-    purchases: await insertInChunks(purchases, (chunk) => prisma.purchase.createMany({ data: chunk, skipDuplicates: true })),
+    purchases: await insertInChunks(purchases, (chunk) =>
+      prisma.purchase.createMany({ data: chunk, skipDuplicates: true }),
+    ),
     reviews: await insertInChunks(
-      data.reviews.map((review) => ({ ...review, verifiedPurchase: bought.has(`${review.authorId}:${review.productId}`) })),
+      data.reviews.map((review) => ({
+        ...review,
+        verifiedPurchase: bought.has(`${review.authorId}:${review.productId}`),
+      })),
       (chunk) => prisma.review.createMany({ data: chunk, skipDuplicates: true }),
     ),
     verifiedReviews: await prisma.$executeRawUnsafe(

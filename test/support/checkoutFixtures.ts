@@ -33,9 +33,16 @@ export class CheckoutFixtures {
   ) {}
 
   static async open(prefix: string): Promise<CheckoutFixtures> {
-    const open = (service: string) => openServiceDatabase(service, { env: databaseEnv(prefix), poolSize: 4, logger: silentLogger() });
+    const open = (service: string) =>
+      openServiceDatabase(service, { env: databaseEnv(prefix), poolSize: 4, logger: silentLogger() });
     const [u, p, i, o] = await Promise.all([open('users'), open('products'), open('inventory'), open('orders')]);
-    return new CheckoutFixtures([u, p, i, o], usersPrisma(u.adapter), productsPrisma(p.adapter), inventoryPrisma(i.adapter), ordersPrisma(o.adapter));
+    return new CheckoutFixtures(
+      [u, p, i, o],
+      usersPrisma(u.adapter),
+      productsPrisma(p.adapter),
+      inventoryPrisma(i.adapter),
+      ordersPrisma(o.adapter),
+    );
   }
 
   async createUser(): Promise<string> {
@@ -47,8 +54,19 @@ export class CheckoutFixtures {
   /** A product in a new category, with `units` on hand in inventory. */
   async createProduct(units: number, priceCents = 1999): Promise<string> {
     const id = randomUUID();
-    const category = await this.products.category.create({ data: { id: randomUUID(), slug: `proof-${id}`, name: 'Proof' } });
-    await this.products.product.create({ data: { id, sku: `PROOF-${id}`, name: 'Proof widget', description: 'For the checkout proofs', priceCents, categoryId: category.id } });
+    const category = await this.products.category.create({
+      data: { id: randomUUID(), slug: `proof-${id}`, name: 'Proof' },
+    });
+    await this.products.product.create({
+      data: {
+        id,
+        sku: `PROOF-${id}`,
+        name: 'Proof widget',
+        description: 'For the checkout proofs',
+        priceCents,
+        categoryId: category.id,
+      },
+    });
     await this.inventory.stockItem.create({ data: { productId: id, onHand: units } });
     return id;
   }
@@ -56,7 +74,9 @@ export class CheckoutFixtures {
   /** One line per user straight into the orders database (the cart's API has its own tests). */
   async fillCarts(userIds: readonly string[], productId: string, quantity = 1): Promise<void> {
     const addedAt = new Date(Date.now() - 60_000);
-    await this.orders.cartItem.createMany({ data: userIds.map((userId) => ({ userId, productId, quantity, addedAt })) });
+    await this.orders.cartItem.createMany({
+      data: userIds.map((userId) => ({ userId, productId, quantity, addedAt })),
+    });
   }
 
   async close(): Promise<void> {
@@ -66,12 +86,27 @@ export class CheckoutFixtures {
 }
 
 /** A checkout sent straight to an orders instance, signed as the gateway would for `userId`. */
-export function checkoutAt(url: string, userId: string, card: { number: string; expMonth: number; expYear: number; cvc: string } = CARDS.visa, key = randomUUID()): Promise<GraphQLResponse> {
-  return postToSubgraph(url, CHECKOUT, { input: { paymentMethod: card }, key }, gatewaySigned({ userId, client: 'web' }));
+export function checkoutAt(
+  url: string,
+  userId: string,
+  card: { number: string; expMonth: number; expYear: number; cvc: string } = CARDS.visa,
+  key = randomUUID(),
+): Promise<GraphQLResponse> {
+  return postToSubgraph(
+    url,
+    CHECKOUT,
+    { input: { paymentMethod: card }, key },
+    gatewaySigned({ userId, client: 'web' }),
+  );
 }
 
 /** Polls `read` until it returns something, at most `timeoutMs`: waiting, not timing. */
-export async function waitUntil<T>(read: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000, explain?: () => Promise<string>): Promise<T> {
+export async function waitUntil<T>(
+  read: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 60_000,
+  explain?: () => Promise<string>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -2,7 +2,15 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isClient, type Client } from '../../lib/auth/index.ts';
 import { readSubgraphSdl } from '../../lib/composition.ts';
-import { checkContractAgainstSchema, checkResponseShape, consumerLabel, readContracts, replayRequest, subgraphSchema, type Contract } from '../../tools/contracts/index.ts';
+import {
+  checkContractAgainstSchema,
+  checkResponseShape,
+  consumerLabel,
+  readContracts,
+  replayRequest,
+  subgraphSchema,
+  type Contract,
+} from '../../tools/contracts/index.ts';
 import { silentLogger } from '../../lib/observability/index.ts';
 import { demoData, DEMO_USER_ID } from '../../lib/seed/index.ts';
 import type { SubgraphName } from '../../lib/services.ts';
@@ -32,7 +40,10 @@ export type SendAsService = (query: string, variables: Record<string, unknown>) 
  * `given` sets up the provider states hand-written contracts rely on beyond the seed (a hold to
  * commit, a charge to refund), through the subgraph's own API, before any contract is replayed.
  */
-export function replayContracts(subgraph: SubgraphName, options: { given?: (send: SendAsService) => Promise<void> } = {}): void {
+export function replayContracts(
+  subgraph: SubgraphName,
+  options: { given?: (send: SendAsService) => Promise<void> } = {},
+): void {
   const contracts = readContracts(subgraph);
   describe(`contracts with ${subgraph}'s consumers`, () => {
     const prefix = uniquePrefix(`contracts${subgraph}`);
@@ -52,7 +63,8 @@ export function replayContracts(subgraph: SubgraphName, options: { given?: (send
       // The schema the running subgraph serves, as a gateway composing it would see it.
       const { body } = await post('{ _service { sdl } }', {}, 'service');
       const sdl = body.data?._service;
-      if (typeof sdl !== 'object' || sdl === null || !('sdl' in sdl) || typeof sdl.sdl !== 'string') throw new Error(`${subgraph} serves no _service.sdl`);
+      if (typeof sdl !== 'object' || sdl === null || !('sdl' in sdl) || typeof sdl.sdl !== 'string')
+        throw new Error(`${subgraph} serves no _service.sdl`);
       schema = subgraphSchema(sdl.sdl);
       await options.given?.((query, variables) => post(query, variables, 'service'));
     });
@@ -67,17 +79,27 @@ export function replayContracts(subgraph: SubgraphName, options: { given?: (send
       expect(printSchema(lexicographicSortSchema(schema))).toBe(printSchema(lexicographicSortSchema(committed)));
     });
 
-    it.each(contracts.map((contract) => [`${consumerLabel(contract)} (${contract.file.split('/').at(-1)})`, contract] as const))(
-      'keeps %s',
-      async (_title: string, contract: Contract) => {
-        failWith(checkContractAgainstSchema(contract, schema));
-        const { variables, entityTypes } = replayRequest(contract, schema, { userId: DEMO_USER_ID, data: demoData(1) });
-        const { status, body } = await post(contract.document, variables, clientOf(contract.consumer));
-        const { violations, unreached } = checkResponseShape({ contract, schema, body, entityTypes });
-        failWith(status === 200 ? violations : [`${consumerLabel(contract)}: ${subgraph} answered HTTP ${status} (${contract.file})`, ...violations]);
-        // A field no value reached was not checked at all (an empty list hides its items' shape).
-        failWith(unreached.map((field) => `${consumerLabel(contract)} expects ${field} from ${subgraph}, but no value in the seeded answer reached it (${contract.file})`));
-      },
-    );
+    it.each(
+      contracts.map(
+        (contract) => [`${consumerLabel(contract)} (${contract.file.split('/').at(-1)})`, contract] as const,
+      ),
+    )('keeps %s', async (_title: string, contract: Contract) => {
+      failWith(checkContractAgainstSchema(contract, schema));
+      const { variables, entityTypes } = replayRequest(contract, schema, { userId: DEMO_USER_ID, data: demoData(1) });
+      const { status, body } = await post(contract.document, variables, clientOf(contract.consumer));
+      const { violations, unreached } = checkResponseShape({ contract, schema, body, entityTypes });
+      failWith(
+        status === 200
+          ? violations
+          : [`${consumerLabel(contract)}: ${subgraph} answered HTTP ${status} (${contract.file})`, ...violations],
+      );
+      // A field no value reached was not checked at all (an empty list hides its items' shape).
+      failWith(
+        unreached.map(
+          (field) =>
+            `${consumerLabel(contract)} expects ${field} from ${subgraph}, but no value in the seeded answer reached it (${contract.file})`,
+        ),
+      );
+    });
   });
 }

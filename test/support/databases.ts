@@ -5,7 +5,10 @@ export const TEST_SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://po
 
 /** A database-name prefix of a test file's own: its databases never collide with another file's. */
 export function uniquePrefix(label: string): string {
-  return `t_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 12)}_${randomBytes(4).toString('hex')}_`;
+  return `t_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 12)}_${randomBytes(4).toString('hex')}_`;
 }
 
 /** The env a service needs to use its own database under `prefix` on the test server. */

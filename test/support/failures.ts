@@ -76,12 +76,16 @@ export function proxyTo(target: string, delayMs = 0): FakeBehaviour {
     if (delayMs) await sleep(delayMs);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection') headers[name] = value;
+      if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection')
+        headers[name] = value;
     }
     const response = await fetch(target, { method: 'POST', headers, body });
     const cacheControl = response.headers.get('cache-control');
     // The gateway's caches read a subgraph's cache hints from this header.
-    res.writeHead(response.status, { 'content-type': response.headers.get('content-type') ?? 'application/json', ...(cacheControl ? { 'cache-control': cacheControl } : {}) });
+    res.writeHead(response.status, {
+      'content-type': response.headers.get('content-type') ?? 'application/json',
+      ...(cacheControl ? { 'cache-control': cacheControl } : {}),
+    });
     res.end(await response.text());
   };
 }
@@ -89,12 +93,21 @@ export function proxyTo(target: string, delayMs = 0): FakeBehaviour {
 export type GatewayOverrides = Partial<GatewayConfig>;
 
 /** A web gateway in this process, with the `upstreams` handle that exposes breaker and instance figures. */
-export function startFailureGateway(subgraphUrls: Record<SubgraphName, string>, overrides: GatewayOverrides = {}, logger: Logger = silentLogger()): Promise<RunningGateway> {
+export function startFailureGateway(
+  subgraphUrls: Record<SubgraphName, string>,
+  overrides: GatewayOverrides = {},
+  logger: Logger = silentLogger(),
+): Promise<RunningGateway> {
   return startTestGateway(subgraphUrls, { ...overrides, logger });
 }
 
 /** Runs `total` calls with at most `concurrency` in flight; `onSettled` sees each completion count. */
-export async function runLoad<T>(total: number, concurrency: number, call: (index: number) => Promise<T>, onSettled?: (completed: number) => void): Promise<T[]> {
+export async function runLoad<T>(
+  total: number,
+  concurrency: number,
+  call: (index: number) => Promise<T>,
+  onSettled?: (completed: number) => void,
+): Promise<T[]> {
   const results: T[] = new Array<T>(total);
   let next = 0;
   let completed = 0;
@@ -110,7 +123,12 @@ export async function runLoad<T>(total: number, concurrency: number, call: (inde
 }
 
 /** Polls `check` every `intervalMs` until it holds; fails after `timeoutMs` with `what` in the message. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 50): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  intervalMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);

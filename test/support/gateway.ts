@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { gatewaySupergraphPath } from '../../lib/composition.ts';
-import { startGateway, type GatewayConfig, type RunningGateway, type SubgraphPolicyOverrides } from '../../lib/gateway/index.ts';
+import {
+  startGateway,
+  type GatewayConfig,
+  type RunningGateway,
+  type SubgraphPolicyOverrides,
+} from '../../lib/gateway/index.ts';
 import { silentLogger, type Logger } from '../../lib/observability/index.ts';
 import type { GatewayName, SubgraphName } from '../../lib/services.ts';
 import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
@@ -13,7 +18,9 @@ export const PROFILES = { web: webProfile, mobile: mobileProfile };
  * Subgraph client policy for tests that count requests or SQL statements: no retries (a retry would
  * change the counts) and timeouts far above what a busy CI machine needs. Failure tests set their own.
  */
-const COUNTING_POLICIES: SubgraphPolicyOverrides = { default: { timeoutMs: 20_000, budgetMs: 40_000, retry: { maxAttempts: 1 } } };
+const COUNTING_POLICIES: SubgraphPolicyOverrides = {
+  default: { timeoutMs: 20_000, budgetMs: 40_000, retry: { maxAttempts: 1 } },
+};
 
 /**
  * A gateway (web unless `overrides.name` says mobile) in this process on an ephemeral port, over its
@@ -58,8 +65,16 @@ export async function postGraphQL(
 ): Promise<GraphQLResponse> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+      ...headers,
+    },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as GraphQLResponse['body'],
+  };
 }

@@ -34,7 +34,14 @@ async function waitForPing(port: number, timeoutMs: number, exited: () => boolea
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exited()) throw new Error(`redis-server on ${port} exited while starting`);
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     probe.on('error', () => {});
     try {
       await probe.connect();
@@ -69,10 +76,26 @@ export class RedisServerProcess {
 
   async start(): Promise<void> {
     if (this.running) return;
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...this.extraArgs], {
-      cwd: this.cwd,
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
+        ...this.extraArgs,
+      ],
+      {
+        cwd: this.cwd,
+        stdio: 'ignore',
+      },
+    );
     this.#child = child;
     await waitForPing(this.port, 10_000, () => !this.running);
   }
@@ -108,14 +131,21 @@ export interface RedisClusterFixture {
 export async function startRedisCluster(): Promise<RedisClusterFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
   const ports = await freePorts(3);
-  const servers = ports.map((port) => new RedisServerProcess(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`], dir));
+  const servers = ports.map(
+    (port) =>
+      new RedisServerProcess(port, ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`], dir),
+  );
   const close = async () => {
     await Promise.all(servers.map((s) => s.stop()));
     await rm(dir, { recursive: true, force: true });
   };
   try {
     await Promise.all(servers.map((s) => s.start()));
-    const create = spawn('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const create = spawn(
+      'redis-cli',
+      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
     create.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const [code] = (await once(create, 'exit')) as [number | null];
@@ -132,17 +162,19 @@ export async function startRedisCluster(): Promise<RedisClusterFixture> {
 async function waitForClusterOk(nodes: Array<{ host: string; port: number }>): Promise<void> {
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    const states = await Promise.all(nodes.map(async ({ port }) => {
-      const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
-      probe.on('error', () => {});
-      try {
-        return /cluster_state:ok/.test(await probe.cluster('INFO'));
-      } catch {
-        return false;
-      } finally {
-        probe.disconnect();
-      }
-    }));
+    const states = await Promise.all(
+      nodes.map(async ({ port }) => {
+        const probe = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0 });
+        probe.on('error', () => {});
+        try {
+          return /cluster_state:ok/.test(await probe.cluster('INFO'));
+        } catch {
+          return false;
+        } finally {
+          probe.disconnect();
+        }
+      }),
+    );
     if (states.every(Boolean)) return;
     await sleep(100);
   }

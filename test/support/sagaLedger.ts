@@ -29,9 +29,13 @@ export class SagaLedger {
   /** The operators' reconciliation (`npm run reconcile`, report only) over these three databases. */
   drift(deadlineMs: number): Promise<ReconcileReport> {
     const querier = (service: SagaDatabase): RawQuerier => ({
-      $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) => (await this.#pools[service].query(sql, values)).rows as T,
+      $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) =>
+        (await this.#pools[service].query(sql, values)).rows as T,
     });
-    return reconcile({ orders: querier('orders'), inventory: querier('inventory'), payments: querier('payments') }, { now: new Date(), deadlineMs, graceMs: 0, repair: false });
+    return reconcile(
+      { orders: querier('orders'), inventory: querier('inventory'), payments: querier('payments') },
+      { now: new Date(), deadlineMs, graceMs: 0, repair: false },
+    );
   }
 
   /** Orders by id with their status, total and units. */
@@ -41,17 +45,26 @@ export class SagaLedger {
 
   /** The orders of these buyers. */
   ordersOf(userIds: readonly string[]) {
-    return this.query<LedgerOrder>('orders', `${ORDER_SQL} WHERE o."userId" = ANY($1::uuid[]) GROUP BY o.id`, [userIds]);
+    return this.query<LedgerOrder>('orders', `${ORDER_SQL} WHERE o."userId" = ANY($1::uuid[]) GROUP BY o.id`, [
+      userIds,
+    ]);
   }
 
   /** Sagas (checkouts and cancellations) that are not yet terminal. */
   async openSagas(): Promise<number> {
-    const [row] = await this.query<{ n: number }>('orders', `SELECT count(*)::int AS n FROM "Saga" WHERE state NOT IN ('SUCCEEDED', 'COMPENSATED')`);
+    const [row] = await this.query<{ n: number }>(
+      'orders',
+      `SELECT count(*)::int AS n FROM "Saga" WHERE state NOT IN ('SUCCEEDED', 'COMPENSATED')`,
+    );
     return row!.n;
   }
 
   stock(productId: string) {
-    return this.query<{ onHand: number; reserved: number }>('inventory', 'SELECT "onHand", reserved FROM "StockItem" WHERE "productId" = $1', [productId]).then((rows) => rows[0]);
+    return this.query<{ onHand: number; reserved: number }>(
+      'inventory',
+      'SELECT "onHand", reserved FROM "StockItem" WHERE "productId" = $1',
+      [productId],
+    ).then((rows) => rows[0]);
   }
 
   /**
@@ -61,21 +74,29 @@ export class SagaLedger {
   async reconcile(orderIds: readonly string[]): Promise<Reconciliation> {
     const orders = await this.orders(orderIds);
     const confirmed = orders.filter((o) => o.status === 'CONFIRMED');
-    const payments = await this.query<{ orderId: string; status: string; amountCents: number }>('payments', 'SELECT "orderId", status::text, "amountCents" FROM "Payment" WHERE "orderId" = ANY($1::uuid[])', [orderIds]);
+    const payments = await this.query<{ orderId: string; status: string; amountCents: number }>(
+      'payments',
+      'SELECT "orderId", status::text, "amountCents" FROM "Payment" WHERE "orderId" = ANY($1::uuid[])',
+      [orderIds],
+    );
     const holds = await this.query<{ sagaId: string; status: string; units: number }>(
       'inventory',
       'SELECT h."sagaId", h.status::text, coalesce(sum(r.quantity), 0)::int AS units FROM "StockHold" h LEFT JOIN "Reservation" r ON r."sagaId" = h."sagaId" WHERE h."sagaId" = ANY($1::uuid[]) GROUP BY h."sagaId"',
       [orderIds],
     );
     const chargesPerOrder = new Map<string, number>();
-    for (const p of payments) if (p.status === 'CAPTURED' || p.status === 'REFUNDED') chargesPerOrder.set(p.orderId, (chargesPerOrder.get(p.orderId) ?? 0) + 1);
+    for (const p of payments)
+      if (p.status === 'CAPTURED' || p.status === 'REFUNDED')
+        chargesPerOrder.set(p.orderId, (chargesPerOrder.get(p.orderId) ?? 0) + 1);
     const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
     return {
       byStatus: countBy(orders.map((o) => o.status)),
       nonTerminal: orders.filter((o) => o.status === 'PENDING').map((o) => o.id),
       captured: payments.filter((p) => p.status === 'CAPTURED').map((p) => p.orderId),
       maxChargesPerOrder: Math.max(0, ...chargesPerOrder.values()),
-      chargedCents: sum(payments.filter((p) => p.status === 'CAPTURED' || p.status === 'REFUNDED').map((p) => p.amountCents)),
+      chargedCents: sum(
+        payments.filter((p) => p.status === 'CAPTURED' || p.status === 'REFUNDED').map((p) => p.amountCents),
+      ),
       refundedCents: sum(payments.filter((p) => p.status === 'REFUNDED').map((p) => p.amountCents)),
       confirmedIds: confirmed.map((o) => o.id),
       confirmedCents: sum(confirmed.map((o) => o.totalCents)),

@@ -78,7 +78,9 @@ abstract class StandInService {
     const failing = plan && (plan.failAlways || attempt <= (plan.failFirst ?? 0));
     if (failing) {
       if (plan.effectThenFail) apply();
-      throw plan.as === 'http' ? new TransientFailure('http') : new GraphQLError(`${this.name} is temporarily unavailable`, { extensions: { code: this.transientCode } });
+      throw plan.as === 'http'
+        ? new TransientFailure('http')
+        : new GraphQLError(`${this.name} is temporarily unavailable`, { extensions: { code: this.transientCode } });
     }
     const result = apply();
     record.answered = true;
@@ -110,12 +112,26 @@ abstract class StandInService {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const verdict = verifySignedIdentity(req.headers, TEST_SIGNING);
     if (!verdict.ok) return send(401, { errors: [{ message: 'unsigned', extensions: { code: 'UNAUTHENTICATED' } }] });
-    if (verdict.identity.client !== 'service') return send(200, { errors: [{ message: 'service callers only', extensions: { code: 'FORBIDDEN' } }] });
-    const { query, variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { query: string; variables?: Record<string, unknown> };
+    if (verdict.identity.client !== 'service')
+      return send(200, { errors: [{ message: 'service callers only', extensions: { code: 'FORBIDDEN' } }] });
+    const { query, variables } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      query: string;
+      variables?: Record<string, unknown>;
+    };
     const context: CallContext = { userId: verdict.identity.userId, client: verdict.identity.client };
-    const result = await graphql({ schema: this.schema, source: query, variableValues: variables, rootValue: this.rootValue(), contextValue: context });
-    if (result.errors?.some((e) => e.originalError instanceof TransientFailure)) return send(503, { errors: [{ message: 'unavailable' }] });
-    send(200, { data: result.data ?? null, errors: result.errors?.map((e) => ({ message: e.message, extensions: e.extensions })) });
+    const result = await graphql({
+      schema: this.schema,
+      source: query,
+      variableValues: variables,
+      rootValue: this.rootValue(),
+      contextValue: context,
+    });
+    if (result.errors?.some((e) => e.originalError instanceof TransientFailure))
+      return send(503, { errors: [{ message: 'unavailable' }] });
+    send(200, {
+      data: result.data ?? null,
+      errors: result.errors?.map((e) => ({ message: e.message, extensions: e.extensions })),
+    });
   }
 
   protected abstract rootValue(): Record<string, (args: never, context: CallContext) => unknown>;
@@ -170,10 +186,14 @@ export class InventoryStandIn extends StandInService {
 
   protected rootValue() {
     return {
-      reserveStock: (args: { sagaId: string; lines: Array<{ productId: string; quantity: number }> }, context: CallContext) =>
-        this.step('reserveStock', args.sagaId, context, () => this.#reserve(args.sagaId, args.lines)),
-      releaseStock: (args: { sagaId: string }, context: CallContext) => this.step('releaseStock', args.sagaId, context, () => this.#release(args.sagaId)),
-      commitStock: (args: { sagaId: string }, context: CallContext) => this.step('commitStock', args.sagaId, context, () => this.#commit(args.sagaId)),
+      reserveStock: (
+        args: { sagaId: string; lines: Array<{ productId: string; quantity: number }> },
+        context: CallContext,
+      ) => this.step('reserveStock', args.sagaId, context, () => this.#reserve(args.sagaId, args.lines)),
+      releaseStock: (args: { sagaId: string }, context: CallContext) =>
+        this.step('releaseStock', args.sagaId, context, () => this.#release(args.sagaId)),
+      commitStock: (args: { sagaId: string }, context: CallContext) =>
+        this.step('commitStock', args.sagaId, context, () => this.#commit(args.sagaId)),
     };
   }
 
@@ -184,10 +204,15 @@ export class InventoryStandIn extends StandInService {
     for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
     const wanted = [...merged].map(([productId, quantity]) => ({ productId, quantity }));
     const shortages = wanted
-      .map(({ productId, quantity }) => ({ productId, requested: quantity, available: this.levelOf(productId).onHand - this.levelOf(productId).reserved }))
+      .map(({ productId, quantity }) => ({
+        productId,
+        requested: quantity,
+        available: this.levelOf(productId).onHand - this.levelOf(productId).reserved,
+      }))
       .filter((s) => s.available < s.requested);
     const hold: Hold = { sagaId, status: shortages.length ? 'REJECTED' : 'HELD', lines: wanted, shortages };
-    if (hold.status === 'HELD') for (const { productId, quantity } of wanted) this.levelOf(productId).reserved += quantity;
+    if (hold.status === 'HELD')
+      for (const { productId, quantity } of wanted) this.levelOf(productId).reserved += quantity;
     this.holds.set(sagaId, hold);
     return hold;
   }
@@ -268,9 +293,15 @@ export class PaymentsStandIn extends StandInService {
 
   protected rootValue() {
     return {
-      chargePayment: (args: { input: { sagaId: string; amountCents: number; card: { number: string } } }, context: CallContext) =>
-        this.step('chargePayment', args.input.sagaId, context, () => this.#charge(args.input.sagaId, args.input.amountCents, args.input.card.number)),
-      refundPayment: (args: { sagaId: string }, context: CallContext) => this.step('refundPayment', args.sagaId, context, () => this.#refund(args.sagaId)),
+      chargePayment: (
+        args: { input: { sagaId: string; amountCents: number; card: { number: string } } },
+        context: CallContext,
+      ) =>
+        this.step('chargePayment', args.input.sagaId, context, () =>
+          this.#charge(args.input.sagaId, args.input.amountCents, args.input.card.number),
+        ),
+      refundPayment: (args: { sagaId: string }, context: CallContext) =>
+        this.step('refundPayment', args.sagaId, context, () => this.#refund(args.sagaId)),
     };
   }
 
@@ -280,7 +311,9 @@ export class PaymentsStandIn extends StandInService {
     const attempts = (this.#processorAttempts.get(sagaId) ?? 0) + 1;
     this.#processorAttempts.set(sagaId, attempts);
     if (number === ALWAYS_TRANSIENT || (number === TRANSIENT_TWICE && attempts <= 2)) {
-      throw new GraphQLError('The card processor is unavailable', { extensions: { code: 'PAYMENT_PROCESSOR_UNAVAILABLE' } });
+      throw new GraphQLError('The card processor is unavailable', {
+        extensions: { code: 'PAYMENT_PROCESSOR_UNAVAILABLE' },
+      });
     }
     const declineCode = DECLINES[number] ?? null;
     const charge: Charge = { sagaId, outcome: declineCode ? 'DECLINED' : 'CAPTURED', declineCode, amountCents };

@@ -42,7 +42,9 @@ export async function startSubgraphs(prefix: string, options: FleetOptions = {})
       }),
     ] as const;
   const first = await Promise.all(SUBGRAPH_NAMES.filter((name) => name !== 'orders').map((name) => start(name, env)));
-  const providerUrls = Object.fromEntries(first.filter(([name]) => ORDERS_PROVIDERS.includes(name)).map(([name, server]) => [urlVariable(name), server.url]));
+  const providerUrls = Object.fromEntries(
+    first.filter(([name]) => ORDERS_PROVIDERS.includes(name)).map(([name, server]) => [urlVariable(name), server.url]),
+  );
   const started = [...first, await start('orders', { ...env, ...providerUrls })];
   const servers = Object.fromEntries(started) as Record<SubgraphName, StartedSubgraph<ServicePrisma>>;
   return {

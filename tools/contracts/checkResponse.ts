@@ -83,7 +83,8 @@ export function checkResponseShape({ contract, schema, body, entityTypes = [] }:
   const violations: string[] = [];
   const document = parse(contract.document);
   const walker = new ShapeWalker(contract, schema, document, entityTypes, violations);
-  if (!isRecord(body)) return { violations: [`${label}: ${contract.subgraph} answered with no JSON object`], unreached: [] };
+  if (!isRecord(body))
+    return { violations: [`${label}: ${contract.subgraph} answered with no JSON object`], unreached: [] };
   if (Array.isArray(body.errors) && body.errors.length) {
     const messages = body.errors.map(describeError);
     violations.push(`${label}: ${contract.subgraph} answered with errors: ${messages.join('; ')} (${contract.file})`);
@@ -115,7 +116,9 @@ class ShapeWalker {
     this.expected = new Map(contract.expects.map((e) => [e.coordinate, e]));
     this.selected = this.selectedFields(document);
     this.fragments = new Map(
-      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+      document.definitions
+        .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+        .map((f) => [f.name.value, f]),
     );
   }
 
@@ -137,7 +140,9 @@ class ShapeWalker {
   }
 
   private label(coordinate: string, node: FieldNode): string {
-    return fieldLabel(this.expected.get(coordinate) ?? { coordinate, arguments: (node.arguments ?? []).map((a) => a.name.value) });
+    return fieldLabel(
+      this.expected.get(coordinate) ?? { coordinate, arguments: (node.arguments ?? []).map((a) => a.name.value) },
+    );
   }
 
   unreached(): string[] {
@@ -148,7 +153,13 @@ class ShapeWalker {
    * `staticType` is the type fields are looked up on; `runtimeType` the object's concrete type when
    * known, which decides which fragments apply.
    */
-  selectionSet(selectionSet: SelectionSetNode, staticType: GraphQLCompositeType, runtimeType: string | null, value: Record<string, unknown>, path: string): void {
+  selectionSet(
+    selectionSet: SelectionSetNode,
+    staticType: GraphQLCompositeType,
+    runtimeType: string | null,
+    value: Record<string, unknown>,
+    path: string,
+  ): void {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
         this.field(selection, staticType, value, path);
@@ -162,7 +173,11 @@ class ShapeWalker {
     }
   }
 
-  private applies(condition: GraphQLCompositeType, staticType: GraphQLCompositeType, runtimeType: string | null): boolean {
+  private applies(
+    condition: GraphQLCompositeType,
+    staticType: GraphQLCompositeType,
+    runtimeType: string | null,
+  ): boolean {
     if (condition === staticType || condition.name === runtimeType) return true;
     const runtime = runtimeType ? this.schema.getType(runtimeType) : null;
     if (!isObjectType(runtime) || !isAbstractType(condition)) return false;
@@ -175,7 +190,8 @@ class ShapeWalker {
     const at = path ? `${path}.${key}` : key;
     const fieldValue = value[key];
     if (name === '__typename') {
-      if (typeof fieldValue !== 'string') this.fail({ label: `${parent.name}.__typename`, declared: 'String!' }, at, 'is missing');
+      if (typeof fieldValue !== 'string')
+        this.fail({ label: `${parent.name}.__typename`, declared: 'String!' }, at, 'is missing');
       return;
     }
     const definition = 'getFields' in parent ? parent.getFields()[name] : undefined;
@@ -191,14 +207,28 @@ class ShapeWalker {
     }
     this.reached.add(coordinate);
     const isEntities = parent === this.schema.getQueryType() && name === '_entities';
-    this.value({ node, label, declared: printShape(shape) }, shape, fieldValue, at, isEntities ? this.entityTypes : null, null);
+    this.value(
+      { node, label, declared: printShape(shape) },
+      shape,
+      fieldValue,
+      at,
+      isEntities ? this.entityTypes : null,
+      null,
+    );
   }
 
   /**
    * Checks one value against the part of the field's type it sits at. `entityTypes` is set for the
    * `_entities` list; `runtimeHint` is the representation's type for each of its items.
    */
-  private value(field: FieldUnderCheck, shape: Shape, value: unknown, at: string, entityTypes: readonly string[] | null, runtimeHint: string | null): void {
+  private value(
+    field: FieldUnderCheck,
+    shape: Shape,
+    value: unknown,
+    at: string,
+    entityTypes: readonly string[] | null,
+    runtimeHint: string | null,
+  ): void {
     if (shape.kind === 'nonNull') {
       if (value === null) return this.fail(field, at, 'is null');
       return this.value(field, shape.of, value, at, entityTypes, runtimeHint);
@@ -220,24 +250,30 @@ class ShapeWalker {
     }
     const type = this.schema.getType(shape.name);
     if (isScalarType(type)) {
-      if (!scalarAccepts(type.name, value)) this.fail(field, at, `is ${describe(value)}, not ${/^[AEIOU]/.test(type.name) ? 'an' : 'a'} ${type.name}`);
+      if (!scalarAccepts(type.name, value))
+        this.fail(field, at, `is ${describe(value)}, not ${/^[AEIOU]/.test(type.name) ? 'an' : 'a'} ${type.name}`);
       return;
     }
     if (isEnumType(type)) {
-      if (typeof value !== 'string' || !type.getValue(value)) this.fail(field, at, `is ${describe(value)}, not a value of ${type.name}`);
+      if (typeof value !== 'string' || !type.getValue(value))
+        this.fail(field, at, `is ${describe(value)}, not a value of ${type.name}`);
       return;
     }
-    if (!isCompositeType(type)) return this.fail(field, at, `has type ${shape.name}, which ${this.contract.subgraph} no longer defines`);
+    if (!isCompositeType(type))
+      return this.fail(field, at, `has type ${shape.name}, which ${this.contract.subgraph} no longer defines`);
     if (!isRecord(value)) return this.fail(field, at, `is ${describe(value)}, not an object`);
     if (!field.node.selectionSet) return;
     // An entity's type comes from its representation; other objects carry `__typename` when the
     // selection asks for it, or are of the field's own type.
-    const typename = typeof value.__typename === 'string' ? value.__typename : isAbstractType(type) ? runtimeHint : type.name;
+    const typename =
+      typeof value.__typename === 'string' ? value.__typename : isAbstractType(type) ? runtimeHint : type.name;
     this.selectionSet(field.node.selectionSet, type, typename, value, at);
   }
 
   private fail({ label, declared }: Pick<FieldUnderCheck, 'label' | 'declared'>, at: string, problem: string): void {
-    this.violations.push(`${consumerLabel(this.contract)} expects ${label}: ${declared} from ${this.contract.subgraph}; at ${at} it ${problem} (${this.contract.file})`);
+    this.violations.push(
+      `${consumerLabel(this.contract)} expects ${label}: ${declared} from ${this.contract.subgraph}; at ${at} it ${problem} (${this.contract.file})`,
+    );
   }
 }
 
@@ -263,7 +299,8 @@ function scalarAccepts(scalar: string, value: unknown): boolean {
 /** `You may only read your own spending [FORBIDDEN] at _entities.0.spending`. */
 function describeError(error: unknown): string {
   if (!isRecord(error)) return String(error);
-  const code = isRecord(error.extensions) && typeof error.extensions.code === 'string' ? ` [${error.extensions.code}]` : '';
+  const code =
+    isRecord(error.extensions) && typeof error.extensions.code === 'string' ? ` [${error.extensions.code}]` : '';
   const path = Array.isArray(error.path) ? ` at ${error.path.join('.')}` : '';
   return `${String(error.message)}${code}${path}`;
 }

@@ -40,7 +40,10 @@ export function fieldExpectations(schema: GraphQLSchema, document: DocumentNode)
         if (name.startsWith('__') || !parent) return;
         if (parent === schema.getQueryType() && FEDERATION_ROOT_FIELDS.has(name)) return;
         const definition = typeInfo.getFieldDef();
-        if (!definition) throw new Error(`${parent.name}.${name} is not in the subgraph's schema: is the supergraph stale? (npm run compose)`);
+        if (!definition)
+          throw new Error(
+            `${parent.name}.${name} is not in the subgraph's schema: is the supergraph stale? (npm run compose)`,
+          );
         const coordinate = `${parent.name}.${name}`;
         const args = (node.arguments ?? []).map((a) => a.name.value);
         const known = byCoordinate.get(coordinate);
@@ -65,7 +68,10 @@ export function checkContractAgainstSchema(contract: Contract, schema: GraphQLSc
   const document = parse(contract.document);
   const where = locateSelections(schema, document);
   const who = `${consumerLabel(contract)} expects`;
-  const violations = validate(schema, document).map((error) => `${who} ${describeErrorSite(error, where) ?? 'its operation'} from ${contract.subgraph}: ${error.message} (${contract.file})`);
+  const violations = validate(schema, document).map(
+    (error) =>
+      `${who} ${describeErrorSite(error, where) ?? 'its operation'} from ${contract.subgraph}: ${error.message} (${contract.file})`,
+  );
   for (const expectation of contract.expects) {
     const current = currentFieldType(schema, expectation.coordinate);
     // A field that is gone is already reported by validation, in the consumer's words.
@@ -92,7 +98,8 @@ function currentFieldType(schema: GraphQLSchema, coordinate: string): GraphQLOut
  * list nesting) must not change.
  */
 export function readableAs(recorded: TypeNode, current: GraphQLOutputType): boolean {
-  if (isNonNullType(current)) return readableAs(recorded.kind === Kind.NON_NULL_TYPE ? recorded.type : recorded, current.ofType);
+  if (isNonNullType(current))
+    return readableAs(recorded.kind === Kind.NON_NULL_TYPE ? recorded.type : recorded, current.ofType);
   if (recorded.kind === Kind.NON_NULL_TYPE) return false;
   if (isListType(current)) return recorded.kind === Kind.LIST_TYPE && readableAs(recorded.type, current.ofType);
   return recorded.kind === Kind.NAMED_TYPE && recorded.name.value === getNamedType(current).name;
@@ -127,7 +134,11 @@ function locateSelections(schema: GraphQLSchema, document: DocumentNode): Select
         // The parent type may itself be gone from the schema; the enclosing type condition still names it.
         const parent = typeInfo.getParentType()?.name ?? fragmentTypes.at(-1) ?? '?';
         const args = (node.arguments ?? []).map((a) => a.name.value);
-        sites.push({ start: node.loc.start, end: node.loc.end, label: fieldLabel({ coordinate: `${parent}.${node.name.value}`, arguments: args }) });
+        sites.push({
+          start: node.loc.start,
+          end: node.loc.end,
+          label: fieldLabel({ coordinate: `${parent}.${node.name.value}`, arguments: args }),
+        });
       },
     }),
   );
@@ -148,7 +159,8 @@ function innermost(node: ASTNode, sites: SelectionSite[]): SelectionSite | null 
   if (!loc) return null;
   let best: SelectionSite | null = null;
   for (const site of sites) {
-    if (site.start <= loc.start && loc.end <= site.end && (!best || site.end - site.start < best.end - best.start)) best = site;
+    if (site.start <= loc.start && loc.end <= site.end && (!best || site.end - site.start < best.end - best.start))
+      best = site;
   }
   return best;
 }

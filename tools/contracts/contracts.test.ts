@@ -23,7 +23,8 @@ function committed(subgraph: Contract['subgraph'], fileName: string): Contract {
 async function ordersSchemaWith(...edits: Array<[from: string, to: string]>) {
   let sdl = await readSubgraphSdl('orders');
   for (const [from, to] of edits) {
-    if (!sdl.includes(from)) throw new Error(`subgraphs/orders/schema.graphql no longer contains ${JSON.stringify(from)}`);
+    if (!sdl.includes(from))
+      throw new Error(`subgraphs/orders/schema.graphql no longer contains ${JSON.stringify(from)}`);
     sdl = sdl.replace(from, to);
   }
   return subgraphSchema(sdl);
@@ -36,11 +37,15 @@ describe('recorded contracts', () => {
   });
 
   it('cover every client operation of both gateways, and every domain subgraph', async () => {
-    const operations = (await Promise.all(
-      (['web', 'mobile'] as const).map(async (gateway) =>
-        (await readdir(operationsDir(gateway))).filter((f) => f.endsWith('.graphql')).map((f) => `gateway-${gateway} ${basename(f, '.graphql')}`),
-      ),
-    )).flat();
+    const operations = (
+      await Promise.all(
+        (['web', 'mobile'] as const).map(async (gateway) =>
+          (await readdir(operationsDir(gateway)))
+            .filter((f) => f.endsWith('.graphql'))
+            .map((f) => `gateway-${gateway} ${basename(f, '.graphql')}`),
+        ),
+      )
+    ).flat();
     expect(new Set(fresh.map((c) => `${c.consumer} ${c.operationName}`))).toEqual(new Set(operations));
     // The in-process BFF subgraphs are part of their gateway: every contract is with a domain subgraph, each has some.
     expect(new Set(fresh.map((c) => c.subgraph))).toEqual(new Set(SUBGRAPH_NAMES));
@@ -53,20 +58,31 @@ describe('recorded contracts', () => {
       // The users fetch forwards no variable of the operation.
       ['users', null],
     ]);
-    expect(committed('users', 'gateway-web.UpdateProfile.1.graphql').variables).toEqual({ input: { name: expect.any(String) } });
+    expect(committed('users', 'gateway-web.UpdateProfile.1.graphql').variables).toEqual({
+      input: { name: expect.any(String) },
+    });
   });
 
   it('read back from their files as they were written', () => {
-    for (const contract of fresh) expect(parseContract(printContract(contract, { generated: true }), contract.file, contract.subgraph)).toEqual(contract);
+    for (const contract of fresh)
+      expect(parseContract(printContract(contract, { generated: true }), contract.file, contract.subgraph)).toEqual(
+        contract,
+      );
   });
 
   it('report a stale, a missing and an obsolete file by consumer and operation', async () => {
     const [first, second, ...rest] = fresh;
     if (!first || !second) throw new Error('expected contracts');
     const changed = { ...first, document: first.document.replace('{', '{ __typename ') };
-    const added: Contract = { ...first, operationName: 'Wishlist', file: first.file.replace(`.${first.operationName}.`, '.Wishlist.') };
+    const added: Contract = {
+      ...first,
+      operationName: 'Wishlist',
+      file: first.file.replace(`.${first.operationName}.`, '.Wishlist.'),
+    };
     const concerned = new Set([first.file, added.file, second.file]);
-    const drift = (await contractDrift([changed, added, ...rest])).filter((d) => concerned.has(d.file)).map(describeDrift);
+    const drift = (await contractDrift([changed, added, ...rest]))
+      .filter((d) => concerned.has(d.file))
+      .map(describeDrift);
     // In the order of the subgraphs, which need not be that of the two first contracts.
     expect(drift.sort()).toEqual(
       [
@@ -90,7 +106,10 @@ describe('a subgraph schema change that breaks a recorded contract', () => {
   const webDashboard = committed('orders', 'gateway-web.Dashboard.1.graphql');
 
   it('fails on a renamed field, naming consumer, operation, field and subgraph', async () => {
-    const schema = await ordersSchemaWith(['  orders(first: Int = 10, after: String): OrderConnection', '  orderHistory(first: Int = 10, after: String): OrderConnection']);
+    const schema = await ordersSchemaWith([
+      '  orders(first: Int = 10, after: String): OrderConnection',
+      '  orderHistory(first: Int = 10, after: String): OrderConnection',
+    ]);
     const [violation, ...others] = checkContractAgainstSchema(mobileDashboard, schema);
     expect(violation).toBe(
       'gateway-mobile Dashboard expects User.orders(first) from orders: Cannot query field "orders" on type "User". (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
@@ -99,14 +118,20 @@ describe('a subgraph schema change that breaks a recorded contract', () => {
   });
 
   it('fails when a non-null field the consumer reads becomes nullable', async () => {
-    const schema = await ordersSchemaWith(['  total: Money!\n  createdAt: DateTime!', '  total: Money\n  createdAt: DateTime!']);
+    const schema = await ordersSchemaWith([
+      '  total: Money!\n  createdAt: DateTime!',
+      '  total: Money\n  createdAt: DateTime!',
+    ]);
     expect(checkContractAgainstSchema(mobileDashboard, schema)).toEqual([
       'gateway-mobile Dashboard expects Order.total: Money! from orders, which now declares it Money (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
     ]);
   });
 
   it('fails when a field changes type', async () => {
-    const schema = await ordersSchemaWith(['  items: [OrderItem!]! @listSize(assumedSize: 5)\n  "Number of units across all lines."\n  itemCount: Int!', '  items: [OrderItem!]! @listSize(assumedSize: 5)\n  "Number of units across all lines."\n  itemCount: String!']);
+    const schema = await ordersSchemaWith([
+      '  items: [OrderItem!]! @listSize(assumedSize: 5)\n  "Number of units across all lines."\n  itemCount: Int!',
+      '  items: [OrderItem!]! @listSize(assumedSize: 5)\n  "Number of units across all lines."\n  itemCount: String!',
+    ]);
     expect(checkContractAgainstSchema(mobileDashboard, schema)).toEqual([
       'gateway-mobile Dashboard expects Order.itemCount: Int! from orders, which now declares it String! (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
     ]);
@@ -120,18 +145,27 @@ describe('a subgraph schema change that breaks a recorded contract', () => {
   });
 
   it('fails when an argument becomes required, or a variable no longer fits it', async () => {
-    const required = await ordersSchemaWith(['  spending(days: Int = 30): Spending', '  spending(days: Int = 30, currency: String!): Spending']);
+    const required = await ordersSchemaWith([
+      '  spending(days: Int = 30): Spending',
+      '  spending(days: Int = 30, currency: String!): Spending',
+    ]);
     expect(checkContractAgainstSchema(webDashboard, required)).toEqual([
       'gateway-web Dashboard expects User.spending(days) from orders: Field "spending" argument "currency" of type "String!" is required, but it was not provided. (subgraphs/orders/contracts/gateway-web.Dashboard.1.graphql)',
     ]);
-    const stricter = await ordersSchemaWith(['  orders(first: Int = 10, after: String)', '  orders(first: Int = 10, after: String!)']);
+    const stricter = await ordersSchemaWith([
+      '  orders(first: Int = 10, after: String)',
+      '  orders(first: Int = 10, after: String!)',
+    ]);
     expect(checkContractAgainstSchema(webDashboard, stricter)).toEqual([
       'gateway-web Dashboard expects User.orders(first, after) from orders: Variable "$ordersAfter" of type "String" used in position expecting type "String!". (subgraphs/orders/contracts/gateway-web.Dashboard.1.graphql)',
     ]);
   });
 
   it('fails when a type stops being an entity the consumer resolves through orders', async () => {
-    const schema = await ordersSchemaWith(['type User @key(fields: "id") @cacheControl(maxAge: 10, scope: PRIVATE) {', 'type User @cacheControl(maxAge: 10, scope: PRIVATE) {']);
+    const schema = await ordersSchemaWith([
+      'type User @key(fields: "id") @cacheControl(maxAge: 10, scope: PRIVATE) {',
+      'type User @cacheControl(maxAge: 10, scope: PRIVATE) {',
+    ]);
     const violations = checkContractAgainstSchema(mobileDashboard, schema);
     expect(violations.length).toBeGreaterThan(0);
     expect(violations[0]).toMatch(/^gateway-mobile Dashboard expects type User from orders: .*"User"/);
@@ -150,7 +184,12 @@ describe('a subgraph schema change that breaks a recorded contract', () => {
 describe('a response that breaks a recorded contract', async () => {
   const contract = committed('orders', 'gateway-mobile.Dashboard.1.graphql');
   const schema = subgraphSchema(await readSubgraphSdl('orders'));
-  const order = { id: '8b6f0d3e-0000-4000-8000-000000000001', status: 'CONFIRMED', itemCount: 2, total: { amount: 19.99, currency: 'USD' } };
+  const order = {
+    id: '8b6f0d3e-0000-4000-8000-000000000001',
+    status: 'CONFIRMED',
+    itemCount: 2,
+    total: { amount: 19.99, currency: 'USD' },
+  };
   const answer = (node: Record<string, unknown>) => ({ data: { _entities: [{ orders: { edges: [{ node }] } }] } });
   const check = (body: unknown) => checkResponseShape({ contract, schema, body, entityTypes: ['User'] });
 
@@ -166,7 +205,9 @@ describe('a response that breaks a recorded contract', async () => {
   });
 
   it('fails on null where the consumer expects a value, a wrong scalar and an unknown enum value', () => {
-    expect(check(answer({ ...order, total: { amount: null, currency: 'USD' }, itemCount: '2', status: 'LOST' })).violations).toEqual([
+    expect(
+      check(answer({ ...order, total: { amount: null, currency: 'USD' }, itemCount: '2', status: 'LOST' })).violations,
+    ).toEqual([
       'gateway-mobile Dashboard expects Order.status: OrderStatus! from orders; at _entities[0].orders.edges[0].node.status it is "LOST", not a value of OrderStatus (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
       'gateway-mobile Dashboard expects Order.itemCount: Int! from orders; at _entities[0].orders.edges[0].node.itemCount it is "2", not an Int (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
       'gateway-mobile Dashboard expects Money.amount: Float! from orders; at _entities[0].orders.edges[0].node.total.amount it is null (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
@@ -174,7 +215,10 @@ describe('a response that breaks a recorded contract', async () => {
   });
 
   it('fails on errors, and on an entity the subgraph could not resolve', () => {
-    const { violations } = check({ data: { _entities: [null] }, errors: [{ message: 'Not allowed', extensions: { code: 'FORBIDDEN' } }] });
+    const { violations } = check({
+      data: { _entities: [null] },
+      errors: [{ message: 'Not allowed', extensions: { code: 'FORBIDDEN' } }],
+    });
     expect(violations).toEqual([
       'gateway-mobile Dashboard: orders answered with errors: Not allowed [FORBIDDEN] (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
       'gateway-mobile Dashboard expects orders to resolve the User representation it sends; at _entities[0] it is null (subgraphs/orders/contracts/gateway-mobile.Dashboard.1.graphql)',
@@ -184,7 +228,15 @@ describe('a response that breaks a recorded contract', async () => {
   it('lists the fields an empty list kept from being checked', () => {
     const result = check({ data: { _entities: [{ orders: { edges: [] } }] } });
     expect(result.violations).toEqual([]);
-    expect(result.unreached).toEqual(['OrderEdge.node', 'Order.id', 'Order.status', 'Order.itemCount', 'Order.total', 'Money.amount', 'Money.currency']);
+    expect(result.unreached).toEqual([
+      'OrderEdge.node',
+      'Order.id',
+      'Order.status',
+      'Order.itemCount',
+      'Order.total',
+      'Money.amount',
+      'Money.currency',
+    ]);
   });
 });
 
@@ -203,7 +255,13 @@ describe('a hand-written contract (a consumer without query plans, such as the c
 
   it('is read, checked and given variables like a generated one', () => {
     const contract = parseContract(text, file, 'orders');
-    expect(contract).toMatchObject({ consumer: 'orders-saga', operationName: 'ConfirmOrder', expects: [], variables: null, representations: null });
+    expect(contract).toMatchObject({
+      consumer: 'orders-saga',
+      operationName: 'ConfirmOrder',
+      expects: [],
+      variables: null,
+      representations: null,
+    });
     expect(checkContractAgainstSchema(contract, schema)).toEqual([]);
     // `order(id: $id)` takes an Order id: the signed-in demo user's first order.
     const ownOrder = fixtures.data.orders.find((o) => o.userId === DEMO_USER_ID);
@@ -211,7 +269,11 @@ describe('a hand-written contract (a consumer without query plans, such as the c
   });
 
   it('may fix its variables, and without recorded types is checked against the schema alone', () => {
-    const fixed = parseContract(text.replace('# operation:', '# variables: {"id": "00000000-0000-4000-8000-000000000000"}\n# operation:'), file, 'orders');
+    const fixed = parseContract(
+      text.replace('# operation:', '# variables: {"id": "00000000-0000-4000-8000-000000000000"}\n# operation:'),
+      file,
+      'orders',
+    );
     expect(replayRequest(fixed, schema, fixtures).variables).toEqual({ id: '00000000-0000-4000-8000-000000000000' });
     const body = { data: { order: { id: 'x', status: 'CONFIRMED', total: { amountCents: 1.5 } } } };
     expect(checkResponseShape({ contract: fixed, schema, body }).violations).toEqual([

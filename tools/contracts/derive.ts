@@ -1,5 +1,13 @@
 import type { QueryPlanSelectionNode } from '@apollo/query-planner';
-import { Kind, parse, print, visit, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  print,
+  visit,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { OperationPlanner, type PlannedFetch } from '../../lib/schema/queryPlan.ts';
 import { isSubgraphName, type SubgraphName } from '../../lib/services.ts';
 import { fieldExpectations } from './checkSchema.ts';
@@ -21,15 +29,29 @@ export interface PlannedConsumer {
  * One contract per distinct request each client operation's plan sends to a domain subgraph. Fetches
  * to other subgraphs (a gateway's in-process BFF) are not between services and give no contract.
  */
-export function deriveContracts(consumer: PlannedConsumer, subgraphSchemas: Record<SubgraphName, GraphQLSchema>): Contract[] {
+export function deriveContracts(
+  consumer: PlannedConsumer,
+  subgraphSchemas: Record<SubgraphName, GraphQLSchema>,
+): Contract[] {
   const planner = new OperationPlanner(consumer.supergraphSdl);
   const contracts: Contract[] = [];
   for (const { source, document, variables = {} } of consumer.operations) {
-    for (const operation of document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)) {
+    for (const operation of document.definitions.filter(
+      (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+    )) {
       const operationName = operation.name?.value;
       if (!operationName) throw new Error(`${source}: client operations are named, so their contracts can name them`);
       const fetches = planner.plan(document, operationName).fetches;
-      contracts.push(...contractsOfOperation(consumer.consumer, source, operationName, fetches, subgraphSchemas, variables[operationName] ?? {}));
+      contracts.push(
+        ...contractsOfOperation(
+          consumer.consumer,
+          source,
+          operationName,
+          fetches,
+          subgraphSchemas,
+          variables[operationName] ?? {},
+        ),
+      );
     }
   }
   return contracts;
@@ -78,7 +100,9 @@ function contractsOfOperation(
 
 /** The operation's representative values of the variables one request forwards; null when there are none. */
 function forwarded(variables: Record<string, unknown>, usages: readonly string[]): Record<string, unknown> | null {
-  const values = Object.fromEntries(usages.filter((name) => variables[name] !== undefined).map((name) => [name, variables[name]]));
+  const values = Object.fromEntries(
+    usages.filter((name) => variables[name] !== undefined).map((name) => [name, variables[name]]),
+  );
   return Object.keys(values).length ? values : null;
 }
 

@@ -14,7 +14,9 @@ export function contractsDir(subgraph: SubgraphName): string {
 }
 
 /** The consumers whose contracts `npm run contracts` writes; anyone else's files are left alone. */
-export const GENERATED_CONSUMERS: readonly string[] = (Object.keys(GATEWAYS) as GatewayName[]).map((g) => `gateway-${g}`);
+export const GENERATED_CONSUMERS: readonly string[] = (Object.keys(GATEWAYS) as GatewayName[]).map(
+  (g) => `gateway-${g}`,
+);
 
 function isGeneratedConsumerFile(fileName: string): boolean {
   return GENERATED_CONSUMERS.some((consumer) => fileName.startsWith(`${consumer}.`));
@@ -46,8 +48,10 @@ async function representativeVariables(dir: string): Promise<Record<string, Reco
   if (typeof budgets !== 'object' || budgets === null) return {};
   const variables: Record<string, Record<string, unknown>> = {};
   for (const [name, budget] of Object.entries(budgets)) {
-    const values: unknown = typeof budget === 'object' && budget !== null && 'variables' in budget ? budget.variables : undefined;
-    if (typeof values === 'object' && values !== null && !Array.isArray(values)) variables[name] = Object.fromEntries(Object.entries(values));
+    const values: unknown =
+      typeof budget === 'object' && budget !== null && 'variables' in budget ? budget.variables : undefined;
+    if (typeof values === 'object' && values !== null && !Array.isArray(values))
+      variables[name] = Object.fromEntries(Object.entries(values));
   }
   return variables;
 }
@@ -60,7 +64,11 @@ async function gatewayConsumer(gateway: GatewayName): Promise<PlannedConsumer> {
     consumer: `gateway-${gateway}`,
     supergraphSdl: await readFile(gatewaySupergraphPath(gateway), 'utf8'),
     operations: await Promise.all(
-      files.map(async (f) => ({ source: relative(ROOT_DIR, join(dir, f)), document: parse(await readFile(join(dir, f), 'utf8')), variables })),
+      files.map(async (f) => ({
+        source: relative(ROOT_DIR, join(dir, f)),
+        document: parse(await readFile(join(dir, f), 'utf8')),
+        variables,
+      })),
     ),
   };
 }
@@ -106,8 +114,10 @@ export async function contractDrift(fresh: Contract[]): Promise<ContractDrift[]>
     const committed = await committedGeneratedFiles(subgraph);
     for (const contract of fresh.filter((c) => c.subgraph === subgraph)) {
       const text = committed.get(contract.file);
-      const change = text === undefined ? 'missing' : text === printContract(contract, { generated: true }) ? null : 'changed';
-      if (change) drift.push({ file: contract.file, consumer: contract.consumer, operationName: contract.operationName, change });
+      const change =
+        text === undefined ? 'missing' : text === printContract(contract, { generated: true }) ? null : 'changed';
+      if (change)
+        drift.push({ file: contract.file, consumer: contract.consumer, operationName: contract.operationName, change });
     }
     for (const [file, text] of committed) {
       if (expected.has(file)) continue;

@@ -80,14 +80,23 @@ export function replayRequest(contract: Contract, schema: GraphQLSchema, fixture
   return { variables, entityTypes };
 }
 
-function representationsFor(selection: SelectionSetNode, schema: GraphQLSchema, fixtures: ReplayFixtures, contract: Contract): Array<Record<string, unknown>> {
+function representationsFor(
+  selection: SelectionSetNode,
+  schema: GraphQLSchema,
+  fixtures: ReplayFixtures,
+  contract: Contract,
+): Array<Record<string, unknown>> {
   const representations: Array<Record<string, unknown>> = [];
   for (const fragment of selection.selections) {
     if (fragment.kind !== Kind.INLINE_FRAGMENT || !fragment.typeCondition) continue;
     const typename = fragment.typeCondition.name.value;
     const records = demoRecords(typename, fixtures);
-    if (!records.length) throw new Error(`${contract.file}: no demo data to represent ${typename} with (tools/contracts/replayInputs.ts demoRecords)`);
-    for (const record of records) representations.push(objectFrom(fragment.selectionSet, schema.getType(typename) ?? null, record, typename));
+    if (!records.length)
+      throw new Error(
+        `${contract.file}: no demo data to represent ${typename} with (tools/contracts/replayInputs.ts demoRecords)`,
+      );
+    for (const record of records)
+      representations.push(objectFrom(fragment.selectionSet, schema.getType(typename) ?? null, record, typename));
   }
   return representations;
 }
@@ -96,7 +105,12 @@ function representationsFor(selection: SelectionSetNode, schema: GraphQLSchema, 
  * A representation (or a nested @requires object): seeded values where the record has the field,
  * plausible ones of the field's declared type otherwise.
  */
-function objectFrom(selection: SelectionSetNode, type: GraphQLNamedType | null, record: Record<string, unknown>, typename: string): Record<string, unknown> {
+function objectFrom(
+  selection: SelectionSetNode,
+  type: GraphQLNamedType | null,
+  record: Record<string, unknown>,
+  typename: string,
+): Record<string, unknown> {
   const object: Record<string, unknown> = {};
   const fields = type && (isObjectType(type) || isInterfaceType(type)) ? type.getFields() : {};
   for (const node of selection.selections) {
@@ -107,7 +121,10 @@ function objectFrom(selection: SelectionSetNode, type: GraphQLNamedType | null, 
     const seeded = record[name];
     if (name === '__typename') object[key] = typename;
     else if (node.selectionSet) {
-      const nested = typeof seeded === 'object' && seeded !== null && !(seeded instanceof Date) ? Object.fromEntries(Object.entries(seeded)) : {};
+      const nested =
+        typeof seeded === 'object' && seeded !== null && !(seeded instanceof Date)
+          ? Object.fromEntries(Object.entries(seeded))
+          : {};
       object[key] = objectFrom(node.selectionSet, fieldType, nested, fieldType?.name ?? name);
     } else if (seeded !== undefined) object[key] = seeded instanceof Date ? seeded.toISOString() : seeded;
     else object[key] = fieldType ? leafValue(fieldType, name) : 'contract';
@@ -149,13 +166,15 @@ function inputValue(type: GraphQLInputType, hint: string, fixtures: ReplayFixtur
   if (isInputObjectType(type)) {
     const object: Record<string, unknown> = {};
     for (const field of Object.values(type.getFields())) {
-      if (isNonNullType(field.type) && field.defaultValue === undefined) object[field.name] = inputValue(field.type, field.name, fixtures, `${where}.${field.name}`);
+      if (isNonNullType(field.type) && field.defaultValue === undefined)
+        object[field.name] = inputValue(field.type, field.name, fixtures, `${where}.${field.name}`);
     }
     return object;
   }
   if (type.name === 'ID') {
     const id = demoRecords(entityNamed(hint), fixtures)[0]?.id;
-    if (typeof id !== 'string') throw new Error(`${where}: cannot tell which seeded id to send; give it in the contract's "# variables:" line`);
+    if (typeof id !== 'string')
+      throw new Error(`${where}: cannot tell which seeded id to send; give it in the contract's "# variables:" line`);
     return id;
   }
   return leafValue(type, hint);

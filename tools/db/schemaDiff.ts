@@ -19,7 +19,12 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from '@prisma/driver-adapter-utils';
 import * as engineGlue from '@prisma/schema-engine-wasm/schema_engine_bg';
-import type { DiffTarget, MigrationDirectory, MigrationList, SchemaFilter } from '@prisma/schema-engine-wasm/schema_engine_bg';
+import type {
+  DiffTarget,
+  MigrationDirectory,
+  MigrationList,
+  SchemaFilter,
+} from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
 import { dropDatabase, ensureDatabase } from '../../lib/db/postgres.ts';
 
@@ -74,7 +79,9 @@ function loadSchemaEngine(): Promise<SchemaEngineClass> {
     start();
     const hash = engineGlue.version();
     if (hash !== ENGINE_GIT_HASH) {
-      throw new Error(`@prisma/schema-engine-wasm ${hash} is not the pinned build ${ENGINE_GIT_HASH}: its API is undocumented, re-check tools/db/schemaDiff.ts before moving the pin`);
+      throw new Error(
+        `@prisma/schema-engine-wasm ${hash} is not the pinned build ${ENGINE_GIT_HASH}: its API is undocumented, re-check tools/db/schemaDiff.ts before moving the pin`,
+      );
     }
     return engineGlue.SchemaEngine;
   })();
@@ -90,7 +97,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** Rewrites `"char"` columns of a pg result to text, in place. */
 function charColumnsAsText(result: unknown): unknown {
-  if (typeof result !== 'object' || result === null || !('fields' in result) || !Array.isArray(result.fields)) return result;
+  if (typeof result !== 'object' || result === null || !('fields' in result) || !Array.isArray(result.fields))
+    return result;
   for (const field of result.fields) {
     if (typeof field === 'object' && field !== null && 'dataTypeID' in field && field.dataTypeID === PG_CHAR_OID) {
       field.dataTypeID = PG_TEXT_OID;
@@ -120,7 +128,9 @@ function withCharAsText<T extends object>(target: T): T {
       if (property === 'connect' && object instanceof pg.Pool) {
         return (...args: unknown[]): unknown => {
           const result: unknown = Reflect.apply(value, object, args);
-          return isThenable(result) ? result.then((client) => (typeof client === 'object' && client !== null ? withCharAsText(client) : client)) : result;
+          return isThenable(result)
+            ? result.then((client) => (typeof client === 'object' && client !== null ? withCharAsText(client) : client))
+            : result;
         };
       }
       return value.bind(object);
@@ -247,7 +257,10 @@ async function readMigrationsList(migrationsDir: string): Promise<MigrationList>
     migrationDirectories: await Promise.all(
       names.map(async (name) => ({
         path: name,
-        migrationFile: { path: MIGRATION_FILE, content: await migrationFileContent(join(migrationsDir, name, MIGRATION_FILE)) },
+        migrationFile: {
+          path: MIGRATION_FILE,
+          content: await migrationFileContent(join(migrationsDir, name, MIGRATION_FILE)),
+        },
       })),
     ),
   };
@@ -266,7 +279,11 @@ export async function diffMigrationsToSchema(input: MigrationsDiffInput): Promis
   return changed ? script : '';
 }
 
-async function diffMigrationsFolder({ migrationsDir, schemaPath, ...databases }: MigrationsDiffInput): Promise<DiffOutcome> {
+async function diffMigrationsFolder({
+  migrationsDir,
+  schemaPath,
+  ...databases
+}: MigrationsDiffInput): Promise<DiffOutcome> {
   const [history, schema] = await Promise.all([readMigrationsList(migrationsDir), schemaTarget(schemaPath)]);
   return diff(databases, { tag: 'migrations', ...history }, schema);
 }
@@ -295,7 +312,10 @@ function migrationTimestamp(at: Date = new Date()): string {
 
 /** A migration name as a folder name: lower-case words joined by `_`. */
 function migrationSlug(name: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   if (!slug) throw new Error(`"${name}" gives an empty migration name`);
   return slug;
 }
@@ -312,7 +332,9 @@ export interface WrittenMigration {
  * to the schema, and the lockfile when missing. With nothing to change it still writes the file, as
  * `prisma migrate dev --create-only` does, to hold hand-written SQL such as a backfill.
  */
-export async function createMigration(input: MigrationsDiffInput & { name: string; timestamp?: string }): Promise<WrittenMigration> {
+export async function createMigration(
+  input: MigrationsDiffInput & { name: string; timestamp?: string },
+): Promise<WrittenMigration> {
   const name = `${input.timestamp ?? migrationTimestamp()}_${migrationSlug(input.name)}`;
   const directory = join(input.migrationsDir, name);
   if (existsSync(directory)) throw new Error(`${directory} already exists`);
@@ -356,7 +378,11 @@ export async function createScratchDatabases(serverUrl: string, label: string): 
 }
 
 /** Runs `work` with scratch databases, dropped afterwards whatever happens. */
-export async function withScratchDatabases<T>(serverUrl: string, label: string, work: (databases: DiffDatabases) => Promise<T>): Promise<T> {
+export async function withScratchDatabases<T>(
+  serverUrl: string,
+  label: string,
+  work: (databases: DiffDatabases) => Promise<T>,
+): Promise<T> {
   const databases = await createScratchDatabases(serverUrl, label);
   try {
     return await work(databases);

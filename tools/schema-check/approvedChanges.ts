@@ -40,7 +40,9 @@ export function parseApprovedChanges(text: string, file: string): ApprovedChange
       return;
     }
     if (!reason.trim()) {
-      problems.push(`${file}:${line}: the approval of ${type} ${path} has no reason: write "${type} ${path}: why this break is acceptable"`);
+      problems.push(
+        `${file}:${line}: the approval of ${type} ${path} has no reason: write "${type} ${path}: why this break is acceptable"`,
+      );
       return;
     }
     approvals.push({ type, path, reason: reason.trim(), line });

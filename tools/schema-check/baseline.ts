@@ -31,12 +31,20 @@ export function describeBase(spec: BaseSpec): string {
     case 'dir':
       return `directory ${spec.dir}`;
     case 'files':
-      return `files ${Object.entries(spec.files).map(([target, file]) => `${target}=${file}`).join(', ')}`;
+      return `files ${Object.entries(spec.files)
+        .map(([target, file]) => `${target}=${file}`)
+        .join(', ')}`;
   }
 }
 
 function errorText(error: unknown): string {
-  if (typeof error === 'object' && error !== null && 'stderr' in error && typeof error.stderr === 'string' && error.stderr.trim()) {
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'stderr' in error &&
+    typeof error.stderr === 'string' &&
+    error.stderr.trim()
+  ) {
     return error.stderr.trim().split('\n')[0] ?? '';
   }
   return error instanceof Error ? error.message : String(error);
@@ -48,7 +56,9 @@ async function git(root: string, args: string[]): Promise<string> {
     return stdout;
   } catch (error) {
     if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'ENOENT') {
-      throw new SchemaCheckSetupError('git is not installed (or not on PATH): it is needed to read the base supergraphs; pass --base-dir or --base-file instead');
+      throw new SchemaCheckSetupError(
+        'git is not installed (or not on PATH): it is needed to read the base supergraphs; pass --base-dir or --base-file instead',
+      );
     }
     throw error;
   }
@@ -56,14 +66,20 @@ async function git(root: string, args: string[]): Promise<string> {
 
 type Lookup = { sdl: string } | { missing: string };
 
-async function fromGit(root: string, ref: string): Promise<{ description: string; lookups: Map<SupergraphTarget, Lookup> }> {
+async function fromGit(
+  root: string,
+  ref: string,
+): Promise<{ description: string; lookups: Map<SupergraphTarget, Lookup> }> {
   let commit: string;
   try {
     commit = (await git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim();
   } catch (error) {
     if (error instanceof SchemaCheckSetupError) throw error;
     const reason = `base ref ${ref} does not exist in ${root}${errorText(error) ? ` (${errorText(error)})` : ''}`;
-    return { description: `git ref ${ref} (missing)`, lookups: new Map(SUPERGRAPH_TARGETS.map((t) => [t, { missing: reason }])) };
+    return {
+      description: `git ref ${ref} (missing)`,
+      lookups: new Map(SUPERGRAPH_TARGETS.map((t) => [t, { missing: reason }])),
+    };
   }
   const lookups = new Map<SupergraphTarget, Lookup>();
   for (const target of SUPERGRAPH_TARGETS) {
@@ -92,7 +108,10 @@ async function readLookup(paths: string[]): Promise<Lookup> {
   return { missing: `${paths.join(' or ')} does not exist` };
 }
 
-async function lookupAll(spec: BaseSpec, root: string): Promise<{ description: string; lookups: Map<SupergraphTarget, Lookup> }> {
+async function lookupAll(
+  spec: BaseSpec,
+  root: string,
+): Promise<{ description: string; lookups: Map<SupergraphTarget, Lookup> }> {
   if (spec.kind === 'git') return fromGit(root, spec.ref);
   const lookups = new Map<SupergraphTarget, Lookup>();
   for (const target of SUPERGRAPH_TARGETS) {
@@ -102,7 +121,10 @@ async function lookupAll(spec: BaseSpec, root: string): Promise<{ description: s
       lookups.set(target, await readLookup([join(dir, file), join(dir, basename(file))]));
     } else {
       const file = spec.files[target];
-      lookups.set(target, file ? await readLookup([resolve(file)]) : { missing: `no --base-file given for the ${target} supergraph` });
+      lookups.set(
+        target,
+        file ? await readLookup([resolve(file)]) : { missing: `no --base-file given for the ${target} supergraph` },
+      );
     }
   }
   return { description: describeBase(spec), lookups };
@@ -122,7 +144,9 @@ export async function loadBaseline(root: string, spec: BaseSpec, allowMissing: b
   }
   if (missing.length && !allowMissing) {
     const reasons = [...new Set(missing.map((m) => m.reason))];
-    throw new SchemaCheckSetupError(`no baseline: ${reasons.join('; ')} (pass --allow-missing-base to check without one)`);
+    throw new SchemaCheckSetupError(
+      `no baseline: ${reasons.join('; ')} (pass --allow-missing-base to check without one)`,
+    );
   }
   return { description, supergraphs, missing };
 }

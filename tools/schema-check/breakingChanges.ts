@@ -3,7 +3,14 @@ import type { GraphQLSchema } from 'graphql';
 import { approvalKey, parseApprovedChanges } from './approvedChanges.ts';
 import type { Baseline } from './baseline.ts';
 import { apiSchemaOf, type FreshSupergraphs } from './supergraphs.ts';
-import { outcomeOf, SchemaCheckSetupError, SUPERGRAPH_TARGETS, type CheckOutcome, type Finding, type SupergraphTarget } from './types.ts';
+import {
+  outcomeOf,
+  SchemaCheckSetupError,
+  SUPERGRAPH_TARGETS,
+  type CheckOutcome,
+  type Finding,
+  type SupergraphTarget,
+} from './types.ts';
 import { APPROVED_CHANGES_FILE, readOptional, supergraphFile } from './workspace.ts';
 
 interface SeenChange {
@@ -15,7 +22,9 @@ function baseApiSchema(target: SupergraphTarget, sdl: string, baseline: Baseline
   try {
     return apiSchemaOf(sdl);
   } catch (error) {
-    throw new SchemaCheckSetupError(`the base ${supergraphFile(target)} (${baseline.description}) is not a supergraph: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SchemaCheckSetupError(
+      `the base ${supergraphFile(target)} (${baseline.description}) is not a supergraph: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -23,7 +32,10 @@ function baseApiSchema(target: SupergraphTarget, sdl: string, baseline: Baseline
  * A change to a domain type shows in all three supergraphs; one line lists where, rather than
  * three lines for one edit.
  */
-async function changesAcross(supergraphs: FreshSupergraphs, baseline: Baseline): Promise<{ seen: SeenChange[]; compared: SupergraphTarget[] }> {
+async function changesAcross(
+  supergraphs: FreshSupergraphs,
+  baseline: Baseline,
+): Promise<{ seen: SeenChange[]; compared: SupergraphTarget[] }> {
   const byKey = new Map<string, SeenChange>();
   const compared: SupergraphTarget[] = [];
   for (const target of SUPERGRAPH_TARGETS) {
@@ -50,9 +62,14 @@ function where(targets: SupergraphTarget[]): string {
  * changes fail unless `schema/approved-changes` lists them with a reason; dangerous ones are
  * reported and pass.
  */
-export async function checkBreakingChanges(root: string, supergraphs: FreshSupergraphs, baseline: Baseline): Promise<CheckOutcome> {
+export async function checkBreakingChanges(
+  root: string,
+  supergraphs: FreshSupergraphs,
+  baseline: Baseline,
+): Promise<CheckOutcome> {
   const findings: Finding[] = [];
-  for (const { target, reason } of baseline.missing) findings.push({ level: 'info', message: `${supergraphFile(target)}: no baseline (${reason})` });
+  for (const { target, reason } of baseline.missing)
+    findings.push({ level: 'info', message: `${supergraphFile(target)}: no baseline (${reason})` });
 
   const approvalsText = await readOptional(root, APPROVED_CHANGES_FILE);
   const { approvals, problems } = parseApprovedChanges(approvalsText ?? '', APPROVED_CHANGES_FILE);
@@ -70,10 +87,17 @@ export async function checkBreakingChanges(root: string, supergraphs: FreshSuper
       if (approval) {
         used.add(key);
         counts.approved++;
-        findings.push({ level: 'info', message: `approved breaking change ${label} (${APPROVED_CHANGES_FILE}:${approval.line}: ${approval.reason})` });
+        findings.push({
+          level: 'info',
+          message: `approved breaking change ${label} (${APPROVED_CHANGES_FILE}:${approval.line}: ${approval.reason})`,
+        });
       } else {
         counts.breaking++;
-        findings.push({ level: 'error', message: `breaking change ${label}`, detail: `approve it with a line "${change.type} ${change.path ?? ''}: <reason>" in ${APPROVED_CHANGES_FILE}` });
+        findings.push({
+          level: 'error',
+          message: `breaking change ${label}`,
+          detail: `approve it with a line "${change.type} ${change.path ?? ''}: <reason>" in ${APPROVED_CHANGES_FILE}`,
+        });
       }
     } else if (change.criticality.level === CriticalityLevel.Dangerous) {
       counts.dangerous++;
@@ -85,12 +109,19 @@ export async function checkBreakingChanges(root: string, supergraphs: FreshSuper
   }
   for (const approval of approvals) {
     const key = approvalKey(approval.type, approval.path);
-    if (!used.has(key)) findings.push({ level: 'info', message: `${APPROVED_CHANGES_FILE}:${approval.line}: ${key} matches no change against ${baseline.description} (remove it once the base has it)` });
+    if (!used.has(key))
+      findings.push({
+        level: 'info',
+        message: `${APPROVED_CHANGES_FILE}:${approval.line}: ${key} matches no change against ${baseline.description} (remove it once the base has it)`,
+      });
   }
 
   if (!compared.length && !findings.some((f) => f.level === 'error')) {
     return { status: 'skip', summary: `nothing compared against ${baseline.description}`, findings };
   }
   const tally = `${counts.breaking} breaking, ${counts.approved} approved, ${counts.dangerous} dangerous, ${counts.safe} safe change(s) against ${baseline.description}`;
-  return outcomeOf(findings, { pass: tally, fail: tally + (problems.length ? `; ${problems.length} bad approval line(s)` : '') });
+  return outcomeOf(findings, {
+    pass: tally,
+    fail: tally + (problems.length ? `; ${problems.length} bad approval line(s)` : ''),
+  });
 }

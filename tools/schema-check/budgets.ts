@@ -45,19 +45,27 @@ function parseBudgets(file: string, text: string | null): Budgets {
   } catch (error) {
     return { budgets, problems: [`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`] };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { budgets, problems: [`${file} must be an object keyed by operation name`] };
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    return { budgets, problems: [`${file} must be an object keyed by operation name`] };
   const problems: string[] = [];
   for (const [name, value] of Object.entries(json)) {
     if (name.startsWith('$')) continue;
     const parsed = OperationBudgetSchema.safeParse(value);
     if (parsed.success) budgets.set(name, parsed.data);
-    else problems.push(`${file}: the budget of ${name} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(budget)'} ${i.message}`).join('; ')}`);
+    else
+      problems.push(
+        `${file}: the budget of ${name} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(budget)'} ${i.message}`).join('; ')}`,
+      );
   }
   return { budgets, problems };
 }
 
 /** The variables the cost is computed with: the operation's defaults, overridden by the budget's. */
-function costVariables(schema: GraphQLSchema, operation: ClientOperation, declared: Record<string, unknown>): Record<string, unknown> {
+function costVariables(
+  schema: GraphQLSchema,
+  operation: ClientOperation,
+  declared: Record<string, unknown>,
+): Record<string, unknown> {
   const variables: Record<string, unknown> = {};
   for (const definition of operation.definition.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type);
@@ -68,16 +76,28 @@ function costVariables(schema: GraphQLSchema, operation: ClientOperation, declar
   return { ...variables, ...declared };
 }
 
-export function measureOperation(planner: OperationPlanner, model: CostModel, operation: ClientOperation, declared: Record<string, unknown> = {}): OperationMeasure {
+export function measureOperation(
+  planner: OperationPlanner,
+  model: CostModel,
+  operation: ClientOperation,
+  declared: Record<string, unknown> = {},
+): OperationMeasure {
   const plan = planner.plan(operation.document, operation.name);
-  const cost = operationCost(model, operation.document, operation.name, costVariables(model.schema, operation, declared));
+  const cost = operationCost(
+    model,
+    operation.document,
+    operation.name,
+    costVariables(model.schema, operation, declared),
+  );
   return { fetchCount: plan.fetchCount, sequenceDepth: plan.sequenceDepth, cost, plan };
 }
 
 function overruns(measure: OperationMeasure, budget: OperationBudget): string[] {
   const over: string[] = [];
-  if (measure.fetchCount > budget.maxFetches) over.push(`fetches ${measure.fetchCount} > maxFetches ${budget.maxFetches}`);
-  if (measure.sequenceDepth > budget.maxSequenceDepth) over.push(`sequence depth ${measure.sequenceDepth} > maxSequenceDepth ${budget.maxSequenceDepth}`);
+  if (measure.fetchCount > budget.maxFetches)
+    over.push(`fetches ${measure.fetchCount} > maxFetches ${budget.maxFetches}`);
+  if (measure.sequenceDepth > budget.maxSequenceDepth)
+    over.push(`sequence depth ${measure.sequenceDepth} > maxSequenceDepth ${budget.maxSequenceDepth}`);
   if (measure.cost > budget.maxCost) over.push(`cost ${measure.cost} > maxCost ${budget.maxCost}`);
   return over;
 }
@@ -99,7 +119,10 @@ function checkGateway(gateway: GatewayName, sdl: string, loaded: ClientOperation
     try {
       measure = measureOperation(planner, model, operation, budget?.variables);
     } catch (error) {
-      findings.push({ level: 'info', message: `${label}: not measured, it does not plan against the ${supergraphLabel(gateway)} (${error instanceof Error ? error.message : String(error)})` });
+      findings.push({
+        level: 'info',
+        message: `${label}: not measured, it does not plan against the ${supergraphLabel(gateway)} (${error instanceof Error ? error.message : String(error)})`,
+      });
       continue;
     }
     const measured = `${measure.fetchCount} ${measure.fetchCount === 1 ? 'fetch' : 'fetches'}, depth ${measure.sequenceDepth}, cost ${measure.cost}`;
@@ -122,7 +145,12 @@ function checkGateway(gateway: GatewayName, sdl: string, loaded: ClientOperation
     }
   }
   const names = new Set(loaded.operations.map((o) => o.name));
-  for (const name of budgets.keys()) if (!names.has(name)) findings.push({ level: 'warning', message: `${file}: budget for ${name}, which is no operation of gateway-${gateway}` });
+  for (const name of budgets.keys())
+    if (!names.has(name))
+      findings.push({
+        level: 'warning',
+        message: `${file}: budget for ${name}, which is no operation of gateway-${gateway}`,
+      });
   return findings;
 }
 
@@ -131,19 +159,30 @@ function checkGateway(gateway: GatewayName, sdl: string, loaded: ClientOperation
  * against the budget declared beside it. An operation without a budget fails: a new screen must
  * say what it may cost.
  */
-export async function checkBudgets(root: string, supergraphs: FreshSupergraphs, operations: ReadonlyMap<GatewayName, ClientOperations>): Promise<CheckOutcome> {
+export async function checkBudgets(
+  root: string,
+  supergraphs: FreshSupergraphs,
+  operations: ReadonlyMap<GatewayName, ClientOperations>,
+): Promise<CheckOutcome> {
   const findings: Finding[] = [];
   let measured = 0;
   for (const [gateway, loaded] of operations) {
     const sdl = supergraphs.sdl(gateway);
     if (sdl === null) {
-      findings.push({ level: 'info', message: `gateway-${gateway}: budgets not checked (the ${supergraphLabel(gateway)} did not compose)` });
+      findings.push({
+        level: 'info',
+        message: `gateway-${gateway}: budgets not checked (the ${supergraphLabel(gateway)} did not compose)`,
+      });
       continue;
     }
     measured += loaded.operations.length;
     findings.push(...checkGateway(gateway, sdl, loaded, await readOptional(root, budgetsFile(gateway))));
   }
   const errors = findings.filter((f) => f.level === 'error').length;
-  if (!measured && !errors) return { status: 'skip', summary: 'no gateway supergraph composed to plan against', findings };
-  return outcomeOf(findings, { pass: `${measured} operation(s) within budget`, fail: `${errors} operation(s) over budget or without one` });
+  if (!measured && !errors)
+    return { status: 'skip', summary: 'no gateway supergraph composed to plan against', findings };
+  return outcomeOf(findings, {
+    pass: `${measured} operation(s) within budget`,
+    fail: `${errors} operation(s) over budget or without one`,
+  });
 }

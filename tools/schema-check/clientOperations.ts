@@ -1,6 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GraphQLError, Kind, parse, separateOperations, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  separateOperations,
+  type DocumentNode,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { GatewayName } from '../../lib/services.ts';
 import { SchemaCheckSetupError } from './types.ts';
 import { operationsFolder, readRequired } from './workspace.ts';
@@ -31,9 +38,14 @@ export interface ClientOperations {
 async function graphqlFiles(root: string, folder: string): Promise<string[]> {
   try {
     const entries = await readdir(join(root, folder), { recursive: true });
-    return entries.filter((entry) => entry.endsWith('.graphql')).map((entry) => `${folder}/${entry.split('\\').join('/')}`).sort();
+    return entries
+      .filter((entry) => entry.endsWith('.graphql'))
+      .map((entry) => `${folder}/${entry.split('\\').join('/')}`)
+      .sort();
   } catch (error) {
-    throw new SchemaCheckSetupError(`cannot list ${folder} under ${root}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new SchemaCheckSetupError(
+      `cannot list ${folder} under ${root}: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -41,8 +53,15 @@ function parseFile(file: string, source: string): OperationFile {
   try {
     return { file, document: parse(source), problems: [] };
   } catch (error) {
-    const where = error instanceof GraphQLError && error.locations?.[0] ? `:${error.locations[0].line}:${error.locations[0].column}` : '';
-    return { file, document: null, problems: [`${file}${where}: ${error instanceof Error ? error.message : String(error)}`] };
+    const where =
+      error instanceof GraphQLError && error.locations?.[0]
+        ? `:${error.locations[0].line}:${error.locations[0].column}`
+        : '';
+    return {
+      file,
+      document: null,
+      problems: [`${file}${where}: ${error instanceof Error ? error.message : String(error)}`],
+    };
   }
 }
 
@@ -60,7 +79,9 @@ export async function loadClientOperations(root: string, gateway: GatewayName): 
       const name = definition.name?.value;
       const document = name ? separated[name] : undefined;
       if (!name || !document) {
-        parsed.problems.push(`${file}:${definition.loc?.startToken.line ?? 1}: an anonymous operation; client operations need a name (budgets and the manifest key on it)`);
+        parsed.problems.push(
+          `${file}:${definition.loc?.startToken.line ?? 1}: an anonymous operation; client operations need a name (budgets and the manifest key on it)`,
+        );
         continue;
       }
       operations.push({ gateway, file, name, definition, document });

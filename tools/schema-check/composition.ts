@@ -29,11 +29,18 @@ export async function checkComposition(root: string): Promise<CompositionCheck> 
     const own = target === 'domain' ? errors : errors.filter((e) => !domainErrors.has(e));
     for (const error of own) findings.push({ level: 'error', message: `${supergraphLabel(target)}: ${error}` });
     const shared = errors.length - own.length;
-    if (shared) findings.push({ level: 'error', message: `${supergraphLabel(target)}: failed with the domain supergraph's ${shared} error(s) above` });
+    if (shared)
+      findings.push({
+        level: 'error',
+        message: `${supergraphLabel(target)}: failed with the domain supergraph's ${shared} error(s) above`,
+      });
   }
   const failed = SUPERGRAPH_TARGETS.filter((t) => !outcomes.get(t)?.ok).map(supergraphLabel);
   return {
-    ...outcomeOf(findings, { pass: `${SUPERGRAPH_TARGETS.length} supergraphs composed`, fail: `composition failed: ${failed.join(', ')}` }),
+    ...outcomeOf(findings, {
+      pass: `${SUPERGRAPH_TARGETS.length} supergraphs composed`,
+      fail: `composition failed: ${failed.join(', ')}`,
+    }),
     supergraphs: new FreshSupergraphs(outcomes),
   };
 }

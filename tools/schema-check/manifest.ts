@@ -11,12 +11,19 @@ export function manifestDifferences(committed: PersistedQueryManifest, fresh: Pe
   const differences: string[] = [];
   for (const [name, operation] of after) {
     const old = before.get(name);
-    if (!old) differences.push(`operation ${name} added (${operation.id.slice(0, 12)}) but not in the committed manifest`);
+    if (!old)
+      differences.push(`operation ${name} added (${operation.id.slice(0, 12)}) but not in the committed manifest`);
     else if (old.id !== operation.id || old.body !== operation.body || old.type !== operation.type) {
-      differences.push(`operation ${name} changed: committed id ${old.id.slice(0, 12)}, now ${operation.id.slice(0, 12)}`);
+      differences.push(
+        `operation ${name} changed: committed id ${old.id.slice(0, 12)}, now ${operation.id.slice(0, 12)}`,
+      );
     }
   }
-  for (const name of before.keys()) if (!after.has(name)) differences.push(`operation ${name} removed from ${MOBILE_OPERATIONS_FOLDER} but still in the committed manifest`);
+  for (const name of before.keys())
+    if (!after.has(name))
+      differences.push(
+        `operation ${name} removed from ${MOBILE_OPERATIONS_FOLDER} but still in the committed manifest`,
+      );
   return differences;
 }
 
@@ -30,7 +37,10 @@ export async function checkPersistedManifest(root: string): Promise<CheckOutcome
   try {
     fresh = await buildManifest(join(root, MOBILE_OPERATIONS_FOLDER));
   } catch (error) {
-    const finding: Finding = { level: 'error', message: `${MOBILE_OPERATIONS_FOLDER} does not compile to a manifest: ${error instanceof Error ? error.message : String(error)}` };
+    const finding: Finding = {
+      level: 'error',
+      message: `${MOBILE_OPERATIONS_FOLDER} does not compile to a manifest: ${error instanceof Error ? error.message : String(error)}`,
+    };
     return outcomeOf([finding], { pass: '', fail: 'the mobile operations do not compile to a manifest' });
   }
   const text = await readOptional(root, file);
@@ -50,7 +60,8 @@ export async function checkPersistedManifest(root: string): Promise<CheckOutcome
     } else if (!isDeepStrictEqual(committed, fresh)) {
       const differences = manifestDifferences(committed, fresh);
       if (!differences.length) differences.push('same operations, different order or fields');
-      for (const difference of differences) findings.push({ level: 'error', message: `${file} is stale: ${difference} ${rerun}` });
+      for (const difference of differences)
+        findings.push({ level: 'error', message: `${file} is stale: ${difference} ${rerun}` });
     }
   }
   return outcomeOf(findings, {

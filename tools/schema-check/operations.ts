@@ -14,7 +14,9 @@ function ownerOf(error: GraphQLError, document: DocumentNode): string | null {
   if (owner?.kind === Kind.FRAGMENT_DEFINITION) {
     const fragment = owner.name.value;
     const users = Object.entries(separateOperations(document))
-      .filter(([, doc]) => doc.definitions.some((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === fragment))
+      .filter(([, doc]) =>
+        doc.definitions.some((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === fragment),
+      )
       .map(([name]) => name);
     return `fragment ${fragment} (used by ${users.length ? users.join(', ') : 'no operation'})`;
   }
@@ -23,18 +25,26 @@ function ownerOf(error: GraphQLError, document: DocumentNode): string | null {
 
 function validateGateway(gateway: GatewayName, supergraphs: FreshSupergraphs, loaded: ClientOperations): Finding[] {
   const findings: Finding[] = [];
-  for (const { problems } of loaded.files) for (const problem of problems) findings.push({ level: 'error', message: problem });
+  for (const { problems } of loaded.files)
+    for (const problem of problems) findings.push({ level: 'error', message: problem });
 
   const seen = new Map<string, string>();
   for (const { name, file } of loaded.operations) {
     const first = seen.get(name);
-    if (first) findings.push({ level: 'error', message: `gateway-${gateway}: operation ${name} is defined twice (${first} and ${file})` });
+    if (first)
+      findings.push({
+        level: 'error',
+        message: `gateway-${gateway}: operation ${name} is defined twice (${first} and ${file})`,
+      });
     else seen.set(name, file);
   }
 
   const schema = supergraphs.apiSchema(gateway);
   if (!schema) {
-    findings.push({ level: 'info', message: `gateway-${gateway}: operations not validated (the ${supergraphLabel(gateway)} did not compose)` });
+    findings.push({
+      level: 'info',
+      message: `gateway-${gateway}: operations not validated (the ${supergraphLabel(gateway)} did not compose)`,
+    });
     return findings;
   }
   let invalid = 0;
@@ -52,7 +62,11 @@ function validateGateway(gateway: GatewayName, supergraphs: FreshSupergraphs, lo
     }
   }
   const valid = loaded.operations.length;
-  if (!invalid) findings.push({ level: 'info', message: `gateway-${gateway}: ${valid} operation(s) in ${loaded.files.length} file(s) valid against the ${supergraphLabel(gateway)}` });
+  if (!invalid)
+    findings.push({
+      level: 'info',
+      message: `gateway-${gateway}: ${valid} operation(s) in ${loaded.files.length} file(s) valid against the ${supergraphLabel(gateway)}`,
+    });
   return findings;
 }
 
@@ -61,7 +75,10 @@ function validateGateway(gateway: GatewayName, supergraphs: FreshSupergraphs, lo
  * retyping a field a client still queries fails here with the file, operation and field named,
  * even when no other code uses that field.
  */
-export function checkClientOperations(supergraphs: FreshSupergraphs, operations: ReadonlyMap<GatewayName, ClientOperations>): CheckOutcome {
+export function checkClientOperations(
+  supergraphs: FreshSupergraphs,
+  operations: ReadonlyMap<GatewayName, ClientOperations>,
+): CheckOutcome {
   const findings: Finding[] = [];
   let total = 0;
   for (const [gateway, loaded] of operations) {
@@ -72,5 +89,8 @@ export function checkClientOperations(supergraphs: FreshSupergraphs, operations:
   if (![...operations.keys()].some((g) => supergraphs.apiSchema(g)) && !errors) {
     return { status: 'skip', summary: 'no gateway supergraph composed to validate against', findings };
   }
-  return outcomeOf(findings, { pass: `${total} client operation(s) valid`, fail: `${errors} problem(s) in client operations` });
+  return outcomeOf(findings, {
+    pass: `${total} client operation(s) valid`,
+    fail: `${errors} problem(s) in client operations`,
+  });
 }

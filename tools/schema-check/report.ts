@@ -21,7 +21,9 @@ export function formatReport(report: SchemaCheckReport): string {
   const lines = [`schema:check  root ${report.root}  base ${report.base}`];
   const width = Math.max(0, ...report.checks.map((c) => c.title.length));
   for (const check of report.checks) {
-    lines.push(`${STATUS[check.status]}  ${check.title.padEnd(width)}  ${check.summary} (${duration(check.durationMs)})`);
+    lines.push(
+      `${STATUS[check.status]}  ${check.title.padEnd(width)}  ${check.summary} (${duration(check.durationMs)})`,
+    );
     for (const finding of check.findings) {
       lines.push(`      ${MARK[finding.level]} ${finding.message}`);
       if (finding.detail) lines.push(indent(finding.detail, '          '));

@@ -10,7 +10,14 @@ import { checkBudgets } from './budgets.ts';
 import { checkPersistedManifest } from './manifest.ts';
 import { checkClientOperations } from './operations.ts';
 import { checkStaleness } from './staleness.ts';
-import { GATEWAY_TARGETS, SchemaCheckSetupError, type CheckId, type CheckOutcome, type CheckResult, type SchemaCheckReport } from './types.ts';
+import {
+  GATEWAY_TARGETS,
+  SchemaCheckSetupError,
+  type CheckId,
+  type CheckOutcome,
+  type CheckResult,
+  type SchemaCheckReport,
+} from './types.ts';
 
 export interface SchemaCheckOptions {
   /** The repository (or a copy of its schema-relevant parts) to check; default this repository. */

@@ -7,7 +7,8 @@ export const SUPERGRAPH_TARGETS: readonly SupergraphTarget[] = ['domain', 'web',
 
 export const GATEWAY_TARGETS: readonly GatewayName[] = ['web', 'mobile'];
 
-export type CheckId = 'composition' | 'staleness' | 'breaking-changes' | 'client-operations' | 'persisted-manifest' | 'budgets';
+export type CheckId =
+  'composition' | 'staleness' | 'breaking-changes' | 'client-operations' | 'persisted-manifest' | 'budgets';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 

@@ -53,7 +53,9 @@ export async function readRequired(root: string, file: string): Promise<string> 
   try {
     return await readFile(join(root, file), 'utf8');
   } catch (error) {
-    throw new SchemaCheckSetupError(`cannot read ${file} under ${root}: ${isErrnoException(error) ? error.code : String(error)}`);
+    throw new SchemaCheckSetupError(
+      `cannot read ${file} under ${root}: ${isErrnoException(error) ? error.code : String(error)}`,
+    );
   }
 }
 
@@ -63,7 +65,9 @@ export async function readOptional(root: string, file: string): Promise<string |
     return await readFile(join(root, file), 'utf8');
   } catch (error) {
     if (isErrnoException(error) && error.code === 'ENOENT') return null;
-    throw new SchemaCheckSetupError(`cannot read ${file} under ${root}: ${isErrnoException(error) ? error.code : String(error)}`);
+    throw new SchemaCheckSetupError(
+      `cannot read ${file} under ${root}: ${isErrnoException(error) ? error.code : String(error)}`,
+    );
   }
 }
 
@@ -87,5 +91,7 @@ function sdlFileOf(source: SubgraphSource, target: SupergraphTarget): string {
  */
 export async function subgraphSources(root: string, target: SupergraphTarget): Promise<SubgraphSource[]> {
   const template = target === 'domain' ? await domainSubgraphSources() : await gatewaySubgraphSources(target);
-  return Promise.all(template.map(async (source) => ({ ...source, sdl: await readRequired(root, sdlFileOf(source, target)) })));
+  return Promise.all(
+    template.map(async (source) => ({ ...source, sdl: await readRequired(root, sdlFileOf(source, target)) })),
+  );
 }

@@ -8,6 +8,10 @@ import { DEMO_USER_ID } from '../../seed/index.ts';
  */
 export async function demoUserHeaders(jwt: JwtConfig): Promise<Record<string, string>> {
   if (jwt.keySource.kind !== 'secret') return {};
-  const token = await devToken(DEMO_USER_ID, { secret: jwt.keySource.secret, issuer: jwt.issuer, audience: jwt.audience });
+  const token = await devToken(DEMO_USER_ID, {
+    secret: jwt.keySource.secret,
+    issuer: jwt.issuer,
+    audience: jwt.audience,
+  });
   return { authorization: `Bearer ${token}` };
 }

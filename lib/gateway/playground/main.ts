@@ -16,7 +16,8 @@ document.title = `${settings.title} playground`;
 
 // Relative to the page's origin: the page never talks to any other host.
 const send = createGraphiQLFetcher({ url: settings.endpoint, enableIncrementalDelivery: false });
-const fetcher: Fetcher = (params, options) => send({ ...params, operationName: operationNameFor(params.query, params.operationName) }, options);
+const fetcher: Fetcher = (params, options) =>
+  send({ ...params, operationName: operationNameFor(params.query, params.operationName) }, options);
 
 const root = document.getElementById('root');
 if (!root) throw new Error('The playground page has no #root element');

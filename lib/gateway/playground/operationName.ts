@@ -9,7 +9,9 @@ import { Kind, parse } from 'graphql';
 export function operationNameFor(query: string, requested: string | null | undefined): string | undefined {
   let names: string[];
   try {
-    names = parse(query).definitions.flatMap((d) => (d.kind === Kind.OPERATION_DEFINITION && d.name ? [d.name.value] : []));
+    names = parse(query).definitions.flatMap((d) =>
+      d.kind === Kind.OPERATION_DEFINITION && d.name ? [d.name.value] : [],
+    );
   } catch {
     // The server reports the syntax error; the name does not matter then.
     return requested ?? undefined;

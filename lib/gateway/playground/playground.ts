@@ -8,7 +8,12 @@ import { sendError, type PageHandler } from '../../http/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { GatewayName } from '../../services.ts';
 import { PLAYGROUND_ASSET_BASE, PLAYGROUND_DIST_DIR } from './paths.ts';
-import { PLAYGROUND_SETTINGS_ELEMENT_ID, serializePlaygroundSettings, type PlaygroundOperation, type PlaygroundSettings } from './settings.ts';
+import {
+  PLAYGROUND_SETTINGS_ELEMENT_ID,
+  serializePlaygroundSettings,
+  type PlaygroundOperation,
+  type PlaygroundSettings,
+} from './settings.ts';
 
 const gzipAsync = promisify(gzip);
 
@@ -80,7 +85,12 @@ function readAssets(assetsDir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
   for (const file of readdirSync(assetsDir)) {
     const contentType = CONTENT_TYPES[extname(file)];
-    if (contentType) assets.set(file, { body: readFileSync(join(assetsDir, file)), contentType, compressible: COMPRESSIBLE.has(extname(file)) });
+    if (contentType)
+      assets.set(file, {
+        body: readFileSync(join(assetsDir, file)),
+        contentType,
+        compressible: COMPRESSIBLE.has(extname(file)),
+      });
   }
   return assets;
 }
@@ -146,7 +156,10 @@ export function createPlayground(options: PlaygroundOptions): PageHandler {
       return true;
     }
     if (!url.pathname.startsWith(PLAYGROUND_ASSET_BASE)) return false;
-    const asset = isReadMethod(req) && url.pathname.startsWith(assetPrefix) ? assets.get(url.pathname.slice(assetPrefix.length)) : undefined;
+    const asset =
+      isReadMethod(req) && url.pathname.startsWith(assetPrefix)
+        ? assets.get(url.pathname.slice(assetPrefix.length))
+        : undefined;
     if (!asset) {
       sendError(res, 'NOT_FOUND', `No route for ${url.pathname}`);
       return true;

@@ -1,4 +1,9 @@
-import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import {
+  createSubgraphApollo,
+  subgraphContextFactory,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from '../../../lib/subgraph/index.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { InventoryPrisma } from './db.ts';
@@ -9,5 +14,8 @@ import { Product } from './resolvers/Product.ts';
 const resolvers: Resolvers = { Product, Mutation };
 
 export function buildServer(deps: SubgraphDeps<InventoryPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'inventory', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
+  return {
+    apollo: createSubgraphApollo({ name: 'inventory', resolvers, logger: deps.logger }),
+    context: subgraphContextFactory(deps, createLoaders),
+  };
 }

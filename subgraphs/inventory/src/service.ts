@@ -4,4 +4,10 @@ import { createPrisma } from './db.ts';
 import { startInventoryWorkers } from './events/workers.ts';
 import { buildServer } from './server.ts';
 
-export const inventoryService = defineSubgraph({ name: 'inventory', createPrisma, buildServer, seed: seedInventory, startWorkers: startInventoryWorkers });
+export const inventoryService = defineSubgraph({
+  name: 'inventory',
+  createPrisma,
+  buildServer,
+  seed: seedInventory,
+  startWorkers: startInventoryWorkers,
+});

@@ -42,7 +42,11 @@ const TX_OPTIONS = { maxWait: 15_000, timeout: 15_000 } as const;
  * The products' stock rows. With `lock`, they are locked in productId order, the one order every step
  * uses, so steps never deadlock; without, they are the last committed values.
  */
-async function readStock(tx: Tx, productIds: readonly string[], { lock }: { lock: boolean }): Promise<Map<string, StockRow>> {
+async function readStock(
+  tx: Tx,
+  productIds: readonly string[],
+  { lock }: { lock: boolean },
+): Promise<Map<string, StockRow>> {
   const rows = await tx.$queryRawUnsafe<StockRow[]>(
     `SELECT "productId", "onHand", "reserved" FROM "StockItem" WHERE "productId" = ANY($1::uuid[]) ORDER BY "productId"${lock ? ' FOR UPDATE' : ''}`,
     [...productIds],
@@ -59,14 +63,20 @@ function availability(stock: Map<string, StockRow>, lines: readonly StockLine[])
 }
 
 function shortagesOf(lines: ReturnType<typeof availability>): StockShortage[] {
-  return lines.filter((l) => l.available < l.quantity).map((l) => ({ productId: l.productId, requested: l.quantity, available: l.available }));
+  return lines
+    .filter((l) => l.available < l.quantity)
+    .map((l) => ({ productId: l.productId, requested: l.quantity, available: l.available }));
 }
 
 /**
  * Moves each line's quantity on locked rows, times `change` per column, only where the result keeps
  * `reserved` and `onHand - reserved` at zero or more, and returns the rows changed, as they are now.
  */
-async function moveStock(tx: Tx, lines: readonly StockLine[], change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }): Promise<StockRow[]> {
+async function moveStock(
+  tx: Tx,
+  lines: readonly StockLine[],
+  change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
+): Promise<StockRow[]> {
   return tx.$queryRawUnsafe<StockRow[]>(
     `UPDATE "StockItem" s
      SET "onHand" = s."onHand" + $3 * l.q, "reserved" = s."reserved" + $4 * l.q, "updatedAt" = CURRENT_TIMESTAMP
@@ -87,17 +97,39 @@ async function moveStock(tx: Tx, lines: readonly StockLine[], change: { onHand: 
  * of the units the reason is about: available units for reserved/released, units on hand for
  * committed/adjusted (a returned sale).
  */
-async function publishStockChanges(tx: Tx, rows: readonly StockRow[], lines: readonly StockLine[], reason: StockReason, sign: -1 | 1): Promise<void> {
+async function publishStockChanges(
+  tx: Tx,
+  rows: readonly StockRow[],
+  lines: readonly StockLine[],
+  reason: StockReason,
+  sign: -1 | 1,
+): Promise<void> {
   const quantities = new Map(lines.map((l) => [l.productId, l.quantity]));
   for (const row of rows) {
-    const payload = { productId: row.productId, available: row.onHand - row.reserved, reserved: row.reserved, delta: sign * (quantities.get(row.productId) ?? 0), reason };
+    const payload = {
+      productId: row.productId,
+      available: row.onHand - row.reserved,
+      reserved: row.reserved,
+      delta: sign * (quantities.get(row.productId) ?? 0),
+      reason,
+    };
     await appendToOutbox(tx, createEvent('stock.changed', payload, { source: 'inventory' }));
   }
 }
 
 /** Applies a stock change that the hold's state guarantees; a row that refuses it means the counts are corrupt. */
-async function applyToStock(tx: Tx, lines: readonly StockLine[], change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 }, reason: StockReason, sign: -1 | 1): Promise<void> {
-  await readStock(tx, lines.map((l) => l.productId), { lock: true });
+async function applyToStock(
+  tx: Tx,
+  lines: readonly StockLine[],
+  change: { onHand: -1 | 0 | 1; reserved: -1 | 0 | 1 },
+  reason: StockReason,
+  sign: -1 | 1,
+): Promise<void> {
+  await readStock(
+    tx,
+    lines.map((l) => l.productId),
+    { lock: true },
+  );
   const rows = await moveStock(tx, lines, change);
   if (rows.length !== lines.length) throw new Error(`stock rows refused a ${reason} change their hold accounts for`);
   await publishStockChanges(tx, rows, lines, reason, sign);
@@ -113,7 +145,9 @@ function toValue(hold: HoldRow): StockHoldValue {
     lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     shortages:
       hold.status === 'REJECTED'
-        ? lines.filter((l) => l.available !== null && l.available < l.quantity).map((l) => ({ productId: l.productId, requested: l.quantity, available: l.available ?? 0 }))
+        ? lines
+            .filter((l) => l.available !== null && l.available < l.quantity)
+            .map((l) => ({ productId: l.productId, requested: l.quantity, available: l.available ?? 0 }))
         : [],
   };
 }
@@ -144,7 +178,11 @@ function byProduct<T extends { productId: string }>(items: readonly T[]): T[] {
  * rejections do not queue on its row. Otherwise the rows are locked and checked again before the
  * guarded UPDATE takes the units.
  */
-export async function reserveStock(prisma: InventoryPrisma, sagaId: string, lines: readonly StockLine[]): Promise<StockHoldValue> {
+export async function reserveStock(
+  prisma: InventoryPrisma,
+  sagaId: string,
+  lines: readonly StockLine[],
+): Promise<StockHoldValue> {
   const existing = await findHold(prisma, sagaId);
   if (existing) return existing;
   const productIds = lines.map((l) => l.productId);
@@ -166,7 +204,8 @@ export async function reserveStock(prisma: InventoryPrisma, sagaId: string, line
     const locked = availability(await readStock(tx, productIds, { lock: true }), lines);
     if (shortagesOf(locked).length) return reject(locked, true);
     const rows = await moveStock(tx, lines, { onHand: 0, reserved: 1 });
-    if (rows.length !== lines.length) throw new Error('a locked stock row refused a reservation its available units allowed');
+    if (rows.length !== lines.length)
+      throw new Error('a locked stock row refused a reservation its available units allowed');
     await tx.reservation.createMany({ data: lines.map((l) => ({ sagaId, ...l })) });
     await publishStockChanges(tx, rows, lines, 'reserved', -1);
     return { sagaId, status: 'HELD', lines: byProduct(lines), shortages: [] };
@@ -185,7 +224,10 @@ async function requireHold(tx: Tx, sagaId: string): Promise<StockHoldValue> {
  */
 export async function releaseStock(prisma: InventoryPrisma, sagaId: string, reason: string): Promise<StockHoldValue> {
   return prisma.$transaction(async (tx) => {
-    const tombstone = await tx.stockHold.createMany({ data: [{ sagaId, status: 'RELEASED', releaseReason: reason }], skipDuplicates: true });
+    const tombstone = await tx.stockHold.createMany({
+      data: [{ sagaId, status: 'RELEASED', releaseReason: reason }],
+      skipDuplicates: true,
+    });
     if (tombstone.count === 1) return requireHold(tx, sagaId);
     const hold = await lockHold(tx, sagaId);
     if (!hold) throw new Error(`hold ${sagaId} vanished inside its transaction`);

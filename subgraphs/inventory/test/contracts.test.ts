@@ -10,11 +10,15 @@ replayContracts('inventory', {
   async given(send) {
     const productId = demoData(1).stock.find((s) => s.onHand > 0)?.productId;
     for (const sagaId of HELD_SAGAS) {
-      const { body } = await send('mutation($sagaId: ID!, $lines: [StockLineInput!]!) { reserveStock(sagaId: $sagaId, lines: $lines) { status } }', {
-        sagaId,
-        lines: [{ productId, quantity: 1 }],
-      });
-      if (JSON.stringify(body.data) !== '{"reserveStock":{"status":"HELD"}}') throw new Error(`provider state: no hold for ${sagaId}: ${JSON.stringify(body)}`);
+      const { body } = await send(
+        'mutation($sagaId: ID!, $lines: [StockLineInput!]!) { reserveStock(sagaId: $sagaId, lines: $lines) { status } }',
+        {
+          sagaId,
+          lines: [{ productId, quantity: 1 }],
+        },
+      );
+      if (JSON.stringify(body.data) !== '{"reserveStock":{"status":"HELD"}}')
+        throw new Error(`provider state: no hold for ${sagaId}: ${JSON.stringify(body)}`);
     }
   },
 });

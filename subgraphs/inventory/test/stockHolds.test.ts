@@ -35,7 +35,11 @@ interface Hold {
 
 beforeAll(async () => {
   // In-process event delivery: this file's relay must not publish into a shared Redis.
-  const env: NodeJS.ProcessEnv = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET, EVENTS_RELAY_POLL_MS: '20' };
+  const env: NodeJS.ProcessEnv = {
+    ...databaseEnv(prefix),
+    GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    EVENTS_RELAY_POLL_MS: '20',
+  };
   delete env.REDIS_URL;
   delete env.REDIS_CLUSTER_NODES;
   server = await inventoryService.start({ env, port: 0, logger, workers: true });
@@ -44,7 +48,10 @@ beforeAll(async () => {
   // A consumer of what the relay publishes, recording each event it handles (once, through the inbox).
   subscriber = processEventBus.subscribe({
     group: 'stock-holds-test',
-    delivery: { db: prisma, handlers: { 'stock.changed': async (event: DomainEvent) => void delivered.push(event.id) } },
+    delivery: {
+      db: prisma,
+      handlers: { 'stock.changed': async (event: DomainEvent) => void delivered.push(event.id) },
+    },
     maxDeliveries: 1,
     logger,
   });
@@ -65,10 +72,19 @@ function send(query: string, variables: Record<string, unknown>, client: Client 
 }
 
 const reserve = (sagaId: string, lines: Array<{ productId: string; quantity: number }>, client?: Client) =>
-  send(`mutation($sagaId: ID!, $lines: [StockLineInput!]!) { reserveStock(sagaId: $sagaId, lines: $lines) { ${HOLD} } }`, { sagaId, lines }, client);
+  send(
+    `mutation($sagaId: ID!, $lines: [StockLineInput!]!) { reserveStock(sagaId: $sagaId, lines: $lines) { ${HOLD} } }`,
+    { sagaId, lines },
+    client,
+  );
 const release = (sagaId: string, reason = 'payment declined', client?: Client) =>
-  send(`mutation($sagaId: ID!, $reason: String!) { releaseStock(sagaId: $sagaId, reason: $reason) { ${HOLD} } }`, { sagaId, reason }, client);
-const commit = (sagaId: string, client?: Client) => send(`mutation($sagaId: ID!) { commitStock(sagaId: $sagaId) { ${HOLD} } }`, { sagaId }, client);
+  send(
+    `mutation($sagaId: ID!, $reason: String!) { releaseStock(sagaId: $sagaId, reason: $reason) { ${HOLD} } }`,
+    { sagaId, reason },
+    client,
+  );
+const commit = (sagaId: string, client?: Client) =>
+  send(`mutation($sagaId: ID!) { commitStock(sagaId: $sagaId) { ${HOLD} } }`, { sagaId }, client);
 
 /** The hold a step answered, failing on any error. */
 function holdOf(response: GraphQLResponse): Hold {
@@ -98,14 +114,20 @@ async function stockOf(productId: string) {
 /** The stock.changed events in the outbox about these products, in outbox order. */
 async function stockEvents(...productIds: string[]) {
   const rows = await prisma.outboxEvent.findMany({ where: { type: 'stock.changed' }, orderBy: { seq: 'asc' } });
-  return rows.map((row) => ({ id: row.id, ...StockChanged.parse(row.payload) })).filter((e) => productIds.includes(e.productId));
+  return rows
+    .map((row) => ({ id: row.id, ...StockChanged.parse(row.payload) }))
+    .filter((e) => productIds.includes(e.productId));
 }
 
 describe('who may call the saga steps', () => {
   it.each<Client>(['web', 'mobile'])('refuses a %s client with FORBIDDEN and changes nothing', async (client) => {
     const productId = await newProduct(5);
     const sagaId = randomUUID();
-    for (const response of [await reserve(sagaId, [{ productId, quantity: 1 }], client), await release(sagaId, 'x', client), await commit(sagaId, client)]) {
+    for (const response of [
+      await reserve(sagaId, [{ productId, quantity: 1 }], client),
+      await release(sagaId, 'x', client),
+      await commit(sagaId, client),
+    ]) {
       expect(errorOf(response).code).toBe('FORBIDDEN');
       expect(response.body.data).toBeNull();
     }
@@ -120,11 +142,23 @@ describe('bad input', () => {
   it.each([
     ['a malformed sagaId', () => reserve('saga-1', [line(1)]), 'sagaId'],
     ['no lines', () => reserve(randomUUID(), []), 'lines'],
-    ['101 lines', () => reserve(randomUUID(), Array.from({ length: 101 }, () => line(1, randomUUID()))), 'lines'],
+    [
+      '101 lines',
+      () =>
+        reserve(
+          randomUUID(),
+          Array.from({ length: 101 }, () => line(1, randomUUID())),
+        ),
+      'lines',
+    ],
     ['a quantity of 0', () => reserve(randomUUID(), [line(0)]), 'lines[0].quantity'],
     ['a quantity of 1,001', () => reserve(randomUUID(), [line(1001)]), 'lines[0].quantity'],
     ['a malformed productId', () => reserve(randomUUID(), [line(1), line(1, 'product-7')]), 'lines[1].productId'],
-    ['one product asked for more than 1,000 units over two lines', () => reserve(randomUUID(), [line(600), line(401)]), 'lines'],
+    [
+      'one product asked for more than 1,000 units over two lines',
+      () => reserve(randomUUID(), [line(600), line(401)]),
+      'lines',
+    ],
     ['an empty release reason', () => release(randomUUID(), '   '), 'reason'],
     ['a release reason over 500 characters', () => release(randomUUID(), 'x'.repeat(501)), 'reason'],
     ['a malformed sagaId to release', () => release('nope'), 'sagaId'],
@@ -140,17 +174,42 @@ describe('bad input', () => {
 describe('reserveStock', () => {
   it("holds every line's units, merging duplicate products, and Product.stock shows them reserved", async () => {
     const [a, b] = [await newProduct(5), await newProduct(3)];
-    const hold = holdOf(await reserve(randomUUID(), [{ productId: a, quantity: 2 }, { productId: b, quantity: 1 }, { productId: a.toUpperCase(), quantity: 1 }]));
+    const hold = holdOf(
+      await reserve(randomUUID(), [
+        { productId: a, quantity: 2 },
+        { productId: b, quantity: 1 },
+        { productId: a.toUpperCase(), quantity: 1 },
+      ]),
+    );
     expect(hold.status).toBe('HELD');
-    expect(hold.lines).toEqual([{ productId: a, quantity: 3 }, { productId: b, quantity: 1 }].sort((x, y) => x.productId.localeCompare(y.productId)));
+    expect(hold.lines).toEqual(
+      [
+        { productId: a, quantity: 3 },
+        { productId: b, quantity: 1 },
+      ].sort((x, y) => x.productId.localeCompare(y.productId)),
+    );
     expect(hold.shortages).toEqual([]);
-    expect([await stockOf(a), await stockOf(b)]).toEqual([{ onHand: 5, reserved: 3 }, { onHand: 3, reserved: 1 }]);
-    const entities = await send('query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { stock { available reserved inStock } } } }', {
-      r: [a, b].map((id) => ({ __typename: 'Product', id })),
-    }, 'web');
-    expect(entities.body.data?._entities).toEqual([{ stock: { available: 2, reserved: 3, inStock: true } }, { stock: { available: 2, reserved: 1, inStock: true } }]);
+    expect([await stockOf(a), await stockOf(b)]).toEqual([
+      { onHand: 5, reserved: 3 },
+      { onHand: 3, reserved: 1 },
+    ]);
+    const entities = await send(
+      'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { stock { available reserved inStock } } } }',
+      {
+        r: [a, b].map((id) => ({ __typename: 'Product', id })),
+      },
+      'web',
+    );
+    expect(entities.body.data?._entities).toEqual([
+      { stock: { available: 2, reserved: 3, inStock: true } },
+      { stock: { available: 2, reserved: 1, inStock: true } },
+    ]);
     const events = await stockEvents(a, b);
-    expect(events.map(({ productId, available, reserved, delta, reason }) => ({ productId, available, reserved, delta, reason })).sort((x, y) => x.productId.localeCompare(y.productId))).toEqual(
+    expect(
+      events
+        .map(({ productId, available, reserved, delta, reason }) => ({ productId, available, reserved, delta, reason }))
+        .sort((x, y) => x.productId.localeCompare(y.productId)),
+    ).toEqual(
       [
         { productId: a, available: 2, reserved: 3, delta: -3, reason: 'reserved' },
         { productId: b, available: 2, reserved: 1, delta: -1, reason: 'reserved' },
@@ -161,7 +220,13 @@ describe('reserveStock', () => {
   it('is all or nothing: a line short of units REJECTS the hold, recorded with its shortages, and reserves nothing', async () => {
     const [a, b, unknown] = [await newProduct(5), await newProduct(1), randomUUID()];
     const sagaId = randomUUID();
-    const hold = holdOf(await reserve(sagaId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }, { productId: unknown, quantity: 1 }]));
+    const hold = holdOf(
+      await reserve(sagaId, [
+        { productId: a, quantity: 2 },
+        { productId: b, quantity: 2 },
+        { productId: unknown, quantity: 1 },
+      ]),
+    );
     expect(hold.status).toBe('REJECTED');
     expect(hold.lines).toHaveLength(3);
     expect(hold.shortages).toEqual(
@@ -170,10 +235,20 @@ describe('reserveStock', () => {
         { productId: unknown, requested: 1, available: 0 },
       ].sort((x, y) => x.productId.localeCompare(y.productId)),
     );
-    expect([await stockOf(a), await stockOf(b)]).toEqual([{ onHand: 5, reserved: 0 }, { onHand: 1, reserved: 0 }]);
+    expect([await stockOf(a), await stockOf(b)]).toEqual([
+      { onHand: 5, reserved: 0 },
+      { onHand: 1, reserved: 0 },
+    ]);
     // REJECTED is terminal: with the units there now, a retry still answers REJECTED and holds nothing.
     await prisma.stockItem.update({ where: { productId: b }, data: { onHand: 10 } });
-    expect(holdOf(await reserve(sagaId, [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }]))).toEqual(hold);
+    expect(
+      holdOf(
+        await reserve(sagaId, [
+          { productId: a, quantity: 2 },
+          { productId: b, quantity: 2 },
+        ]),
+      ),
+    ).toEqual(hold);
     expect(await stockOf(b)).toEqual({ onHand: 10, reserved: 0 });
     expect(await stockEvents(a, b, unknown)).toEqual([]);
   });
@@ -198,14 +273,23 @@ describe('reserveStock', () => {
     const sagas = Array.from({ length: 1000 }, () => randomUUID());
     // 250 in flight at once: far more than the subgraph's 10 database connections, so every
     // transaction contends for the row, without a loaded machine queueing one past its wait limit.
-    const holds = (await runLoad(sagas.length, 250, (i) => reserve(sagas[i] ?? '', [{ productId, quantity: 1 }]))).map(holdOf);
+    const holds = (await runLoad(sagas.length, 250, (i) => reserve(sagas[i] ?? '', [{ productId, quantity: 1 }]))).map(
+      holdOf,
+    );
     const held = holds.filter((h) => h.status === 'HELD');
     const rejected = holds.filter((h) => h.status === 'REJECTED');
     expect(held).toHaveLength(10);
     expect(rejected).toHaveLength(990);
     expect(rejected.every((h) => h.shortages.length === 1 && h.shortages[0]?.available === 0)).toBe(true);
     expect(await stockOf(productId)).toEqual({ onHand: 10, reserved: 10 });
-    expect(await prisma.stockHold.groupBy({ by: ['status'], where: { sagaId: { in: sagas } }, _count: { _all: true }, orderBy: { status: 'asc' } })).toEqual([
+    expect(
+      await prisma.stockHold.groupBy({
+        by: ['status'],
+        where: { sagaId: { in: sagas } },
+        _count: { _all: true },
+        orderBy: { status: 'asc' },
+      }),
+    ).toEqual([
       { status: 'HELD', _count: { _all: 10 } },
       { status: 'REJECTED', _count: { _all: 990 } },
     ]);
@@ -224,7 +308,9 @@ describe('releaseStock and commitStock', () => {
     expect(holdOf(await release(sagaId))).toEqual(tombstone);
     expect(await stockOf(productId)).toEqual({ onHand: 5, reserved: 0 });
     expect(await stockEvents(productId)).toEqual([]);
-    expect(await prisma.stockHold.findUniqueOrThrow({ where: { sagaId } })).toMatchObject({ releaseReason: 'checkout abandoned' });
+    expect(await prisma.stockHold.findUniqueOrThrow({ where: { sagaId } })).toMatchObject({
+      releaseReason: 'checkout abandoned',
+    });
   });
 
   it('commit turns a HELD hold into a sale, release then returns it; each repeat changes nothing', async () => {
@@ -236,11 +322,24 @@ describe('releaseStock and commitStock', () => {
     expect(await stockOf(productId)).toEqual({ onHand: 3, reserved: 0 });
     expect(holdOf(await commit(sagaId)).status).toBe('COMMITTED');
     expect(await stockOf(productId)).toEqual({ onHand: 3, reserved: 0 });
-    expect(holdOf(await release(sagaId, 'order cancelled'))).toEqual({ sagaId, status: 'RETURNED', lines, shortages: [] });
+    expect(holdOf(await release(sagaId, 'order cancelled'))).toEqual({
+      sagaId,
+      status: 'RETURNED',
+      lines,
+      shortages: [],
+    });
     expect(await stockOf(productId)).toEqual({ onHand: 5, reserved: 0 });
-    for (const repeat of [() => release(sagaId), () => commit(sagaId), () => reserve(sagaId, lines)]) expect(holdOf(await repeat()).status).toBe('RETURNED');
+    for (const repeat of [() => release(sagaId), () => commit(sagaId), () => reserve(sagaId, lines)])
+      expect(holdOf(await repeat()).status).toBe('RETURNED');
     expect(await stockOf(productId)).toEqual({ onHand: 5, reserved: 0 });
-    expect((await stockEvents(productId)).map(({ reason, delta, available, reserved }) => ({ reason, delta, available, reserved }))).toEqual([
+    expect(
+      (await stockEvents(productId)).map(({ reason, delta, available, reserved }) => ({
+        reason,
+        delta,
+        available,
+        reserved,
+      })),
+    ).toEqual([
       { reason: 'reserved', delta: -2, available: 3, reserved: 2 },
       { reason: 'committed', delta: -2, available: 3, reserved: 0 },
       { reason: 'adjusted', delta: 2, available: 5, reserved: 0 },
@@ -256,7 +355,9 @@ describe('releaseStock and commitStock', () => {
     expect(holdOf(await commit(sagaId)).status).toBe('RELEASED');
     expect(holdOf(await release(sagaId)).status).toBe('RELEASED');
     expect(await stockOf(productId)).toEqual({ onHand: 5, reserved: 0 });
-    expect((await stockEvents(productId)).map(({ reason, delta, available }) => ({ reason, delta, available }))).toEqual([
+    expect(
+      (await stockEvents(productId)).map(({ reason, delta, available }) => ({ reason, delta, available })),
+    ).toEqual([
       { reason: 'reserved', delta: -4, available: 1 },
       { reason: 'released', delta: 4, available: 5 },
     ]);
@@ -290,7 +391,11 @@ describe('the outbox', () => {
   it('is relayed: every stock.changed written above reaches a subscriber exactly once', async () => {
     const rows = await prisma.outboxEvent.findMany({ where: { type: 'stock.changed' }, select: { id: true } });
     expect(rows.length).toBeGreaterThan(10);
-    await waitFor('the relay to publish the outbox', async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0, 30_000);
+    await waitFor(
+      'the relay to publish the outbox',
+      async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0,
+      30_000,
+    );
     expect([...delivered].sort()).toEqual(rows.map((r) => r.id).sort());
   });
 });

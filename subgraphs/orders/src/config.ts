@@ -59,11 +59,14 @@ export function ordersConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Order
   const parsed = shape.safeParse(env);
   if (!parsed.success) throw fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   const c = parsed.data;
-  if (c.CHECKOUT_RETRY_MAX_MS < c.CHECKOUT_RETRY_BASE_MS) throw fail('CHECKOUT_RETRY_MAX_MS must be at least CHECKOUT_RETRY_BASE_MS');
+  if (c.CHECKOUT_RETRY_MAX_MS < c.CHECKOUT_RETRY_BASE_MS)
+    throw fail('CHECKOUT_RETRY_MAX_MS must be at least CHECKOUT_RETRY_BASE_MS');
   let providers: OrdersConfig['providers'];
   try {
     const policies = subgraphPoliciesFromEnv(env);
-    providers = Object.fromEntries(PROVIDERS.map((name) => [name, { urls: serviceUrlsFromEnv(name, env), policy: resolvePolicy(name, policies) }])) as OrdersConfig['providers'];
+    providers = Object.fromEntries(
+      PROVIDERS.map((name) => [name, { urls: serviceUrlsFromEnv(name, env), policy: resolvePolicy(name, policies) }]),
+    ) as OrdersConfig['providers'];
   } catch (error) {
     throw fail(error instanceof Error ? error.message : String(error));
   }

@@ -14,13 +14,18 @@ export function createLoaders(prisma: OrdersPrisma) {
       (order) => order.id,
     ),
     itemsByOrder: groupLoader(
-      (orderIds: readonly string[]) => prisma.orderItem.findMany({ where: { orderId: { in: [...orderIds] } }, orderBy: [{ orderId: 'asc' }, { position: 'asc' }] }),
+      (orderIds: readonly string[]) =>
+        prisma.orderItem.findMany({
+          where: { orderId: { in: [...orderIds] } },
+          orderBy: [{ orderId: 'asc' }, { position: 'asc' }],
+        }),
       (item) => item.orderId,
     ),
     orderPageByUser: loaderFamily(
       (page: PageRequest) =>
         groupLoader(
-          (userIds: readonly string[]) => fetchChildPages<OrderRecord>(prisma, { table: '"Order"', parentColumn: '"userId"' }, userIds, page),
+          (userIds: readonly string[]) =>
+            fetchChildPages<OrderRecord>(prisma, { table: '"Order"', parentColumn: '"userId"' }, userIds, page),
           (row) => row.parentId,
         ),
       pageKey,
@@ -33,7 +38,11 @@ export function createLoaders(prisma: OrdersPrisma) {
             (
               await prisma.order.groupBy({
                 by: ['userId'],
-                where: { userId: { in: [...userIds] }, status: { in: COMPLETED }, createdAt: { gte: new Date(Date.now() - days * DAY_MS) } },
+                where: {
+                  userId: { in: [...userIds] },
+                  status: { in: COMPLETED },
+                  createdAt: { gte: new Date(Date.now() - days * DAY_MS) },
+                },
                 _count: { _all: true },
                 _sum: { totalCents: true },
               })
@@ -47,12 +56,22 @@ export function createLoaders(prisma: OrdersPrisma) {
       (saga) => saga.id,
     ),
     stepsBySaga: groupLoader(
-      (sagaIds: readonly string[]) => prisma.sagaStep.findMany({ where: { sagaId: { in: [...sagaIds] } }, orderBy: [{ sagaId: 'asc' }, { position: 'asc' }] }),
+      (sagaIds: readonly string[]) =>
+        prisma.sagaStep.findMany({
+          where: { sagaId: { in: [...sagaIds] } },
+          orderBy: [{ sagaId: 'asc' }, { position: 'asc' }],
+        }),
       (step) => step.sagaId,
     ),
     orderCountByUser: uniqueLoader(
       async (userIds: readonly string[]) =>
-        (await prisma.order.groupBy({ by: ['userId'], where: { userId: { in: [...userIds] } }, _count: { _all: true } })).map((g) => ({
+        (
+          await prisma.order.groupBy({
+            by: ['userId'],
+            where: { userId: { in: [...userIds] } },
+            _count: { _all: true },
+          })
+        ).map((g) => ({
           userId: g.userId,
           count: g._count._all,
         })),

@@ -18,7 +18,10 @@ export interface OrdersRuntime extends CheckoutDeps, CartDeps {
  * recovery worker another. Each runner has its own lease owner, so the two cooperate through the
  * database exactly as two replicas do.
  */
-export function createOrdersRuntime(deps: { prisma: OrdersPrisma; logger: Logger; env: NodeJS.ProcessEnv }, name: string): OrdersRuntime {
+export function createOrdersRuntime(
+  deps: { prisma: OrdersPrisma; logger: Logger; env: NodeJS.ProcessEnv },
+  name: string,
+): OrdersRuntime {
   const config = ordersConfigFromEnv(deps.env);
   const providers = createProviders(config, deps.logger);
   const runner = new SagaRunner({ prisma: deps.prisma, providers, config: config.saga, logger: deps.logger, name });

@@ -1,5 +1,10 @@
 import { DateTimeScalar } from '../../../lib/graphql/index.ts';
-import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import {
+  createSubgraphApollo,
+  subgraphContextFactory,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from '../../../lib/subgraph/index.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { OrdersPrisma } from './db.ts';
@@ -12,7 +17,18 @@ import { Saga } from './resolvers/Saga.ts';
 import { User } from './resolvers/User.ts';
 import { createOrdersRuntime } from './runtime.ts';
 
-const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Order, OrderItem, OrderConnection, User, Cart, CartLine, Saga };
+const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query,
+  Mutation,
+  Order,
+  OrderItem,
+  OrderConnection,
+  User,
+  Cart,
+  CartLine,
+  Saga,
+};
 
 /** The orders subgraph; its runtime (other services' clients, the saga runner of its requests) closes with it. */
 export function buildServer(deps: SubgraphDeps<OrdersPrisma>): SubgraphServer<Context> {

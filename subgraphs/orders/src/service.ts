@@ -4,4 +4,10 @@ import { createPrisma } from './db.ts';
 import { startOrdersWorkers } from './saga/workers.ts';
 import { buildServer } from './server.ts';
 
-export const ordersService = defineSubgraph({ name: 'orders', createPrisma, buildServer, seed: seedOrders, startWorkers: startOrdersWorkers });
+export const ordersService = defineSubgraph({
+  name: 'orders',
+  createPrisma,
+  buildServer,
+  seed: seedOrders,
+  startWorkers: startOrdersWorkers,
+});

@@ -4,7 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoData } from '../../../lib/seed/index.ts';
 import { cancellationIdOf } from '../src/checkout/cancelOrder.ts';
-import { CARDS, catalogue, checkout, fillCart, ORDER_FIELDS, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
+import {
+  CARDS,
+  catalogue,
+  checkout,
+  fillCart,
+  ORDER_FIELDS,
+  orderOf,
+  settledOrder,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support/harness.ts';
 
 let h: OrdersHarness;
 const products = catalogue();
@@ -29,12 +39,19 @@ describe('cancelOrder', () => {
     const order = await confirmedOrder(user, 'to-cancel', 40);
     const product = products[40]!.id;
     const onHandBefore = h.standIns.inventory.levelOf(product).onHand;
-    const answer = orderOf((await h.gql(user, CANCEL, { id: order.id, reason: 'changed my mind' })).body, 'cancelOrder');
+    const answer = orderOf(
+      (await h.gql(user, CANCEL, { id: order.id, reason: 'changed my mind' })).body,
+      'cancelOrder',
+    );
     expect(answer.status).toBe('CONFIRMED');
     expect(answer.cancellation).toMatchObject({ kind: 'CANCELLATION', reason: 'changed my mind' });
 
     const cancelled = await settledOrder(h, user, order.id, (o) => o.status === 'CANCELLED');
-    expect(cancelled).toMatchObject({ statusReason: 'changed my mind', saga: { state: 'SUCCEEDED' }, cancellation: { state: 'SUCCEEDED' } });
+    expect(cancelled).toMatchObject({
+      statusReason: 'changed my mind',
+      saga: { state: 'SUCCEEDED' },
+      cancellation: { state: 'SUCCEEDED' },
+    });
     expect(cancelled.cancellation!.steps.map((s) => [s.name, s.status])).toEqual([
       ['REFUND_PAYMENT', 'SUCCEEDED'],
       ['RELEASE_STOCK', 'SUCCEEDED'],
@@ -44,7 +61,14 @@ describe('cancelOrder', () => {
     expect(h.standIns.inventory.holds.get(order.id)?.status).toBe('RETURNED');
     expect(h.standIns.inventory.levelOf(product).onHand).toBe(onHandBefore + 2);
     const events = await h.db.outboxEvent.findMany({ where: { type: 'order.cancelled' } });
-    expect(events.map((e) => e.payload)).toContainEqual(expect.objectContaining({ orderId: order.id, userId: user, reason: 'changed my mind', items: [{ productId: product, quantity: 2 }] }));
+    expect(events.map((e) => e.payload)).toContainEqual(
+      expect.objectContaining({
+        orderId: order.id,
+        userId: user,
+        reason: 'changed my mind',
+        items: [{ productId: product, quantity: 2 }],
+      }),
+    );
 
     // Again: a no-op that returns the order as it is.
     const again = orderOf((await h.gql(user, CANCEL, { id: order.id })).body, 'cancelOrder');
@@ -58,11 +82,13 @@ describe('cancelOrder', () => {
     const answers = await Promise.all(Array.from({ length: 5 }, () => h.gql(user, CANCEL, { id: order.id })));
     for (const a of answers) expect(a.body.errors).toBeUndefined();
     await settledOrder(h, user, order.id, (o) => o.status === 'CANCELLED');
-    expect(await h.db.orderEvent.count({ where: { streamId: cancellationIdOf(order.id), type: 'CancellationRequested' } })).toBe(1);
+    expect(
+      await h.db.orderEvent.count({ where: { streamId: cancellationIdOf(order.id), type: 'CancellationRequested' } }),
+    ).toBe(1);
     expect(h.standIns.payments.refunds.filter((id) => id === order.id)).toHaveLength(1);
   });
 
-  it('leaves FAILED orders as they are and refuses PENDING, imported, unknown and others\' orders', async () => {
+  it("leaves FAILED orders as they are and refuses PENDING, imported, unknown and others' orders", async () => {
     const user = randomUUID();
     await fillCart(h, user, [{ productId: products[42]!.id, quantity: 1 }]);
     const failed = orderOf((await checkout(h, user, 'declined', CARDS.declined)).body);
@@ -75,7 +101,11 @@ describe('cancelOrder', () => {
     await fillCart(h, user, [{ productId: products[43]!.id, quantity: 1 }]);
     const pending = orderOf((await checkout(h, user, 'pending', CARDS.visa)).body);
     const refused = await h.gql(user, CANCEL, { id: pending.id });
-    expect(refused.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'orderId', orderStatus: 'PENDING' });
+    expect(refused.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argumentName: 'orderId',
+      orderStatus: 'PENDING',
+    });
     h.standIns.inventory.fault('reserveStock', null);
     release();
     await settledOrder(h, user, pending.id);

@@ -53,7 +53,7 @@ describe('cart', () => {
     expect((removed.body.data as { removeFromCart: CartAnswer }).removeFromCart).toEqual({ itemCount: 0, lines: [] });
   });
 
-  it('is each signed-in user\'s own; anonymous callers get UNAUTHENTICATED', async () => {
+  it("is each signed-in user's own; anonymous callers get UNAUTHENTICATED", async () => {
     const [alice, bob] = [randomUUID(), randomUUID()];
     await h.gql(alice, ADD, { productId: products[2]!.id, quantity: 1 });
     expect((await cartOf(bob)).lines).toEqual([]);
@@ -88,11 +88,16 @@ describe('cart', () => {
 
   it('holds at most 100 lines, even when adds race', async () => {
     const user = randomUUID();
-    await h.db.cartItem.createMany({ data: products.slice(0, 95).map((p) => ({ userId: user, productId: p.id, quantity: 1 })) });
-    const racing = await Promise.all(products.slice(95, 105).map((p) => h.gql(user, ADD, { productId: p.id, quantity: 1 })));
+    await h.db.cartItem.createMany({
+      data: products.slice(0, 95).map((p) => ({ userId: user, productId: p.id, quantity: 1 })),
+    });
+    const racing = await Promise.all(
+      products.slice(95, 105).map((p) => h.gql(user, ADD, { productId: p.id, quantity: 1 })),
+    );
     const refused = racing.filter((r) => r.body.errors);
     expect(refused).toHaveLength(5);
-    for (const r of refused) expect(errorOf(r.body)).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'productId' });
+    for (const r of refused)
+      expect(errorOf(r.body)).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'productId' });
     expect(await h.db.cartItem.count({ where: { userId: user } })).toBe(100);
     // A product already in a full cart can still change quantity.
     const more = await h.gql(user, ADD, { productId: products[0]!.id, quantity: 1 });

@@ -5,7 +5,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StartedSubgraph, ServicePrisma } from '../../../lib/subgraph/index.ts';
-import { CARDS, catalogue, checkout, describeStream, eventually, fillCart, ORDER, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
+import {
+  CARDS,
+  catalogue,
+  checkout,
+  describeStream,
+  eventually,
+  fillCart,
+  ORDER,
+  orderOf,
+  settledOrder,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support/harness.ts';
 
 let h: OrdersHarness;
 const products = catalogue();
@@ -45,17 +57,31 @@ describe('checkout', () => {
     expect(await h.db.cartItem.count({ where: { userId: user } })).toBe(0);
 
     const order = await settledOrder(h, user, placed.id);
-    expect(order).toMatchObject({ status: 'CONFIRMED', statusReason: null, saga: { state: 'SUCCEEDED', reason: null } });
+    expect(order).toMatchObject({
+      status: 'CONFIRMED',
+      statusReason: null,
+      saga: { state: 'SUCCEEDED', reason: null },
+    });
     expect(stepsOf(order)).toEqual([
       { name: 'RESERVE_STOCK', status: 'SUCCEEDED', attempts: 1 },
       { name: 'CHARGE_PAYMENT', status: 'SUCCEEDED', attempts: 1 },
       { name: 'CONFIRM_ORDER', status: 'SUCCEEDED', attempts: 1 },
     ]);
     const { inventory, payments } = h.standIns;
-    expect(inventory.holds.get(placed.id)).toMatchObject({ status: 'COMMITTED', lines: [{ productId: a.id, quantity: 2 }, { productId: b.id, quantity: 1 }] });
-    expect(payments.charges.get(placed.id)).toMatchObject({ outcome: 'CAPTURED', amountCents: order.total.amountCents });
+    expect(inventory.holds.get(placed.id)).toMatchObject({
+      status: 'COMMITTED',
+      lines: [
+        { productId: a.id, quantity: 2 },
+        { productId: b.id, quantity: 1 },
+      ],
+    });
+    expect(payments.charges.get(placed.id)).toMatchObject({
+      outcome: 'CAPTURED',
+      amountCents: order.total.amountCents,
+    });
     // Each provider was called as the buyer, by a service.
-    for (const call of [...inventory.calls, ...payments.calls].filter((c) => c.sagaId === placed.id)) expect(call).toMatchObject({ userId: user, client: 'service' });
+    for (const call of [...inventory.calls, ...payments.calls].filter((c) => c.sagaId === placed.id))
+      expect(call).toMatchObject({ userId: user, client: 'service' });
 
     expect(await eventTypes(placed.id)).toEqual([
       'OrderPlaced',
@@ -82,13 +108,16 @@ describe('checkout', () => {
     expect(await h.db.sagaLease.count({ where: { sagaId: placed.id } })).toBe(0);
   });
 
-  it('keeps the price snapshot when the product\'s price changes later', async () => {
+  it("keeps the price snapshot when the product's price changes later", async () => {
     const user = randomUUID();
     const product = products[12]!;
     await fillCart(h, user, [{ productId: product.id, quantity: 1 }]);
     const placed = orderOf((await checkout(h, user, 'snapshot', CARDS.visa)).body);
     await settledOrder(h, user, placed.id);
-    await h.products.prisma.$queryRawUnsafe(`UPDATE "Product" SET "priceCents" = "priceCents" + 1000 WHERE "id" = $1::uuid RETURNING "id"`, product.id);
+    await h.products.prisma.$queryRawUnsafe(
+      `UPDATE "Product" SET "priceCents" = "priceCents" + 1000 WHERE "id" = $1::uuid RETURNING "id"`,
+      product.id,
+    );
     const { body } = await h.gql(user, ORDER, { id: placed.id });
     expect(orderOf(body, 'order').items[0]!.unitPrice.amountCents).toBe(product.priceCents);
   });
@@ -99,7 +128,11 @@ describe('checkout', () => {
     await fillCart(h, user, [{ productId: product.id, quantity: 3 }]);
     const placed = orderOf((await checkout(h, user, 'declined', CARDS.declined)).body);
     const order = await settledOrder(h, user, placed.id);
-    expect(order).toMatchObject({ status: 'FAILED', statusReason: 'payment declined (card_declined)', saga: { state: 'COMPENSATED', reason: 'payment declined (card_declined)' } });
+    expect(order).toMatchObject({
+      status: 'FAILED',
+      statusReason: 'payment declined (card_declined)',
+      saga: { state: 'COMPENSATED', reason: 'payment declined (card_declined)' },
+    });
     expect(stepsOf(order)).toEqual([
       { name: 'RESERVE_STOCK', status: 'SUCCEEDED', attempts: 1 },
       { name: 'CHARGE_PAYMENT', status: 'FAILED', attempts: 1 },
@@ -110,7 +143,11 @@ describe('checkout', () => {
     expect(h.standIns.payments.captures).not.toContain(placed.id);
     // A decline is definite: nothing to refund.
     expect(h.standIns.payments.callsOf('refundPayment', placed.id)).toHaveLength(0);
-    expect(await h.db.outboxEvent.count({ where: { type: 'order.confirmed', payload: { path: ['orderId'], equals: placed.id } } })).toBe(0);
+    expect(
+      await h.db.outboxEvent.count({
+        where: { type: 'order.confirmed', payload: { path: ['orderId'], equals: placed.id } },
+      }),
+    ).toBe(0);
   });
 
   it('fails an order inventory cannot fill, without calling payments', async () => {
@@ -143,7 +180,7 @@ describe('checkout', () => {
     expect(h.standIns.payments.captures.filter((id) => id === placed.id)).toHaveLength(1);
   });
 
-  it('charges once when a charge\'s answer is lost after it was captured', async () => {
+  it("charges once when a charge's answer is lost after it was captured", async () => {
     const user = randomUUID();
     await fillCart(h, user, [{ productId: products[16]!.id, quantity: 1 }]);
     h.standIns.payments.fault('chargePayment', { failFirst: 1, effectThenFail: true });
@@ -182,7 +219,11 @@ describe('checkout', () => {
       [CARDS.visa, 'k'.repeat(256), 'idempotencyKey'],
     ];
     for (const [card, key, argumentName] of bad) {
-      const { body } = await h.gql(user, `mutation($input: CheckoutInput!, $key: String!) { checkout(input: $input, idempotencyKey: $key) { id } }`, { input: { paymentMethod: card }, key });
+      const { body } = await h.gql(
+        user,
+        `mutation($input: CheckoutInput!, $key: String!) { checkout(input: $input, idempotencyKey: $key) { id } }`,
+        { input: { paymentMethod: card }, key },
+      );
       expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentName });
     }
     const unknown = randomUUID();
@@ -213,7 +254,9 @@ describe('checkout deadline', () => {
     const order = await settledOrder(h, user, placed.id);
     expect(order.status).toBe('FAILED');
     // The last error seen: the 503s, or the breaker they opened.
-    expect(order.statusReason).toMatch(/^checkout deadline passed: The inventory service (answered with an error \(HTTP 503\)|is temporarily unavailable)$/);
+    expect(order.statusReason).toMatch(
+      /^checkout deadline passed: The inventory service (answered with an error \(HTTP 503\)|is temporarily unavailable)$/,
+    );
     expect(order.saga).toMatchObject({ state: 'COMPENSATED', reason: order.statusReason });
     const reserve = order.saga!.steps.find((s) => s.name === 'RESERVE_STOCK')!;
     expect(reserve.status).toBe('FAILED');
@@ -249,20 +292,36 @@ describe('checkout under contention', () => {
     h.standIns.inventory.stock.set(product.id, { onHand: 10, reserved: 0 });
     const buyers = Array.from({ length: 100 }, () => randomUUID());
     for (const buyer of buyers) await fillCart(h, buyer, [{ productId: product.id, quantity: 1 }]);
-    const placed = await Promise.all(buyers.map(async (buyer) => ({ buyer, order: orderOf((await checkout(h, buyer, 'rush', CARDS.visa)).body) })));
+    const placed = await Promise.all(
+      buyers.map(async (buyer) => ({ buyer, order: orderOf((await checkout(h, buyer, 'rush', CARDS.visa)).body) })),
+    );
     const ids = placed.map((p) => p.order.id);
     // Waiting on the database: polling 100 orders through GraphQL would load the machine more than the saga.
-    await eventually(async () => ((await h.db.saga.count({ where: { id: { in: ids }, state: { in: ['SUCCEEDED', 'COMPENSATED'] } } })) === ids.length ? true : undefined), 'every saga to finish', {
-      explain: async () => {
-        const stuck = await h.db.saga.findMany({ where: { id: { in: ids }, state: { notIn: ['SUCCEEDED', 'COMPENSATED'] } } });
-        return `${stuck.length} unfinished, e.g. ${stuck[0] ? await describeStream(h, stuck[0].id) : ''}`;
+    await eventually(
+      async () =>
+        (await h.db.saga.count({ where: { id: { in: ids }, state: { in: ['SUCCEEDED', 'COMPENSATED'] } } })) ===
+        ids.length
+          ? true
+          : undefined,
+      'every saga to finish',
+      {
+        explain: async () => {
+          const stuck = await h.db.saga.findMany({
+            where: { id: { in: ids }, state: { notIn: ['SUCCEEDED', 'COMPENSATED'] } },
+          });
+          return `${stuck.length} unfinished, e.g. ${stuck[0] ? await describeStream(h, stuck[0].id) : ''}`;
+        },
       },
-    });
+    );
     const settled = await Promise.all(placed.map(({ buyer, order }) => settledOrder(h, buyer, order.id)));
     const confirmed = settled.filter((o) => o.status === 'CONFIRMED');
     expect(confirmed).toHaveLength(10);
-    expect(settled.filter((o) => o.status === 'FAILED').every((o) => o.statusReason?.startsWith('out of stock'))).toBe(true);
+    expect(settled.filter((o) => o.status === 'FAILED').every((o) => o.statusReason?.startsWith('out of stock'))).toBe(
+      true,
+    );
     expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 0, reserved: 0 });
-    expect(h.standIns.payments.captures.filter((id) => ids.includes(id)).sort()).toEqual(confirmed.map((o) => o.id).sort());
+    expect(h.standIns.payments.captures.filter((id) => ids.includes(id)).sort()).toEqual(
+      confirmed.map((o) => o.id).sort(),
+    );
   });
 });

@@ -15,7 +15,14 @@ beforeAll(async () => {
   h = await startOrdersHarness('ordersgateway');
   const { inventory, payments } = h.standIns;
   // Only orders and products answer these operations; the other URLs are never called.
-  gateway = await startTestGateway({ users: h.products.url, products: h.products.url, inventory: inventory.url, orders: h.orders.url, payments: payments.url, reviews: h.products.url });
+  gateway = await startTestGateway({
+    users: h.products.url,
+    products: h.products.url,
+    inventory: inventory.url,
+    orders: h.orders.url,
+    payments: payments.url,
+    reviews: h.products.url,
+  });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -23,28 +30,63 @@ afterAll(async () => {
 });
 
 describe('checkout through gateway-web', () => {
-  it('adds to the cart, checks out and confirms, with the saga and the web app\'s status label', async () => {
+  it("adds to the cart, checks out and confirms, with the saga and the web app's status label", async () => {
     const user = randomUUID();
     const headers = await asUser(user);
     const product = products[80]!;
-    const added = await postGraphQL(gateway.url, `mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount lines { quantity product { id name price { amountCents } } } } }`, { p: product.id }, headers);
+    const added = await postGraphQL(
+      gateway.url,
+      `mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount lines { quantity product { id name price { amountCents } } } } }`,
+      { p: product.id },
+      headers,
+    );
     expect(added.body.errors).toBeUndefined();
-    expect(added.body.data).toEqual({ addToCart: { itemCount: 2, lines: [{ quantity: 2, product: { id: product.id, name: expect.any(String), price: { amountCents: product.priceCents } } }] } });
+    expect(added.body.data).toEqual({
+      addToCart: {
+        itemCount: 2,
+        lines: [
+          {
+            quantity: 2,
+            product: { id: product.id, name: expect.any(String), price: { amountCents: product.priceCents } },
+          },
+        ],
+      },
+    });
 
     const CHECKOUT = `mutation($input: CheckoutInput!, $key: String!) { checkout(input: $input, idempotencyKey: $key) { id status total { amountCents } } }`;
-    const placed = await postGraphQL(gateway.url, CHECKOUT, { input: { paymentMethod: CARDS.visa }, key: 'web-1' }, headers);
+    const placed = await postGraphQL(
+      gateway.url,
+      CHECKOUT,
+      { input: { paymentMethod: CARDS.visa }, key: 'web-1' },
+      headers,
+    );
     expect(placed.body.errors).toBeUndefined();
-    const order = (placed.body.data as { checkout: { id: string; status: string; total: { amountCents: number } } }).checkout;
+    const order = (placed.body.data as { checkout: { id: string; status: string; total: { amountCents: number } } })
+      .checkout;
     expect(order).toMatchObject({ status: 'PENDING', total: { amountCents: 2 * product.priceCents } });
 
     const confirmed = await eventually(async () => {
-      const { body } = await postGraphQL(gateway.url, `query($id: ID!) { order(id: $id) { status statusLabel saga { state steps { name status } } } }`, { id: order.id }, headers);
+      const { body } = await postGraphQL(
+        gateway.url,
+        `query($id: ID!) { order(id: $id) { status statusLabel saga { state steps { name status } } } }`,
+        { id: order.id },
+        headers,
+      );
       const read = body.data?.order as { status: string; statusLabel: string; saga: { state: string } } | undefined;
       return read?.saga.state === 'SUCCEEDED' ? read : undefined;
     }, 'the order to be confirmed');
-    expect(confirmed).toMatchObject({ status: 'CONFIRMED', statusLabel: expect.any(String), saga: { steps: [{ name: 'RESERVE_STOCK' }, { name: 'CHARGE_PAYMENT' }, { name: 'CONFIRM_ORDER' }] } });
+    expect(confirmed).toMatchObject({
+      status: 'CONFIRMED',
+      statusLabel: expect.any(String),
+      saga: { steps: [{ name: 'RESERVE_STOCK' }, { name: 'CHARGE_PAYMENT' }, { name: 'CONFIRM_ORDER' }] },
+    });
 
-    const reused = await postGraphQL(gateway.url, CHECKOUT, { input: { paymentMethod: CARDS.mastercard }, key: 'web-1' }, headers);
+    const reused = await postGraphQL(
+      gateway.url,
+      CHECKOUT,
+      { input: { paymentMethod: CARDS.mastercard }, key: 'web-1' },
+      headers,
+    );
     expect(reused.body.errors?.[0]?.extensions?.code).toBe('IDEMPOTENCY_KEY_REUSED');
     const anonymous = await postGraphQL(gateway.url, CHECKOUT, { input: { paymentMethod: CARDS.visa }, key: 'web-2' });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -3,7 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purgeExpiredIdempotencyKeys } from '../src/checkout/idempotency.ts';
-import { CARDS, catalogue, checkout, fillCart, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
+import {
+  CARDS,
+  catalogue,
+  checkout,
+  fillCart,
+  orderOf,
+  settledOrder,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support/harness.ts';
 
 let h: OrdersHarness;
 const products = catalogue();
@@ -40,7 +49,10 @@ describe('idempotency keys', () => {
     const first = orderOf((await checkout(h, user, 'reused', CARDS.visa)).body);
     await fillCart(h, user, [{ productId: products[32]!.id, quantity: 1 }]);
     const other = await checkout(h, user, 'reused', CARDS.mastercard);
-    expect(other.body.errors?.[0]?.extensions).toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', argumentName: 'idempotencyKey' });
+    expect(other.body.errors?.[0]?.extensions).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      argumentName: 'idempotencyKey',
+    });
     // The card number is normalized: spaces do not make it another input.
     const spaced = await checkout(h, user, 'reused', { ...CARDS.visa, number: '4242 4242 4242 4242' });
     expect(orderOf(spaced.body).id).toBe(first.id);
@@ -58,16 +70,24 @@ describe('idempotency keys', () => {
     await fillCart(h, user, [{ productId: products[34]!.id, quantity: 1 }]);
     const first = orderOf((await checkout(h, user, 'day-old', CARDS.visa)).body);
     await settledOrder(h, user, first.id);
-    await h.db.idempotencyKey.update({ where: { userId_key: { userId: user, key: 'day-old' } }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
+    await h.db.idempotencyKey.update({
+      where: { userId_key: { userId: user, key: 'day-old' } },
+      data: { createdAt: new Date(Date.now() - 25 * 3600_000) },
+    });
 
     await fillCart(h, user, [{ productId: products[35]!.id, quantity: 1 }]);
     // Expired: a different input is no longer a reuse, it is a new checkout.
     const second = orderOf((await checkout(h, user, 'day-old', CARDS.mastercard)).body);
     expect(second.id).not.toBe(first.id);
     await settledOrder(h, user, second.id);
-    expect(await h.db.idempotencyKey.findUnique({ where: { userId_key: { userId: user, key: 'day-old' } } })).toMatchObject({ orderId: second.id });
+    expect(
+      await h.db.idempotencyKey.findUnique({ where: { userId_key: { userId: user, key: 'day-old' } } }),
+    ).toMatchObject({ orderId: second.id });
 
-    await h.db.idempotencyKey.update({ where: { userId_key: { userId: user, key: 'day-old' } }, data: { createdAt: new Date(Date.now() - 25 * 3600_000) } });
+    await h.db.idempotencyKey.update({
+      where: { userId_key: { userId: user, key: 'day-old' } },
+      data: { createdAt: new Date(Date.now() - 25 * 3600_000) },
+    });
     expect(await purgeExpiredIdempotencyKeys(h.db)).toBeGreaterThanOrEqual(1);
     expect(await h.db.idempotencyKey.count({ where: { userId: user } })).toBe(0);
   });

@@ -7,7 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../../lib/composition.ts';
 import { demoData } from '../../../lib/seed/index.ts';
 import { rebuildReadModel } from '../src/readModel/rebuild.ts';
-import { CARDS, catalogue, checkout, fillCart, ORDER_FIELDS, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
+import {
+  CARDS,
+  catalogue,
+  checkout,
+  fillCart,
+  ORDER_FIELDS,
+  orderOf,
+  settledOrder,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support/harness.ts';
 
 let h: OrdersHarness;
 const products = catalogue();
@@ -16,7 +26,11 @@ beforeAll(async () => {
   h = await startOrdersHarness('readmodel');
   // Live orders of every kind next to the seeded history: confirmed, failed, cancelled.
   const user = randomUUID();
-  for (const [key, card, index] of [['ok', CARDS.visa, 70], ['declined', CARDS.declined, 71], ['to-cancel', CARDS.visa, 72]] as const) {
+  for (const [key, card, index] of [
+    ['ok', CARDS.visa, 70],
+    ['declined', CARDS.declined, 71],
+    ['to-cancel', CARDS.visa, 72],
+  ] as const) {
     await fillCart(h, user, [{ productId: products[index]!.id, quantity: 2 }]);
     const placed = orderOf((await checkout(h, user, key, card)).body);
     await settledOrder(h, user, placed.id);
@@ -48,7 +62,13 @@ describe('read model', () => {
     const seeded = demoData(1).orders;
     const rows = await h.db.order.findMany({ where: { id: { in: seeded.map((o) => o.id) } } });
     const byId = new Map(rows.map((r) => [r.id, r]));
-    for (const order of seeded) expect(byId.get(order.id)).toMatchObject({ status: order.status, totalCents: order.totalCents, createdAt: order.createdAt, userId: order.userId });
+    for (const order of seeded)
+      expect(byId.get(order.id)).toMatchObject({
+        status: order.status,
+        totalCents: order.totalCents,
+        createdAt: order.createdAt,
+        userId: order.userId,
+      });
   });
 
   it('is rebuilt from the log row for row', async () => {
@@ -56,7 +76,12 @@ describe('read model', () => {
     expect(before.sagas.map((s) => s.state).sort()).toEqual(['COMPENSATED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
     await wipe();
     const report = await rebuildReadModel(h.db);
-    expect(report).toMatchObject({ orders: before.orders.length, orderItems: before.items.length, sagas: before.sagas.length, sagaSteps: before.steps.length });
+    expect(report).toMatchObject({
+      orders: before.orders.length,
+      orderItems: before.items.length,
+      sagas: before.sagas.length,
+      sagaSteps: before.steps.length,
+    });
     expect(await readModelRows()).toEqual(before);
   });
 

@@ -12,7 +12,18 @@ import { orderEvent } from '../src/eventStore/events.ts';
 import { emptyStream, fold } from '../src/readModel/fold.ts';
 import { projectChange } from '../src/readModel/project.ts';
 import { createOrdersRuntime } from '../src/runtime.ts';
-import { CARDS, catalogue, checkout, describeStream, eventually, fillCart, orderOf, settledOrder, startOrdersHarness, type OrdersHarness } from './support/harness.ts';
+import {
+  CARDS,
+  catalogue,
+  checkout,
+  describeStream,
+  eventually,
+  fillCart,
+  orderOf,
+  settledOrder,
+  startOrdersHarness,
+  type OrdersHarness,
+} from './support/harness.ts';
 
 let h: OrdersHarness;
 const products = catalogue();
@@ -51,9 +62,13 @@ describe('recovery after a crash', () => {
       await fillCart(h, user, [{ productId: product, quantity: 4 }]);
       h.standIns.payments.fault('chargePayment', { until: hang.promise });
       const placed = orderOf((await checkout(h, user, 'crash-charging', CARDS.visa, proc.url)).body);
-      await eventually(async () => (h.standIns.payments.callsOf('chargePayment', placed.id).length > 0 ? true : undefined), 'the charge to be sent', {
-        explain: () => describeStream(h, placed.id),
-      });
+      await eventually(
+        async () => (h.standIns.payments.callsOf('chargePayment', placed.id).length > 0 ? true : undefined),
+        'the charge to be sent',
+        {
+          explain: () => describeStream(h, placed.id),
+        },
+      );
       await proc.kill('SIGKILL');
       const killedAt = Date.now();
       h.standIns.payments.fault('chargePayment', null);
@@ -74,7 +89,11 @@ describe('recovery after a crash', () => {
 
       // The killed process's charge, still in flight at payments, lands now: the void makes it a no-op.
       hang.release();
-      await eventually(async () => (h.standIns.payments.callsOf('chargePayment', placed.id).every((c) => c.answered) ? true : undefined), 'the late charges to be answered');
+      await eventually(
+        async () =>
+          h.standIns.payments.callsOf('chargePayment', placed.id).every((c) => c.answered) ? true : undefined,
+        'the late charges to be answered',
+      );
       expect(h.standIns.payments.captures).not.toContain(placed.id);
       expect(h.standIns.payments.charges.get(placed.id)?.outcome).toBe('VOIDED');
       await replacement.close();
@@ -93,9 +112,13 @@ describe('recovery after a crash', () => {
       await fillCart(h, user, [{ productId: product, quantity: 1 }]);
       h.standIns.inventory.fault('commitStock', { until: hang.promise });
       const placed = orderOf((await checkout(h, user, 'crash-confirming', CARDS.visa, proc.url)).body);
-      await eventually(async () => (h.standIns.inventory.callsOf('commitStock', placed.id).length > 0 ? true : undefined), 'the commit to be sent', {
-        explain: () => describeStream(h, placed.id),
-      });
+      await eventually(
+        async () => (h.standIns.inventory.callsOf('commitStock', placed.id).length > 0 ? true : undefined),
+        'the commit to be sent',
+        {
+          explain: () => describeStream(h, placed.id),
+        },
+      );
       await proc.kill('SIGKILL');
       const killedAt = Date.now();
       h.standIns.inventory.fault('commitStock', null);
@@ -104,15 +127,24 @@ describe('recovery after a crash', () => {
       const order = await settledOrder(h, user, placed.id);
       console.log(`kill -> saga terminal (confirmed): ${Date.now() - killedAt} ms`);
       expect(order).toMatchObject({ status: 'CONFIRMED', saga: { state: 'SUCCEEDED' } });
-      expect(order.saga!.steps.find((s) => s.name === 'CONFIRM_ORDER')).toMatchObject({ status: 'SUCCEEDED', attempts: 2 });
+      expect(order.saga!.steps.find((s) => s.name === 'CONFIRM_ORDER')).toMatchObject({
+        status: 'SUCCEEDED',
+        attempts: 2,
+      });
       expect(h.standIns.inventory.holds.get(placed.id)?.status).toBe('COMMITTED');
       expect(h.standIns.payments.captures.filter((id) => id === placed.id)).toHaveLength(1);
       expect(h.standIns.payments.refunds).not.toContain(placed.id);
       // order.confirmed was written once, with the confirmation, before the crash; the new
       // instance's relay publishes what the killed one could not.
-      const outbox = () => h.db.outboxEvent.findMany({ where: { type: 'order.confirmed', payload: { path: ['orderId'], equals: placed.id } } });
+      const outbox = () =>
+        h.db.outboxEvent.findMany({
+          where: { type: 'order.confirmed', payload: { path: ['orderId'], equals: placed.id } },
+        });
       expect(await outbox()).toHaveLength(1);
-      await eventually(async () => ((await outbox())[0]?.publishedAt ? true : undefined), 'order.confirmed to be relayed');
+      await eventually(
+        async () => ((await outbox())[0]?.publishedAt ? true : undefined),
+        'order.confirmed to be relayed',
+      );
       await replacement.close();
     } finally {
       hang.release();
@@ -128,7 +160,9 @@ describe('saga leases', () => {
    */
   async function expectDrivenOnce(sagaId: string): Promise<void> {
     const events = await h.db.orderEvent.findMany({ where: { streamId: sagaId }, orderBy: { version: 'asc' } });
-    const attempts = events.filter((e) => e.type === 'SagaStepStarted' && (e.data as { step: string }).step === 'RELEASE_STOCK');
+    const attempts = events.filter(
+      (e) => e.type === 'SagaStepStarted' && (e.data as { step: string }).step === 'RELEASE_STOCK',
+    );
     expect(attempts.length).toBeGreaterThanOrEqual(1);
     expect(h.standIns.inventory.callsOf('releaseStock', sagaId)).toHaveLength(attempts.length);
     expect(events.filter((e) => e.type === 'SagaCompensationStarted')).toHaveLength(1);
@@ -147,7 +181,9 @@ describe('saga leases', () => {
             userId: randomUUID(),
             currency: 'USD',
             totalCents: product.priceCents,
-            items: [{ id: randomUUID(), productId: product.id, quantity: 1, unitPriceCents: product.priceCents, position: 0 }],
+            items: [
+              { id: randomUUID(), productId: product.id, quantity: 1, unitPriceCents: product.priceCents, position: 0 },
+            ],
             checkout: { deadline: deadline.toISOString() },
           }),
           orderEvent('SagaStepStarted', { step: 'RESERVE_STOCK', attempt: 1 }),
@@ -166,7 +202,10 @@ describe('saga leases', () => {
     // Slow answers widen the window in which a second driver would do harm.
     h.standIns.inventory.fault('releaseStock', { delayMs: 50 });
     const logger = silentLogger();
-    const runtimes = [createOrdersRuntime({ prisma: h.db, logger, env: h.env }, 'runner-a'), createOrdersRuntime({ prisma: h.db, logger, env: h.env }, 'runner-b')];
+    const runtimes = [
+      createOrdersRuntime({ prisma: h.db, logger, env: h.env }, 'runner-a'),
+      createOrdersRuntime({ prisma: h.db, logger, env: h.env }, 'runner-b'),
+    ];
     try {
       const results = await Promise.all(sagas.map((id) => Promise.all(runtimes.map((r) => r.runner.drive(id)))));
       // Each pair: one drove it, the other found it taken (or, arriving late, finished).
@@ -175,7 +214,8 @@ describe('saga leases', () => {
       for (const id of sagas) await expectDrivenOnce(id);
       const rows = await h.db.saga.findMany({ where: { id: { in: sagas } } });
       expect(rows.map((s) => s.state)).toEqual(sagas.map(() => 'COMPENSATED'));
-      for (const s of rows) expect(s.reason).toMatch(past.includes(s.id) ? /^checkout deadline passed/ : /interrupted before the payment/);
+      for (const s of rows)
+        expect(s.reason).toMatch(past.includes(s.id) ? /^checkout deadline passed/ : /interrupted before the payment/);
       expect(await h.db.sagaLease.count({ where: { sagaId: { in: sagas } } })).toBe(0);
     } finally {
       h.standIns.inventory.fault('releaseStock', null);
@@ -183,12 +223,18 @@ describe('saga leases', () => {
     }
   });
 
-  it('lets two replicas\' recovery workers share the orphans, each saga driven once', async () => {
+  it("lets two replicas' recovery workers share the orphans, each saga driven once", async () => {
     const sagas = await orphanedSagas(20, new Date(Date.now() + 3600_000));
     h.standIns.inventory.fault('releaseStock', { delayMs: 20 });
     const replicas = await Promise.all([h.startOrders({ workers: true }), h.startOrders({ workers: true })]);
     try {
-      await eventually(async () => ((await h.db.saga.count({ where: { id: { in: sagas }, state: 'COMPENSATED' } })) === sagas.length ? true : undefined), 'the orphans to be compensated');
+      await eventually(
+        async () =>
+          (await h.db.saga.count({ where: { id: { in: sagas }, state: 'COMPENSATED' } })) === sagas.length
+            ? true
+            : undefined,
+        'the orphans to be compensated',
+      );
       for (const id of sagas) await expectDrivenOnce(id);
     } finally {
       h.standIns.inventory.fault('releaseStock', null);
@@ -205,7 +251,10 @@ describe('saga leases', () => {
     h.standIns.inventory.fault('releaseStock', { until: hang.promise });
     try {
       const held = holder.runner.drive(id!);
-      await eventually(async () => (h.standIns.inventory.callsOf('releaseStock', id).length > 0 ? true : undefined), 'the holder to start');
+      await eventually(
+        async () => (h.standIns.inventory.callsOf('releaseStock', id).length > 0 ? true : undefined),
+        'the holder to start',
+      );
       expect(await thief.runner.drive(id!)).toBe('busy');
       h.standIns.inventory.fault('releaseStock', null);
       hang.release();

@@ -21,17 +21,27 @@ export function parseChargeInput(input: ChargeInput, now: Date = new Date()): Va
   if (!Number.isInteger(input.amountCents) || input.amountCents < 1 || input.amountCents > MAX_AMOUNT_CENTS) {
     throw badUserInput(`"input.amountCents" must be between 1 and ${MAX_AMOUNT_CENTS}`, 'input.amountCents');
   }
-  if (!/^[A-Z]{3}$/.test(input.currency)) throw badUserInput('"input.currency" must be an ISO 4217 code such as USD', 'input.currency');
+  if (!/^[A-Z]{3}$/.test(input.currency))
+    throw badUserInput('"input.currency" must be an ISO 4217 code such as USD', 'input.currency');
   const { card } = input;
   // Spaces are how people group the digits; nothing else is allowed in a number.
   const number = card.number.replaceAll(' ', '');
-  if (!/^\d{12,19}$/.test(number) || !passesLuhn(number)) throw badUserInput('"input.card.number" is not a valid card number', 'input.card.number');
-  if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12) throw badUserInput('"input.card.expMonth" must be between 1 and 12', 'input.card.expMonth');
-  if (!Number.isInteger(card.expYear) || card.expYear < 1000 || card.expYear > 9999) throw badUserInput('"input.card.expYear" must be a four-digit year', 'input.card.expYear');
+  if (!/^\d{12,19}$/.test(number) || !passesLuhn(number))
+    throw badUserInput('"input.card.number" is not a valid card number', 'input.card.number');
+  if (!Number.isInteger(card.expMonth) || card.expMonth < 1 || card.expMonth > 12)
+    throw badUserInput('"input.card.expMonth" must be between 1 and 12', 'input.card.expMonth');
+  if (!Number.isInteger(card.expYear) || card.expYear < 1000 || card.expYear > 9999)
+    throw badUserInput('"input.card.expYear" must be a four-digit year', 'input.card.expYear');
   if (isExpired(card.expMonth, card.expYear, now)) {
     const field = card.expYear < now.getUTCFullYear() ? 'input.card.expYear' : 'input.card.expMonth';
     throw badUserInput('The card has expired', field);
   }
   if (!/^\d{3,4}$/.test(card.cvc)) throw badUserInput('"input.card.cvc" must be 3 or 4 digits', 'input.card.cvc');
-  return { sagaId, orderId, amountCents: input.amountCents, currency: input.currency, card: { number, expMonth: card.expMonth, expYear: card.expYear, cvc: card.cvc } };
+  return {
+    sagaId,
+    orderId,
+    amountCents: input.amountCents,
+    currency: input.currency,
+    card: { number, expMonth: card.expMonth, expYear: card.expYear, cvc: card.cvc },
+  };
 }

@@ -24,12 +24,17 @@ export interface ChargeDeps {
 
 type Tx = Prisma.TransactionClient;
 
-const OUTCOME_OF_STATUS: Partial<Record<PaymentRecord['status'], ChargeOutcome>> = { CAPTURED: 'CAPTURED', DECLINED: 'DECLINED', REFUNDED: 'REFUNDED' };
+const OUTCOME_OF_STATUS: Partial<Record<PaymentRecord['status'], ChargeOutcome>> = {
+  CAPTURED: 'CAPTURED',
+  DECLINED: 'DECLINED',
+  REFUNDED: 'REFUNDED',
+};
 
 /** The outcome of a saga with a payment: sagas only ever store CAPTURED, DECLINED and REFUNDED ones. */
 function fromPayment(payment: PaymentRecord): ChargeResultValue {
   const outcome = OUTCOME_OF_STATUS[payment.status];
-  if (!outcome) throw new Error(`payment ${payment.id} of saga ${payment.sagaId} is ${payment.status}, which no saga step leaves`);
+  if (!outcome)
+    throw new Error(`payment ${payment.id} of saga ${payment.sagaId} is ${payment.status}, which no saga step leaves`);
   return { sagaId: payment.sagaId, outcome, declineCode: payment.declineCode, payment };
 }
 
@@ -38,7 +43,10 @@ function voided(sagaId: string): ChargeResultValue {
 }
 
 function processorUnavailable(): never {
-  throw appError('PAYMENT_PROCESSOR_UNAVAILABLE', 'The card processor is unavailable; nothing was charged. Retry with the same sagaId.');
+  throw appError(
+    'PAYMENT_PROCESSOR_UNAVAILABLE',
+    'The card processor is unavailable; nothing was charged. Retry with the same sagaId.',
+  );
 }
 
 /**
@@ -77,7 +85,13 @@ export async function chargePayment(deps: ChargeDeps, charge: ValidCharge, userI
     }
     const attempt = saga.attempts + 1;
     await tx.sagaCharge.update({ where: { sagaId: charge.sagaId }, data: { attempts: attempt } });
-    const decision = await processor.charge({ idempotencyKey: charge.sagaId, amountCents: charge.amountCents, currency: charge.currency, card: charge.card, attempt });
+    const decision = await processor.charge({
+      idempotencyKey: charge.sagaId,
+      amountCents: charge.amountCents,
+      currency: charge.currency,
+      card: charge.card,
+      attempt,
+    });
     // The attempt must count even though the charge failed: return (commit) rather than throw (roll back).
     if (decision.kind === 'unavailable') return null;
     const created = await tx.payment.create({
@@ -110,16 +124,27 @@ export async function refundPayment(deps: ChargeDeps, sagaId: string, reason: st
     const saga = await lockSaga(tx, sagaId);
     const payment = await tx.payment.findUnique({ where: { sagaId } });
     if (!payment) {
-      if (!saga.voidedAt) await tx.sagaCharge.update({ where: { sagaId }, data: { voidedAt: new Date(), voidReason: reason } });
+      if (!saga.voidedAt)
+        await tx.sagaCharge.update({ where: { sagaId }, data: { voidedAt: new Date(), voidReason: reason } });
       return voided(sagaId);
     }
     if (payment.status !== 'CAPTURED') return fromPayment(payment);
-    const decision = await processor.refund({ idempotencyKey: sagaId, amountCents: payment.amountCents, currency: payment.currency });
+    const decision = await processor.refund({
+      idempotencyKey: sagaId,
+      amountCents: payment.amountCents,
+      currency: payment.currency,
+    });
     if (decision.kind === 'unavailable') return null;
     const refunded = await tx.payment.update({ where: { id: payment.id }, data: { status: 'REFUNDED' } });
     const event = createEvent(
       'payment.refunded',
-      { paymentId: refunded.id, orderId: refunded.orderId, amountCents: refunded.amountCents, currency: refunded.currency, reason },
+      {
+        paymentId: refunded.id,
+        orderId: refunded.orderId,
+        amountCents: refunded.amountCents,
+        currency: refunded.currency,
+        reason,
+      },
       { source: 'payments' },
     );
     await appendToOutbox(tx, event);

@@ -4,4 +4,10 @@ import { createPrisma } from './db.ts';
 import { startPaymentsWorkers } from './events/workers.ts';
 import { buildServer } from './server.ts';
 
-export const paymentsService = defineSubgraph({ name: 'payments', createPrisma, buildServer, seed: seedPayments, startWorkers: startPaymentsWorkers });
+export const paymentsService = defineSubgraph({
+  name: 'payments',
+  createPrisma,
+  buildServer,
+  seed: seedPayments,
+  startWorkers: startPaymentsWorkers,
+});

@@ -21,7 +21,11 @@ const BUYER = randomUUID();
 const PaymentRefunded = EVENT_SCHEMAS['payment.refunded'][1];
 
 /** In-process event delivery: this file's relay must not publish into a shared Redis. */
-const env: NodeJS.ProcessEnv = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET, EVENTS_RELAY_POLL_MS: '20' };
+const env: NodeJS.ProcessEnv = {
+  ...databaseEnv(prefix),
+  GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET,
+  EVENTS_RELAY_POLL_MS: '20',
+};
 delete env.REDIS_URL;
 delete env.REDIS_CLUSTER_NODES;
 
@@ -43,7 +47,10 @@ beforeAll(async () => {
   prisma = createPrisma(database.adapter);
   subscriber = processEventBus.subscribe({
     group: 'charges-test',
-    delivery: { db: prisma, handlers: { 'payment.refunded': async (event: DomainEvent) => void delivered.push(event.id) } },
+    delivery: {
+      db: prisma,
+      handlers: { 'payment.refunded': async (event: DomainEvent) => void delivered.push(event.id) },
+    },
     maxDeliveries: 1,
     logger,
   });
@@ -61,11 +68,24 @@ interface ChargeResult {
   sagaId: string;
   outcome: string;
   declineCode: string | null;
-  payment: { id: string; status: string; amount: { amountCents: number; currency: string }; method: { brand: string; last4: string }; order: { id: string } } | null;
+  payment: {
+    id: string;
+    status: string;
+    amount: { amountCents: number; currency: string };
+    method: { brand: string; last4: string };
+    order: { id: string };
+  } | null;
 }
 
-const RESULT = 'sagaId outcome declineCode payment { id status amount { amountCents currency } method { brand last4 } order { id } }';
-const card = (number: string, overrides: Partial<{ expMonth: number; expYear: number; cvc: string }> = {}) => ({ number, expMonth: 12, expYear: 2099, cvc: '123', ...overrides });
+const RESULT =
+  'sagaId outcome declineCode payment { id status amount { amountCents currency } method { brand last4 } order { id } }';
+const card = (number: string, overrides: Partial<{ expMonth: number; expYear: number; cvc: string }> = {}) => ({
+  number,
+  expMonth: 12,
+  expYear: 2099,
+  cvc: '123',
+  ...overrides,
+});
 
 interface ChargeOptions {
   sagaId?: string;
@@ -86,13 +106,29 @@ function chargeVia(options: ChargeOptions & { sagaId: string }): Promise<GraphQL
     currency: options.currency ?? 'USD',
     card: options.card ?? card('4242424242424242'),
   };
-  const identity = { userId: options.userId === undefined ? BUYER : options.userId, client: options.client ?? 'service' };
-  return postToSubgraph((options.via ?? server).url, `mutation($input: ChargeInput!) { chargePayment(input: $input) { ${RESULT} } }`, { input }, gatewaySigned(identity));
+  const identity = {
+    userId: options.userId === undefined ? BUYER : options.userId,
+    client: options.client ?? 'service',
+  };
+  return postToSubgraph(
+    (options.via ?? server).url,
+    `mutation($input: ChargeInput!) { chargePayment(input: $input) { ${RESULT} } }`,
+    { input },
+    gatewaySigned(identity),
+  );
 }
 
-function refundVia(sagaId: string, options: { reason?: string; client?: Client; via?: StartedSubgraph<ServicePrisma> } = {}): Promise<GraphQLResponse> {
+function refundVia(
+  sagaId: string,
+  options: { reason?: string; client?: Client; via?: StartedSubgraph<ServicePrisma> } = {},
+): Promise<GraphQLResponse> {
   const query = `mutation($sagaId: ID!, $reason: String!) { refundPayment(sagaId: $sagaId, reason: $reason) { ${RESULT} } }`;
-  return postToSubgraph((options.via ?? server).url, query, { sagaId, reason: options.reason ?? 'order cancelled' }, gatewaySigned({ userId: BUYER, client: options.client ?? 'service' }));
+  return postToSubgraph(
+    (options.via ?? server).url,
+    query,
+    { sagaId, reason: options.reason ?? 'order cancelled' },
+    gatewaySigned({ userId: BUYER, client: options.client ?? 'service' }),
+  );
 }
 
 function resultOf(response: GraphQLResponse): ChargeResult {
@@ -109,7 +145,10 @@ function errorOf(response: GraphQLResponse) {
 }
 
 async function written(sagaId: string) {
-  const [payments, saga] = await Promise.all([prisma.payment.findMany({ where: { sagaId } }), prisma.sagaCharge.findUnique({ where: { sagaId } })]);
+  const [payments, saga] = await Promise.all([
+    prisma.payment.findMany({ where: { sagaId } }),
+    prisma.sagaCharge.findUnique({ where: { sagaId } }),
+  ]);
   return { payments, attempts: saga?.attempts ?? 0, voided: Boolean(saga?.voidedAt) };
 }
 
@@ -143,15 +182,25 @@ describe('bad input', () => {
     ['a number failing Luhn', { card: card('4242424242424241') }, 'input.card.number'],
     ['a number too short', { card: card('4242') }, 'input.card.number'],
     ['month 13', { card: card('4242424242424242', { expMonth: 13 }) }, 'input.card.expMonth'],
-    ['a past expiry', { card: card('4242424242424242', { expYear: new Date().getUTCFullYear() - 1 }) }, 'input.card.expYear'],
+    [
+      'a past expiry',
+      { card: card('4242424242424242', { expYear: new Date().getUTCFullYear() - 1 }) },
+      'input.card.expYear',
+    ],
     ['a two-digit year', { card: card('4242424242424242', { expYear: 30 }) }, 'input.card.expYear'],
     ['a cvc with a letter', { card: card('4242424242424242', { cvc: '12a' }) }, 'input.card.cvc'],
-  ])('answers %s with BAD_USER_INPUT naming the field, and calls no processor', async (_label, overrides, argumentName) => {
-    const sagaId = randomUUID();
-    const options: ChargeOptions = overrides;
-    expect(errorOf(await chargeVia({ ...options, sagaId: options.sagaId ?? sagaId }))).toMatchObject({ code: 'BAD_USER_INPUT', argumentName });
-    expect(await written(sagaId)).toEqual({ payments: [], attempts: 0, voided: false });
-  });
+  ])(
+    'answers %s with BAD_USER_INPUT naming the field, and calls no processor',
+    async (_label, overrides, argumentName) => {
+      const sagaId = randomUUID();
+      const options: ChargeOptions = overrides;
+      expect(errorOf(await chargeVia({ ...options, sagaId: options.sagaId ?? sagaId }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argumentName,
+      });
+      expect(await written(sagaId)).toEqual({ payments: [], attempts: 0, voided: false });
+    },
+  );
 
   it.each([
     ['an empty reason', randomUUID(), '  ', 'reason'],
@@ -160,11 +209,14 @@ describe('bad input', () => {
     expect(errorOf(await refundVia(sagaId, { reason }))).toMatchObject({ code: 'BAD_USER_INPUT', argumentName });
   });
 
-  it("refuses a second saga charging an order another saga already charged", async () => {
+  it('refuses a second saga charging an order another saga already charged', async () => {
     const orderId = randomUUID();
     expect(resultOf(await chargeVia({ sagaId: randomUUID(), orderId })).outcome).toBe('CAPTURED');
     const second = randomUUID();
-    expect(errorOf(await chargeVia({ sagaId: second, orderId }))).toMatchObject({ code: 'BAD_USER_INPUT', argumentName: 'input.orderId' });
+    expect(errorOf(await chargeVia({ sagaId: second, orderId }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      argumentName: 'input.orderId',
+    });
     expect((await written(second)).payments).toEqual([]);
   });
 });
@@ -180,12 +232,20 @@ describe('the test cards', () => {
     ['4000000000000127', 'DECLINED', 'incorrect_cvc', 'visa'],
   ])('%s is %s (%s), stored with brand and last four only', async (number, outcome, declineCode, brand) => {
     const sagaId = randomUUID();
-    const result = resultOf(await chargeVia({ sagaId, card: card(number, { cvc: '4321' }), amountCents: 1999, currency: 'EUR' }));
+    const result = resultOf(
+      await chargeVia({ sagaId, card: card(number, { cvc: '4321' }), amountCents: 1999, currency: 'EUR' }),
+    );
     expect(result).toEqual({
       sagaId,
       outcome,
       declineCode,
-      payment: { id: expect.any(String), status: outcome, amount: { amountCents: 1999, currency: 'EUR' }, method: { brand, last4: number.slice(-4) }, order: { id: sagaId } },
+      payment: {
+        id: expect.any(String),
+        status: outcome,
+        amount: { amountCents: 1999, currency: 'EUR' },
+        method: { brand, last4: number.slice(-4) },
+        order: { id: sagaId },
+      },
     });
     const { payments, attempts } = await written(sagaId);
     expect(payments).toHaveLength(1);
@@ -202,7 +262,9 @@ describe('the test cards', () => {
   it('4000000000000119 fails transiently every time: PAYMENT_PROCESSOR_UNAVAILABLE, each attempt counted, nothing captured', async () => {
     const sagaId = randomUUID();
     for (let attempt = 1; attempt <= 3; attempt++) {
-      expect(errorOf(await chargeVia({ sagaId, card: card('4000000000000119') })).code).toBe('PAYMENT_PROCESSOR_UNAVAILABLE');
+      expect(errorOf(await chargeVia({ sagaId, card: card('4000000000000119') })).code).toBe(
+        'PAYMENT_PROCESSOR_UNAVAILABLE',
+      );
     }
     expect(await written(sagaId)).toEqual({ payments: [], attempts: 3, voided: false });
     // The saga gives up and compensates: never charged, so the refund voids it and a late retry charges nothing.
@@ -224,17 +286,24 @@ describe('the test cards', () => {
     expect(payments.map((p) => p.id)).toEqual([captured.payment?.id]);
     expect(attempts).toBe(3);
     // Another saga with the same card starts its own count.
-    expect(errorOf(await chargeVia({ sagaId: randomUUID(), card: card('4000000000000259') })).code).toBe('PAYMENT_PROCESSOR_UNAVAILABLE');
+    expect(errorOf(await chargeVia({ sagaId: randomUUID(), card: card('4000000000000259') })).code).toBe(
+      'PAYMENT_PROCESSOR_UNAVAILABLE',
+    );
   });
 });
 
 describe('idempotency and processor failures', () => {
   it('charges once for ten concurrent calls of one saga: one processor call, one payment, ten equal answers', async () => {
     const sagaId = randomUUID();
-    const answers = (await Promise.all(Array.from({ length: 10 }, () => chargeVia({ sagaId, via: slow })))).map(resultOf);
+    const answers = (await Promise.all(Array.from({ length: 10 }, () => chargeVia({ sagaId, via: slow })))).map(
+      resultOf,
+    );
     expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
     expect(answers[0]?.outcome).toBe('CAPTURED');
-    expect(await written(sagaId)).toMatchObject({ payments: [expect.objectContaining({ status: 'CAPTURED' })], attempts: 1 });
+    expect(await written(sagaId)).toMatchObject({
+      payments: [expect.objectContaining({ status: 'CAPTURED' })],
+      attempts: 1,
+    });
   });
 
   it('a processor that is down (failure rate 1) captures nothing; the retry on a working one captures', async () => {
@@ -249,7 +318,9 @@ describe('idempotency and processor failures', () => {
   });
 
   it('refuses to start with a processor setting out of range, naming the variable', async () => {
-    await expect(paymentsService.start({ env: { ...env, PAYMENTS_PROCESSOR_FAILURE_RATE: '2' }, port: 0, logger })).rejects.toThrow(/PAYMENTS_PROCESSOR_FAILURE_RATE/);
+    await expect(
+      paymentsService.start({ env: { ...env, PAYMENTS_PROCESSOR_FAILURE_RATE: '2' }, port: 0, logger }),
+    ).rejects.toThrow(/PAYMENTS_PROCESSOR_FAILURE_RATE/);
   });
 });
 
@@ -258,8 +329,20 @@ describe('refundPayment', () => {
     const sagaId = randomUUID();
     const captured = resultOf(await chargeVia({ sagaId, amountCents: 4200 }));
     const refunded = resultOf(await refundVia(sagaId, { reason: 'customer cancelled' }));
-    expect(refunded).toMatchObject({ sagaId, outcome: 'REFUNDED', payment: { id: captured.payment?.id, status: 'REFUNDED' } });
-    expect(await refundEvents(sagaId)).toEqual([{ paymentId: captured.payment?.id, orderId: sagaId, amountCents: 4200, currency: 'USD', reason: 'customer cancelled' }]);
+    expect(refunded).toMatchObject({
+      sagaId,
+      outcome: 'REFUNDED',
+      payment: { id: captured.payment?.id, status: 'REFUNDED' },
+    });
+    expect(await refundEvents(sagaId)).toEqual([
+      {
+        paymentId: captured.payment?.id,
+        orderId: sagaId,
+        amountCents: 4200,
+        currency: 'USD',
+        reason: 'customer cancelled',
+      },
+    ]);
     expect(resultOf(await refundVia(sagaId))).toEqual(refunded);
     expect(resultOf(await chargeVia({ sagaId }))).toEqual(refunded);
     expect(await refundEvents(sagaId)).toHaveLength(1);
@@ -273,7 +356,9 @@ describe('refundPayment', () => {
     expect(resultOf(await chargeVia({ sagaId }))).toEqual(tombstone);
     expect(resultOf(await refundVia(sagaId))).toEqual(tombstone);
     expect(await written(sagaId)).toEqual({ payments: [], attempts: 0, voided: true });
-    expect(await prisma.sagaCharge.findUniqueOrThrow({ where: { sagaId } })).toMatchObject({ voidReason: 'stock unavailable' });
+    expect(await prisma.sagaCharge.findUniqueOrThrow({ where: { sagaId } })).toMatchObject({
+      voidReason: 'stock unavailable',
+    });
     expect(await refundEvents(sagaId)).toEqual([]);
   });
 
@@ -287,7 +372,11 @@ describe('refundPayment', () => {
   it('is relayed: every payment.refunded written above reaches a subscriber exactly once', async () => {
     const rows = await prisma.outboxEvent.findMany({ where: { type: 'payment.refunded' }, select: { id: true } });
     expect(rows.length).toBeGreaterThan(0);
-    await waitFor('the relay to publish the outbox', async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0, 30_000);
+    await waitFor(
+      'the relay to publish the outbox',
+      async () => (await prisma.outboxEvent.count({ where: { publishedAt: null } })) === 0,
+      30_000,
+    );
     expect([...delivered].sort()).toEqual(rows.map((r) => r.id).sort());
   });
 });

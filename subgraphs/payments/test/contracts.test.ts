@@ -11,6 +11,7 @@ replayContracts('payments', {
     const { body } = await send('mutation($input: ChargeInput!) { chargePayment(input: $input) { outcome } }', {
       input: { sagaId: CHARGED_SAGA, orderId: CHARGED_SAGA, amountCents: 1250, currency: 'USD', card },
     });
-    if (JSON.stringify(body.data) !== '{"chargePayment":{"outcome":"CAPTURED"}}') throw new Error(`provider state: no capture for ${CHARGED_SAGA}: ${JSON.stringify(body)}`);
+    if (JSON.stringify(body.data) !== '{"chargePayment":{"outcome":"CAPTURED"}}')
+      throw new Error(`provider state: no capture for ${CHARGED_SAGA}: ${JSON.stringify(body)}`);
   },
 });

@@ -18,14 +18,26 @@ export function createLoaders(prisma: ProductsPrisma) {
     productPageByCategory: loaderFamily(
       (page: PageRequest) =>
         groupLoader(
-          (categoryIds: readonly string[]) => fetchChildPages<ProductRecord>(prisma, { table: '"Product"', parentColumn: '"categoryId"' }, categoryIds, page),
+          (categoryIds: readonly string[]) =>
+            fetchChildPages<ProductRecord>(
+              prisma,
+              { table: '"Product"', parentColumn: '"categoryId"' },
+              categoryIds,
+              page,
+            ),
           (row) => row.parentId,
         ),
       pageKey,
     ),
     productCountByCategory: uniqueLoader(
       async (categoryIds: readonly string[]) =>
-        (await prisma.product.groupBy({ by: ['categoryId'], where: { categoryId: { in: [...categoryIds] } }, _count: { _all: true } })).map((g) => ({
+        (
+          await prisma.product.groupBy({
+            by: ['categoryId'],
+            where: { categoryId: { in: [...categoryIds] } },
+            _count: { _all: true },
+          })
+        ).map((g) => ({
           categoryId: g.categoryId,
           count: g._count._all,
         })),
@@ -43,7 +55,10 @@ export function createLoaders(prisma: ProductsPrisma) {
     ),
     recommendationsByUser: loaderFamily(
       (first: number) =>
-        groupLoader((userIds: readonly string[]) => recommend(prisma, userIds, first), (row) => row.parentId),
+        groupLoader(
+          (userIds: readonly string[]) => recommend(prisma, userIds, first),
+          (row) => row.parentId,
+        ),
       String,
     ),
   };

@@ -1,5 +1,10 @@
 import { DateTimeScalar } from '../../../lib/graphql/index.ts';
-import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import {
+  createSubgraphApollo,
+  subgraphContextFactory,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from '../../../lib/subgraph/index.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { ProductsPrisma } from './db.ts';
@@ -12,5 +17,8 @@ import { User } from './resolvers/User.ts';
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Product, ProductConnection, Category, User };
 
 export function buildServer(deps: SubgraphDeps<ProductsPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'products', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
+  return {
+    apollo: createSubgraphApollo({ name: 'products', resolvers, logger: deps.logger }),
+    context: subgraphContextFactory(deps, createLoaders),
+  };
 }

@@ -4,4 +4,10 @@ import { createPrisma } from './db.ts';
 import { startProductsWorkers } from './events/workers.ts';
 import { buildServer } from './server.ts';
 
-export const productsService = defineSubgraph({ name: 'products', createPrisma, buildServer, seed: seedProducts, startWorkers: startProductsWorkers });
+export const productsService = defineSubgraph({
+  name: 'products',
+  createPrisma,
+  buildServer,
+  seed: seedProducts,
+  startWorkers: startProductsWorkers,
+});

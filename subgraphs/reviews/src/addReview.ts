@@ -19,10 +19,12 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 /** The validated arguments of `addReview`; BAD_USER_INPUT naming the argument otherwise. */
 export function newReviewOf(args: { productId: string; rating: number; body?: string | null }): NewReview {
   const productId = parseId(args.productId, 'productId');
-  if (!Number.isInteger(args.rating) || args.rating < 1 || args.rating > 5) throw badUserInput('"rating" must be a whole number from 1 to 5', 'rating');
+  if (!Number.isInteger(args.rating) || args.rating < 1 || args.rating > 5)
+    throw badUserInput('"rating" must be a whole number from 1 to 5', 'rating');
   const body = (args.body ?? '').trim();
   // Counted in code points, as a person counts characters.
-  if ([...body].length > MAX_BODY_LENGTH) throw badUserInput(`"body" must be at most ${MAX_BODY_LENGTH} characters`, 'body');
+  if ([...body].length > MAX_BODY_LENGTH)
+    throw badUserInput(`"body" must be at most ${MAX_BODY_LENGTH} characters`, 'body');
   if (CONTROL.test(body)) throw badUserInput('"body" must not contain control characters', 'body');
   return { productId, rating: args.rating, body };
 }
@@ -52,12 +54,36 @@ export async function addReview(prisma: ReviewsPrisma, authorId: string, review:
       authorId,
       productId,
     );
-    if (facts?.reviewed) throw appError('ALREADY_EXISTS', 'You have already reviewed this product', { argumentName: 'productId', typeName: 'Review' });
-    if (!facts?.known) throw appError('NOT_FOUND', `Product ${productId} is not one reviews knows of`, { typeName: 'Product', id: productId, argumentName: 'productId' });
+    if (facts?.reviewed)
+      throw appError('ALREADY_EXISTS', 'You have already reviewed this product', {
+        argumentName: 'productId',
+        typeName: 'Review',
+      });
+    if (!facts?.known)
+      throw appError('NOT_FOUND', `Product ${productId} is not one reviews knows of`, {
+        typeName: 'Product',
+        id: productId,
+        argumentName: 'productId',
+      });
     const created = await tx.review.create({
-      data: { id: randomUUID(), productId, authorId, rating: review.rating, title: null, body: review.body, verifiedPurchase: facts.bought },
+      data: {
+        id: randomUUID(),
+        productId,
+        authorId,
+        rating: review.rating,
+        title: null,
+        body: review.body,
+        verifiedPurchase: facts.bought,
+      },
     });
-    await appendToOutbox(tx, createEvent('review.created', { reviewId: created.id, productId, userId: authorId, rating: created.rating }, { source: 'reviews' }));
+    await appendToOutbox(
+      tx,
+      createEvent(
+        'review.created',
+        { reviewId: created.id, productId, userId: authorId, rating: created.rating },
+        { source: 'reviews' },
+      ),
+    );
     return created;
   });
 }

@@ -10,7 +10,10 @@ export function createLoaders(prisma: ReviewsPrisma) {
   const pagesOf = (list: ChildList) =>
     loaderFamily(
       (page: PageRequest) =>
-        groupLoader((parentIds: readonly string[]) => fetchChildPages<ReviewRecord>(prisma, list, parentIds, page), (row) => row.parentId),
+        groupLoader(
+          (parentIds: readonly string[]) => fetchChildPages<ReviewRecord>(prisma, list, parentIds, page),
+          (row) => row.parentId,
+        ),
       pageKey,
     );
   return {
@@ -35,7 +38,13 @@ export function createLoaders(prisma: ReviewsPrisma) {
     ),
     countByAuthor: uniqueLoader(
       async (authorIds: readonly string[]) =>
-        (await prisma.review.groupBy({ by: ['authorId'], where: { authorId: { in: [...authorIds] } }, _count: { _all: true } })).map((g) => ({
+        (
+          await prisma.review.groupBy({
+            by: ['authorId'],
+            where: { authorId: { in: [...authorIds] } },
+            _count: { _all: true },
+          })
+        ).map((g) => ({
           authorId: g.authorId,
           count: g._count._all,
         })),

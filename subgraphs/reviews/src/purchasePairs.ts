@@ -8,5 +8,8 @@ import type { RawSql } from '../../../lib/events/index.ts';
  * several lock them in sorted order, so two such transactions cannot deadlock.
  */
 export async function lockPurchasePair(tx: RawSql, userId: string, productId: string): Promise<void> {
-  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, `purchase:${userId}:${productId}`);
+  await tx.$executeRawUnsafe(
+    `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+    `purchase:${userId}:${productId}`,
+  );
 }

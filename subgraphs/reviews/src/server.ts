@@ -1,5 +1,10 @@
 import { DateTimeScalar } from '../../../lib/graphql/index.ts';
-import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import {
+  createSubgraphApollo,
+  subgraphContextFactory,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from '../../../lib/subgraph/index.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { ReviewsPrisma } from './db.ts';
@@ -13,5 +18,8 @@ import { User } from './resolvers/User.ts';
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, Review, ReviewConnection, Product, User };
 
 export function buildServer(deps: SubgraphDeps<ReviewsPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'reviews', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
+  return {
+    apollo: createSubgraphApollo({ name: 'reviews', resolvers, logger: deps.logger }),
+    context: subgraphContextFactory(deps, createLoaders),
+  };
 }

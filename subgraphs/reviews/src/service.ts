@@ -4,4 +4,10 @@ import { createPrisma } from './db.ts';
 import { startReviewsWorkers } from './events/workers.ts';
 import { buildServer } from './server.ts';
 
-export const reviewsService = defineSubgraph({ name: 'reviews', createPrisma, buildServer, seed: seedReviews, startWorkers: startReviewsWorkers });
+export const reviewsService = defineSubgraph({
+  name: 'reviews',
+  createPrisma,
+  buildServer,
+  seed: seedReviews,
+  startWorkers: startReviewsWorkers,
+});

@@ -28,7 +28,11 @@ function nameOf(value: string | null): string {
 
 function avatarUrlOf(value: string | null): string | null {
   if (value === null) return null;
-  const invalid = () => badUserInput(`"input.avatarUrl" must be an https URL of at most ${MAX_AVATAR_URL_LENGTH} characters`, 'input.avatarUrl');
+  const invalid = () =>
+    badUserInput(
+      `"input.avatarUrl" must be an https URL of at most ${MAX_AVATAR_URL_LENGTH} characters`,
+      'input.avatarUrl',
+    );
   if (value.length > MAX_AVATAR_URL_LENGTH || /\s/.test(value)) throw invalid();
   let url: URL;
   try {
@@ -46,6 +50,7 @@ export function profileChangeOf(input: UpdateProfileInput): ProfileChange {
   const change: ProfileChange = {};
   if (input.name !== undefined) change.name = nameOf(input.name);
   if (input.avatarUrl !== undefined) change.avatarUrl = avatarUrlOf(input.avatarUrl);
-  if (Object.keys(change).length === 0) throw badUserInput('"input" must give at least one of name and avatarUrl', 'input');
+  if (Object.keys(change).length === 0)
+    throw badUserInput('"input" must give at least one of name and avatarUrl', 'input');
   return change;
 }

@@ -1,5 +1,10 @@
 import { DateTimeScalar } from '../../../lib/graphql/index.ts';
-import { createSubgraphApollo, subgraphContextFactory, type SubgraphDeps, type SubgraphServer } from '../../../lib/subgraph/index.ts';
+import {
+  createSubgraphApollo,
+  subgraphContextFactory,
+  type SubgraphDeps,
+  type SubgraphServer,
+} from '../../../lib/subgraph/index.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { Context } from './context.ts';
 import type { UsersPrisma } from './db.ts';
@@ -11,5 +16,8 @@ import { User, UserConnection } from './resolvers/User.ts';
 const resolvers: Resolvers = { DateTime: DateTimeScalar, Query, Mutation, User, UserConnection };
 
 export function buildServer(deps: SubgraphDeps<UsersPrisma>): SubgraphServer<Context> {
-  return { apollo: createSubgraphApollo({ name: 'users', resolvers, logger: deps.logger }), context: subgraphContextFactory(deps, createLoaders) };
+  return {
+    apollo: createSubgraphApollo({ name: 'users', resolvers, logger: deps.logger }),
+    context: subgraphContextFactory(deps, createLoaders),
+  };
 }

@@ -4,4 +4,10 @@ import { createPrisma } from './db.ts';
 import { startUsersWorkers } from './events/workers.ts';
 import { buildServer } from './server.ts';
 
-export const usersService = defineSubgraph({ name: 'users', createPrisma, buildServer, seed: seedUsers, startWorkers: startUsersWorkers });
+export const usersService = defineSubgraph({
+  name: 'users',
+  createPrisma,
+  buildServer,
+  seed: seedUsers,
+  startWorkers: startUsersWorkers,
+});

@@ -10,7 +10,11 @@ type ChangedField = keyof ProfileChange;
  * A change that changes nothing writes nothing and publishes nothing (no needless cache
  * invalidation). Null when the user does not exist.
  */
-export async function updateProfile(prisma: UsersPrisma, userId: string, change: ProfileChange): Promise<UserRecord | null> {
+export async function updateProfile(
+  prisma: UsersPrisma,
+  userId: string,
+  change: ProfileChange,
+): Promise<UserRecord | null> {
   return prisma.$transaction(async (tx) => {
     // The row lock orders concurrent changes of one profile, so each event names what it changed.
     const [current] = await tx.$queryRawUnsafe<Array<Pick<UserRecord, 'name' | 'avatarUrl'>>>(

@@ -29,12 +29,18 @@ function checkQuantity(quantity: number, min: number): void {
  * Products' current view of some products, for the signed-in user. A products service that cannot
  * answer is SERVICE_UNAVAILABLE (try again), never taken as "no such product".
  */
-export async function productSnapshots(deps: Pick<CartDeps, 'providers' | 'logger'>, userId: string, productIds: readonly string[]): Promise<Array<ProductSnapshot | null>> {
+export async function productSnapshots(
+  deps: Pick<CartDeps, 'providers' | 'logger'>,
+  userId: string,
+  productIds: readonly string[],
+): Promise<Array<ProductSnapshot | null>> {
   try {
     return await deps.providers.products(userId, productIds);
   } catch (error) {
     deps.logger.warn({ err: error }, 'products could not be read for the cart');
-    throw appError('SERVICE_UNAVAILABLE', 'The products service could not be reached; try again', { serviceName: 'products' });
+    throw appError('SERVICE_UNAVAILABLE', 'The products service could not be reached; try again', {
+      serviceName: 'products',
+    });
   }
 }
 
@@ -54,10 +60,16 @@ async function lockedCart<T>(prisma: OrdersPrisma, userId: string, change: (tx: 
   }, TX_OPTIONS);
 }
 
-async function setLine(tx: OrdersTx, userId: string, productId: string, quantity: (current: number) => number): Promise<void> {
+async function setLine(
+  tx: OrdersTx,
+  userId: string,
+  productId: string,
+  quantity: (current: number) => number,
+): Promise<void> {
   const existing = await tx.cartItem.findUnique({ where: { userId_productId: { userId, productId } } });
   const next = quantity(existing?.quantity ?? 0);
-  if (next > MAX_LINE_QUANTITY) throw badUserInput(`A cart line holds at most ${MAX_LINE_QUANTITY} units; this one would hold ${next}`, 'quantity');
+  if (next > MAX_LINE_QUANTITY)
+    throw badUserInput(`A cart line holds at most ${MAX_LINE_QUANTITY} units; this one would hold ${next}`, 'quantity');
   if (existing) {
     await tx.cartItem.update({ where: { userId_productId: { userId, productId } }, data: { quantity: next } });
     return;
@@ -68,7 +80,12 @@ async function setLine(tx: OrdersTx, userId: string, productId: string, quantity
   await tx.cartItem.create({ data: { userId, productId, quantity: next } });
 }
 
-export async function addToCart(deps: CartDeps, userId: string, rawProductId: string, quantity: number): Promise<CartValue> {
+export async function addToCart(
+  deps: CartDeps,
+  userId: string,
+  rawProductId: string,
+  quantity: number,
+): Promise<CartValue> {
   const productId = parseId(rawProductId, 'productId');
   checkQuantity(quantity, 1);
   await requireProduct(deps, userId, productId);
@@ -76,11 +93,19 @@ export async function addToCart(deps: CartDeps, userId: string, rawProductId: st
   return cartOf(deps.prisma, userId);
 }
 
-export async function updateCartItem(deps: CartDeps, userId: string, rawProductId: string, quantity: number): Promise<CartValue> {
+export async function updateCartItem(
+  deps: CartDeps,
+  userId: string,
+  rawProductId: string,
+  quantity: number,
+): Promise<CartValue> {
   const productId = parseId(rawProductId, 'productId');
   checkQuantity(quantity, 0);
   if (quantity === 0) return removeFromCart(deps, userId, productId);
-  const present = await deps.prisma.cartItem.findUnique({ where: { userId_productId: { userId, productId } }, select: { productId: true } });
+  const present = await deps.prisma.cartItem.findUnique({
+    where: { userId_productId: { userId, productId } },
+    select: { productId: true },
+  });
   if (!present) await requireProduct(deps, userId, productId);
   await lockedCart(deps.prisma, userId, (tx) => setLine(tx, userId, productId, () => quantity));
   return cartOf(deps.prisma, userId);

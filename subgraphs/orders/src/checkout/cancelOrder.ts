@@ -33,10 +33,16 @@ function notCancellable(orderId: string, status: string, message: string) {
  * CANCELLED orders are returned as they are. The order returned is still CONFIRMED until the saga
  * finishes; `Order.cancellation` shows its progress.
  */
-export async function cancelOrder(deps: CheckoutDeps, identity: Identity, rawOrderId: string, rawReason: string | null | undefined): Promise<OrderRecord> {
+export async function cancelOrder(
+  deps: CheckoutDeps,
+  identity: Identity,
+  rawOrderId: string,
+  rawReason: string | null | undefined,
+): Promise<OrderRecord> {
   const orderId = parseId(rawOrderId, 'orderId');
   const reason = rawReason?.trim() || DEFAULT_REASON;
-  if (reason.length > MAX_REASON_LENGTH) throw badUserInput(`"reason" must be at most ${MAX_REASON_LENGTH} characters`, 'reason');
+  if (reason.length > MAX_REASON_LENGTH)
+    throw badUserInput(`"reason" must be at most ${MAX_REASON_LENGTH} characters`, 'reason');
   const order = await deps.prisma.order.findUnique({ where: { id: orderId } });
   if (!order) throw notFound('Order', orderId);
   requireOwner(identity, order.userId, 'orders');
@@ -45,7 +51,11 @@ export async function cancelOrder(deps: CheckoutDeps, identity: Identity, rawOrd
     case 'CANCELLED':
       return order;
     case 'PENDING':
-      throw notCancellable(orderId, order.status, 'The order is still being checked out; it can be cancelled once it is confirmed');
+      throw notCancellable(
+        orderId,
+        order.status,
+        'The order is still being checked out; it can be cancelled once it is confirmed',
+      );
     case 'SHIPPED':
     case 'DELIVERED':
       throw notCancellable(orderId, order.status, 'The order has shipped and can no longer be cancelled');
@@ -53,13 +63,21 @@ export async function cancelOrder(deps: CheckoutDeps, identity: Identity, rawOrd
       break;
   }
   const checkout = await deps.prisma.saga.findUnique({ where: { id: orderId }, select: { state: true } });
-  if (!checkout) throw notCancellable(orderId, order.status, 'This order was placed before online checkout and cannot be cancelled here');
-  if (checkout.state !== 'SUCCEEDED') throw notCancellable(orderId, order.status, 'The order is still being confirmed; try again in a moment');
+  if (!checkout)
+    throw notCancellable(
+      orderId,
+      order.status,
+      'This order was placed before online checkout and cannot be cancelled here',
+    );
+  if (checkout.state !== 'SUCCEEDED')
+    throw notCancellable(orderId, order.status, 'The order is still being confirmed; try again in a moment');
 
   const cancellationId = cancellationIdOf(orderId);
   const requested = await deps.prisma
     .$transaction(async (tx) => {
-      const stored = await appendToStream(tx, cancellationId, 0, [orderEvent('CancellationRequested', { orderId, userId: order.userId, reason })]);
+      const stored = await appendToStream(tx, cancellationId, 0, [
+        orderEvent('CancellationRequested', { orderId, userId: order.userId, reason }),
+      ]);
       await projectChange(tx, emptyStream(cancellationId), fold(cancellationId, stored));
       await takeLease(tx, cancellationId, deps.runner.owner, deps.saga.leaseMs);
       return true;
@@ -69,7 +87,10 @@ export async function cancelOrder(deps: CheckoutDeps, identity: Identity, rawOrd
       if (error instanceof StreamConflict) return false;
       throw error;
     });
-  deps.logger.info({ orderId, cancellationId, requested }, requested ? 'order cancellation started' : 'order cancellation already asked');
+  deps.logger.info(
+    { orderId, cancellationId, requested },
+    requested ? 'order cancellation started' : 'order cancellation already asked',
+  );
   // An earlier cancellation nobody drives any more is resumed; one being driven is left alone (lease).
   deps.runner.launch(cancellationId, requested ? { leased: true } : {});
   return order;

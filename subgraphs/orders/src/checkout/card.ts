@@ -10,7 +10,10 @@ export interface CardInput {
 }
 
 function invalid(field: keyof CardInput, message: string) {
-  return appError('BAD_USER_INPUT', `input.paymentMethod.${field}: ${message}`, { argumentName: 'input', field: `paymentMethod.${field}` });
+  return appError('BAD_USER_INPUT', `input.paymentMethod.${field}: ${message}`, {
+    argumentName: 'input',
+    field: `paymentMethod.${field}`,
+  });
 }
 
 /**
@@ -21,8 +24,10 @@ export function parseCard(input: CardInput, now = new Date()): PaymentCard {
   const number = input.number.replace(/[\s-]/g, '');
   if (!/^\d{12,19}$/.test(number)) throw invalid('number', 'a card number has 12 to 19 digits');
   if (!passesLuhn(number)) throw invalid('number', 'not a valid card number');
-  if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12) throw invalid('expMonth', 'must be between 1 and 12');
-  if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100) throw invalid('expYear', 'must be a four-digit year');
+  if (!Number.isInteger(input.expMonth) || input.expMonth < 1 || input.expMonth > 12)
+    throw invalid('expMonth', 'must be between 1 and 12');
+  if (!Number.isInteger(input.expYear) || input.expYear < 2000 || input.expYear > 2100)
+    throw invalid('expYear', 'must be a four-digit year');
   if (isExpired(input.expMonth, input.expYear, now)) throw invalid('expYear', 'the card has expired');
   if (!/^\d{3,4}$/.test(input.cvc)) throw invalid('cvc', 'must be 3 or 4 digits');
   return { number, expMonth: input.expMonth, expYear: input.expYear, cvc: input.cvc };

@@ -14,7 +14,10 @@ export interface IdempotencyRecord {
 
 export function checkIdempotencyKey(key: string): string {
   if (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-    throw badUserInput(`"idempotencyKey" must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}`, 'idempotencyKey');
+    throw badUserInput(
+      `"idempotencyKey" must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, got ${key.length}`,
+      'idempotencyKey',
+    );
   }
   return key;
 }
@@ -40,13 +43,20 @@ export function expiryCutoff(now = Date.now()): Date {
 
 /** The live record of a key, or null (none, or expired). */
 export async function findIdempotencyKey(db: OrdersDb, userId: string, key: string): Promise<IdempotencyRecord | null> {
-  return db.idempotencyKey.findFirst({ where: { userId, key, createdAt: { gte: expiryCutoff() } }, select: { orderId: true, requestHash: true } });
+  return db.idempotencyKey.findFirst({
+    where: { userId, key, createdAt: { gte: expiryCutoff() } },
+    select: { orderId: true, requestHash: true },
+  });
 }
 
 /** Same key, other input: the client reused a key it meant for another checkout. */
 export function requireSameRequest(record: IdempotencyRecord, hash: string): void {
   if (record.requestHash !== hash) {
-    throw appError('IDEMPOTENCY_KEY_REUSED', 'This idempotency key was already used for a checkout with a different input', { argumentName: 'idempotencyKey' });
+    throw appError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This idempotency key was already used for a checkout with a different input',
+      { argumentName: 'idempotencyKey' },
+    );
   }
 }
 

@@ -12,7 +12,14 @@ import { takeLease } from '../saga/lease.ts';
 import type { PaymentCard, Providers } from '../saga/providers.ts';
 import type { SagaRunner } from '../saga/runner.ts';
 import { parseCard, type CardInput } from './card.ts';
-import { checkIdempotencyKey, expiryCutoff, findIdempotencyKey, requestHash, requireSameRequest, type IdempotencyRecord } from './idempotency.ts';
+import {
+  checkIdempotencyKey,
+  expiryCutoff,
+  findIdempotencyKey,
+  requestHash,
+  requireSameRequest,
+  type IdempotencyRecord,
+} from './idempotency.ts';
 
 export interface CheckoutDeps {
   prisma: OrdersPrisma;
@@ -28,7 +35,12 @@ export interface CheckoutDeps {
  * that placed it stopped) is picked up here with the card this call brought, so it can still charge
  * instead of being compensated by recovery; a saga someone drives is left to them (the lease says so).
  */
-async function replay(deps: CheckoutDeps, record: IdempotencyRecord, hash: string, card: PaymentCard): Promise<OrderRecord> {
+async function replay(
+  deps: CheckoutDeps,
+  record: IdempotencyRecord,
+  hash: string,
+  card: PaymentCard,
+): Promise<OrderRecord> {
   requireSameRequest(record, hash);
   const order = await deps.prisma.order.findUnique({ where: { id: record.orderId } });
   if (!order) throw new Error(`Idempotency key names order ${record.orderId}, which has no row`);
@@ -43,7 +55,12 @@ async function replay(deps: CheckoutDeps, record: IdempotencyRecord, hash: strin
  * then runs in the background in this process. Of concurrent calls with one key, the first to
  * insert the key places the order and the others wait on its row and replay it.
  */
-export async function placeOrder(deps: CheckoutDeps, userId: string, input: { paymentMethod: CardInput }, rawKey: string): Promise<OrderRecord> {
+export async function placeOrder(
+  deps: CheckoutDeps,
+  userId: string,
+  input: { paymentMethod: CardInput },
+  rawKey: string,
+): Promise<OrderRecord> {
   const { prisma } = deps;
   const key = checkIdempotencyKey(rawKey);
   const card = parseCard(input.paymentMethod);
@@ -51,21 +68,36 @@ export async function placeOrder(deps: CheckoutDeps, userId: string, input: { pa
   const known = await findIdempotencyKey(prisma, userId, key);
   if (known) return replay(deps, known, hash, card);
 
-  const lines = await prisma.cartItem.findMany({ where: { userId }, orderBy: [{ addedAt: 'asc' }, { productId: 'asc' }] });
+  const lines = await prisma.cartItem.findMany({
+    where: { userId },
+    orderBy: [{ addedAt: 'asc' }, { productId: 'asc' }],
+  });
   if (lines.length === 0) {
     // A concurrent call with this key may have just placed the order and emptied the cart.
     const placedMeanwhile = await findIdempotencyKey(prisma, userId, key);
     if (placedMeanwhile) return replay(deps, placedMeanwhile, hash, card);
     throw badUserInput('The cart is empty', 'input');
   }
-  const products = await productSnapshots(deps, userId, lines.map((l) => l.productId));
+  const products = await productSnapshots(
+    deps,
+    userId,
+    lines.map((l) => l.productId),
+  );
   const items = lines.map((line, position) => {
     const product = products[position];
     if (!product) throw badUserInput(`Product ${line.productId} is no longer sold; remove it from the cart`, 'input');
-    return { id: randomUUID(), productId: line.productId, quantity: line.quantity, unitPriceCents: product.price.amountCents, position, currency: product.price.currency };
+    return {
+      id: randomUUID(),
+      productId: line.productId,
+      quantity: line.quantity,
+      unitPriceCents: product.price.amountCents,
+      position,
+      currency: product.price.currency,
+    };
   });
   const currencies = new Set(items.map((i) => i.currency));
-  if (currencies.size !== 1) throw badUserInput('The cart mixes currencies; check out each currency separately', 'input');
+  if (currencies.size !== 1)
+    throw badUserInput('The cart mixes currencies; check out each currency separately', 'input');
 
   const orderId = randomUUID();
   const now = new Date();
@@ -91,7 +123,10 @@ export async function placeOrder(deps: CheckoutDeps, userId: string, input: { pa
       ({ count } = await tx.idempotencyKey.createMany({ data: [keyRow], skipDuplicates: true }));
       if (count === 0) return null;
     }
-    const stored = await appendToStream(tx, orderId, 0, [placed, orderEvent('SagaStepStarted', { step: 'RESERVE_STOCK', attempt: 1 }, now)]);
+    const stored = await appendToStream(tx, orderId, 0, [
+      placed,
+      orderEvent('SagaStepStarted', { step: 'RESERVE_STOCK', attempt: 1 }, now),
+    ]);
     const next = fold(orderId, stored);
     await projectChange(tx, emptyStream(orderId), next);
     await takeLease(tx, orderId, deps.runner.owner, deps.saga.leaseMs);

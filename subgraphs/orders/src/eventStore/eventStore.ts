@@ -6,7 +6,10 @@ import { CURRENT_DATA_VERSION, validateEventData, type NewOrderEvent, type Store
  * state. The transaction it was thrown in rolls back; the caller re-reads and decides again.
  */
 export class StreamConflict extends Error {
-  constructor(readonly streamId: string, readonly expectedVersion: number) {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
     super(`Stream ${streamId} moved past version ${expectedVersion}`);
     this.name = 'StreamConflict';
   }
@@ -19,7 +22,12 @@ export class StreamConflict extends Error {
  * written, and it gets StreamConflict. ON CONFLICT DO NOTHING plus a count keeps the transaction
  * usable for the caller's own clean-up instead of aborting it with an error.
  */
-export async function appendToStream(tx: OrdersTx, streamId: string, expectedVersion: number, events: readonly NewOrderEvent[]): Promise<StoredOrderEvent[]> {
+export async function appendToStream(
+  tx: OrdersTx,
+  streamId: string,
+  expectedVersion: number,
+  events: readonly NewOrderEvent[],
+): Promise<StoredOrderEvent[]> {
   const stored = events.map((event, i): StoredOrderEvent => {
     const version = expectedVersion + i + 1;
     validateEventData(event.type, CURRENT_DATA_VERSION, event.data, `${streamId}@${version}`);
@@ -27,7 +35,14 @@ export async function appendToStream(tx: OrdersTx, streamId: string, expectedVer
   });
   if (stored.length === 0) return stored;
   const { count } = await tx.orderEvent.createMany({
-    data: stored.map((e) => ({ streamId, version: e.version, type: e.type, dataVersion: CURRENT_DATA_VERSION, data: e.data, occurredAt: e.occurredAt })),
+    data: stored.map((e) => ({
+      streamId,
+      version: e.version,
+      type: e.type,
+      dataVersion: CURRENT_DATA_VERSION,
+      data: e.data,
+      occurredAt: e.occurredAt,
+    })),
     skipDuplicates: true,
   });
   if (count !== stored.length) throw new StreamConflict(streamId, expectedVersion);
@@ -47,7 +62,13 @@ interface EventRow {
 export function toStoredEvent(row: EventRow): StoredOrderEvent {
   const where = `${row.streamId}@${row.version}`;
   const data = validateEventData(row.type, row.dataVersion, row.data, where);
-  return { type: row.type, data, occurredAt: row.occurredAt, streamId: row.streamId, version: row.version } as StoredOrderEvent;
+  return {
+    type: row.type,
+    data,
+    occurredAt: row.occurredAt,
+    streamId: row.streamId,
+    version: row.version,
+  } as StoredOrderEvent;
 }
 
 export async function readStream(db: OrdersDb, streamId: string): Promise<StoredOrderEvent[]> {
@@ -56,10 +77,16 @@ export async function readStream(db: OrdersDb, streamId: string): Promise<Stored
 }
 
 /** The streams with these ids, each in version order (missing ids get an empty list). */
-export async function readStreams(db: OrdersDb, streamIds: readonly string[]): Promise<Map<string, StoredOrderEvent[]>> {
+export async function readStreams(
+  db: OrdersDb,
+  streamIds: readonly string[],
+): Promise<Map<string, StoredOrderEvent[]>> {
   const streams = new Map<string, StoredOrderEvent[]>(streamIds.map((id) => [id, []]));
   if (streamIds.length === 0) return streams;
-  const rows = await db.orderEvent.findMany({ where: { streamId: { in: [...streamIds] } }, orderBy: [{ streamId: 'asc' }, { version: 'asc' }] });
+  const rows = await db.orderEvent.findMany({
+    where: { streamId: { in: [...streamIds] } },
+    orderBy: [{ streamId: 'asc' }, { version: 'asc' }],
+  });
   for (const row of rows) streams.get(row.streamId)?.push(toStoredEvent(row));
   return streams;
 }

@@ -4,7 +4,13 @@ const uuid = z.uuid();
 const cents = z.number().int().nonnegative();
 const text = z.string().min(1).max(500);
 
-export const STEP_NAMES = ['RESERVE_STOCK', 'CHARGE_PAYMENT', 'CONFIRM_ORDER', 'REFUND_PAYMENT', 'RELEASE_STOCK'] as const;
+export const STEP_NAMES = [
+  'RESERVE_STOCK',
+  'CHARGE_PAYMENT',
+  'CONFIRM_ORDER',
+  'REFUND_PAYMENT',
+  'RELEASE_STOCK',
+] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 const step = z.enum(STEP_NAMES);
 
@@ -25,7 +31,15 @@ export const ORDER_EVENT_SCHEMAS = {
       currency: z.string().regex(/^[A-Z]{3}$/),
       totalCents: cents,
       items: z
-        .array(z.object({ id: uuid, productId: uuid, quantity: z.number().int().min(1).max(1000), unitPriceCents: cents, position: z.number().int().nonnegative() }))
+        .array(
+          z.object({
+            id: uuid,
+            productId: uuid,
+            quantity: z.number().int().min(1).max(1000),
+            unitPriceCents: cents,
+            position: z.number().int().nonnegative(),
+          }),
+        )
         .min(1)
         .max(100),
       checkout: z.object({ deadline: z.iso.datetime() }).nullable(),
@@ -58,7 +72,9 @@ type LatestVersion<T extends OrderEventType> = keyof (typeof ORDER_EVENT_SCHEMAS
 export type OrderEventData<T extends OrderEventType> = z.infer<(typeof ORDER_EVENT_SCHEMAS)[T][LatestVersion<T>]>;
 
 /** An event to append: type and data (validated on append), and when it happened. */
-export type NewOrderEvent = { [T in OrderEventType]: { type: T; data: OrderEventData<T>; occurredAt: Date } }[OrderEventType];
+export type NewOrderEvent = {
+  [T in OrderEventType]: { type: T; data: OrderEventData<T>; occurredAt: Date };
+}[OrderEventType];
 
 /** An event read back from the log, validated again. */
 export type StoredOrderEvent = NewOrderEvent & { streamId: string; version: number };
@@ -71,7 +87,12 @@ export function isOrderEventType(value: string): value is OrderEventType {
 export const CURRENT_DATA_VERSION = 1;
 
 /** The event's data checked against its type's schema at `dataVersion`; throws naming the stream and version. */
-export function validateEventData(type: string, dataVersion: number, data: unknown, where: string): NewOrderEvent['data'] {
+export function validateEventData(
+  type: string,
+  dataVersion: number,
+  data: unknown,
+  where: string,
+): NewOrderEvent['data'] {
   if (!isOrderEventType(type)) throw new Error(`Unknown order event type "${type}" at ${where}`);
   const versions: Record<number, z.ZodType | undefined> = ORDER_EVENT_SCHEMAS[type];
   const schema = versions[dataVersion];
@@ -82,6 +103,10 @@ export function validateEventData(type: string, dataVersion: number, data: unkno
 }
 
 /** Shorthand constructors keep call sites typed by event type. */
-export function orderEvent<T extends OrderEventType>(type: T, data: OrderEventData<T>, occurredAt = new Date()): NewOrderEvent {
+export function orderEvent<T extends OrderEventType>(
+  type: T,
+  data: OrderEventData<T>,
+  occurredAt = new Date(),
+): NewOrderEvent {
   return { type, data, occurredAt } as NewOrderEvent;
 }

@@ -74,9 +74,22 @@ function touchSaga(view: StreamView, at: Date, change: (saga: SagaView) => Parti
   return { ...view, saga: { ...view.saga, ...change(view.saga), updatedAt: at } };
 }
 
-function withStep(saga: SagaView, name: StepName, at: Date, change: (step: SagaStepView) => Partial<SagaStepView>): Partial<SagaView> {
+function withStep(
+  saga: SagaView,
+  name: StepName,
+  at: Date,
+  change: (step: SagaStepView) => Partial<SagaStepView>,
+): Partial<SagaView> {
   const current = saga.steps.find((s) => s.name === name);
-  const base: SagaStepView = current ?? { name, position: saga.steps.length, status: 'RUNNING', attempts: 0, at, error: null, effect: 'unknown' };
+  const base: SagaStepView = current ?? {
+    name,
+    position: saga.steps.length,
+    status: 'RUNNING',
+    attempts: 0,
+    at,
+    error: null,
+    effect: 'unknown',
+  };
   const next = { ...base, ...change(base), at };
   return { steps: current ? saga.steps.map((s) => (s.name === name ? next : s)) : [...saga.steps, next] };
 }
@@ -91,10 +104,29 @@ export function evolve(view: StreamView, event: StoredOrderEvent): StreamView {
         return {
           ...view,
           userId: d.userId,
-          order: { id: d.orderId, userId: d.userId, status: 'PENDING', statusReason: null, totalCents: d.totalCents, currency: d.currency, createdAt: at, updatedAt: at },
+          order: {
+            id: d.orderId,
+            userId: d.userId,
+            status: 'PENDING',
+            statusReason: null,
+            totalCents: d.totalCents,
+            currency: d.currency,
+            createdAt: at,
+            updatedAt: at,
+          },
           items: d.items.map((item) => ({ ...item, orderId: d.orderId })),
           saga: d.checkout
-            ? { id: d.orderId, orderId: d.orderId, kind: 'CHECKOUT', state: 'RUNNING', reason: null, deadline: new Date(d.checkout.deadline), createdAt: at, updatedAt: at, steps: [] }
+            ? {
+                id: d.orderId,
+                orderId: d.orderId,
+                kind: 'CHECKOUT',
+                state: 'RUNNING',
+                reason: null,
+                deadline: new Date(d.checkout.deadline),
+                createdAt: at,
+                updatedAt: at,
+                steps: [],
+              }
             : null,
         };
       }
@@ -103,17 +135,33 @@ export function evolve(view: StreamView, event: StoredOrderEvent): StreamView {
           ...view,
           userId: event.data.userId,
           // A cancellation's reason is the customer's, given to payments and inventory with its steps.
-          saga: { id: event.streamId, orderId: event.data.orderId, kind: 'CANCELLATION', state: 'RUNNING', reason: event.data.reason, deadline: null, createdAt: at, updatedAt: at, steps: [] },
+          saga: {
+            id: event.streamId,
+            orderId: event.data.orderId,
+            kind: 'CANCELLATION',
+            state: 'RUNNING',
+            reason: event.data.reason,
+            deadline: null,
+            createdAt: at,
+            updatedAt: at,
+            steps: [],
+          },
         };
       case 'SagaStepStarted': {
         const { step, attempt } = event.data;
-        return touchSaga(view, at, (saga) => withStep(saga, step, at, (s) => ({ status: 'RUNNING', attempts: Math.max(s.attempts, attempt) })));
+        return touchSaga(view, at, (saga) =>
+          withStep(saga, step, at, (s) => ({ status: 'RUNNING', attempts: Math.max(s.attempts, attempt) })),
+        );
       }
       case 'SagaStepSucceeded':
-        return touchSaga(view, at, (saga) => withStep(saga, event.data.step, at, () => ({ status: 'SUCCEEDED', error: null })));
+        return touchSaga(view, at, (saga) =>
+          withStep(saga, event.data.step, at, () => ({ status: 'SUCCEEDED', error: null })),
+        );
       case 'SagaStepFailed': {
         const { step, error, final, effect } = event.data;
-        return touchSaga(view, at, (saga) => withStep(saga, step, at, (s) => ({ status: final ? 'FAILED' : s.status, error, effect })));
+        return touchSaga(view, at, (saga) =>
+          withStep(saga, step, at, (s) => ({ status: final ? 'FAILED' : s.status, error, effect })),
+        );
       }
       case 'SagaCompensationStarted':
         return touchSaga(view, at, () => ({ state: 'COMPENSATING', reason: event.data.reason }));
@@ -134,7 +182,11 @@ export function evolve(view: StreamView, event: StoredOrderEvent): StreamView {
   return { ...next, version: event.version };
 }
 
-export function fold(streamId: string, events: readonly StoredOrderEvent[], from: StreamView = emptyStream(streamId)): StreamView {
+export function fold(
+  streamId: string,
+  events: readonly StoredOrderEvent[],
+  from: StreamView = emptyStream(streamId),
+): StreamView {
   return events.reduce(evolve, from);
 }
 

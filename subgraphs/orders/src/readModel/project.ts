@@ -3,11 +3,28 @@ import type { OrdersDb, OrdersTx } from '../db.ts';
 import type { SagaStepView, SagaView, StreamView } from './fold.ts';
 
 function stepRow(sagaId: string, step: SagaStepView) {
-  return { sagaId, name: step.name, position: step.position, status: step.status, attempts: step.attempts, at: step.at, error: step.error };
+  return {
+    sagaId,
+    name: step.name,
+    position: step.position,
+    status: step.status,
+    attempts: step.attempts,
+    at: step.at,
+    error: step.error,
+  };
 }
 
 function sagaRow(saga: SagaView) {
-  return { id: saga.id, orderId: saga.orderId, kind: saga.kind, state: saga.state, reason: saga.reason, deadline: saga.deadline, createdAt: saga.createdAt, updatedAt: saga.updatedAt };
+  return {
+    id: saga.id,
+    orderId: saga.orderId,
+    kind: saga.kind,
+    state: saga.state,
+    reason: saga.reason,
+    deadline: saga.deadline,
+    createdAt: saga.createdAt,
+    updatedAt: saga.updatedAt,
+  };
 }
 
 /**
@@ -27,12 +44,20 @@ export async function projectChange(tx: OrdersTx, before: StreamView, after: Str
   }
   if (saga && saga !== before.saga) {
     const row = sagaRow(saga);
-    await tx.saga.upsert({ where: { id: saga.id }, create: row, update: { state: row.state, reason: row.reason, updatedAt: row.updatedAt } });
+    await tx.saga.upsert({
+      where: { id: saga.id },
+      create: row,
+      update: { state: row.state, reason: row.reason, updatedAt: row.updatedAt },
+    });
     const previous = new Map(before.saga?.steps.map((s) => [s.name, s]));
     for (const step of saga.steps) {
       if (previous.get(step.name) === step) continue;
       const stepValues = stepRow(saga.id, step);
-      await tx.sagaStep.upsert({ where: { sagaId_name: { sagaId: saga.id, name: step.name } }, create: stepValues, update: stepValues });
+      await tx.sagaStep.upsert({
+        where: { sagaId_name: { sagaId: saga.id, name: step.name } },
+        create: stepValues,
+        update: stepValues,
+      });
     }
   }
 }
@@ -57,7 +82,9 @@ export async function writeViews(db: OrdersDb, views: readonly StreamView[]): Pr
       views.flatMap((v) => v.items),
       (chunk) => db.orderItem.createMany({ data: chunk, skipDuplicates: true }),
     ),
-    sagas: await insertInChunks(sagas.map(sagaRow), (chunk) => db.saga.createMany({ data: chunk, skipDuplicates: true })),
+    sagas: await insertInChunks(sagas.map(sagaRow), (chunk) =>
+      db.saga.createMany({ data: chunk, skipDuplicates: true }),
+    ),
     sagaSteps: await insertInChunks(
       sagas.flatMap((saga) => saga.steps.map((step) => stepRow(saga.id, step))),
       (chunk) => db.sagaStep.createMany({ data: chunk, skipDuplicates: true }),

@@ -10,7 +10,10 @@ export async function projectStreams(db: OrdersDb, streamIds: readonly string[])
   const total: WrittenRows = { orders: 0, orderItems: 0, sagas: 0, sagaSteps: 0 };
   for (let i = 0; i < streamIds.length; i += STREAMS_PER_BATCH) {
     const streams = await readStreams(db, streamIds.slice(i, i + STREAMS_PER_BATCH));
-    const written = await writeViews(db, [...streams].map(([id, events]) => fold(id, events)));
+    const written = await writeViews(
+      db,
+      [...streams].map(([id, events]) => fold(id, events)),
+    );
     for (const key of Object.keys(total) as Array<keyof WrittenRows>) total[key] += written[key];
   }
   return total;
@@ -30,7 +33,11 @@ export async function rebuildReadModel(prisma: OrdersPrisma): Promise<RebuildRep
     async (tx) => {
       await tx.$executeRawUnsafe('LOCK TABLE "OrderEvent" IN SHARE MODE');
       await tx.$executeRawUnsafe('TRUNCATE "SagaStep", "Saga", "OrderItem", "Order"');
-      const ids = (await tx.$queryRawUnsafe<Array<{ streamId: string }>>('SELECT DISTINCT "streamId"::text AS "streamId" FROM "OrderEvent" ORDER BY 1')).map((r) => r.streamId);
+      const ids = (
+        await tx.$queryRawUnsafe<Array<{ streamId: string }>>(
+          'SELECT DISTINCT "streamId"::text AS "streamId" FROM "OrderEvent" ORDER BY 1',
+        )
+      ).map((r) => r.streamId);
       return { streams: ids.length, ...(await projectStreams(tx, ids)) };
     },
     { maxWait: 30_000, timeout: 30 * 60_000 },

@@ -27,7 +27,13 @@ function order(status: string, checkoutState = 'SUCCEEDED', more: Partial<OrderR
     ...more,
   };
 }
-const hold = (o: OrderRow, status: string, more: Partial<HoldRow> = {}): HoldRow => ({ sagaId: o.id, status, createdAt: ago(120_000), lines: [{ productId: P, quantity: 2 }], ...more });
+const hold = (o: OrderRow, status: string, more: Partial<HoldRow> = {}): HoldRow => ({
+  sagaId: o.id,
+  status,
+  createdAt: ago(120_000),
+  lines: [{ productId: P, quantity: 2 }],
+  ...more,
+});
 const payment = (o: OrderRow, status: string, more: Partial<PaymentRow> = {}): PaymentRow => ({
   id: id(),
   sagaId: o.id,
@@ -45,14 +51,26 @@ const kinds = (s: Snapshot) => findDrift(s, OPTIONS).map((f) => [f.kind, f.found
 describe('findDrift', () => {
   it('accepts every settled outcome the saga leaves', () => {
     const confirmed = order('DELIVERED');
-    const cancelled = order('CANCELLED', 'SUCCEEDED', { cancellations: [{ id: id(), state: 'SUCCEEDED', createdAt: ago(100_000) }] });
+    const cancelled = order('CANCELLED', 'SUCCEEDED', {
+      cancellations: [{ id: id(), state: 'SUCCEEDED', createdAt: ago(100_000) }],
+    });
     const declined = order('FAILED', 'COMPENSATED');
     const voided = order('FAILED', 'COMPENSATED');
     const imported = order('CONFIRMED', 'SUCCEEDED', { checkout: null });
     const s = snapshot({
       orders: [confirmed, cancelled, declined, voided, imported],
-      holds: [hold(confirmed, 'COMMITTED'), hold(cancelled, 'RETURNED'), hold(declined, 'RELEASED'), hold(voided, 'REJECTED')],
-      payments: [payment(confirmed, 'CAPTURED'), payment(cancelled, 'REFUNDED'), payment(declined, 'DECLINED'), payment(imported, 'CAPTURED')],
+      holds: [
+        hold(confirmed, 'COMMITTED'),
+        hold(cancelled, 'RETURNED'),
+        hold(declined, 'RELEASED'),
+        hold(voided, 'REJECTED'),
+      ],
+      payments: [
+        payment(confirmed, 'CAPTURED'),
+        payment(cancelled, 'REFUNDED'),
+        payment(declined, 'DECLINED'),
+        payment(imported, 'CAPTURED'),
+      ],
       stock: [{ productId: P, onHand: 10, reserved: 0, heldUnits: 0 }],
     });
     expect(findDrift(s, OPTIONS)).toEqual([]);
@@ -65,8 +83,18 @@ describe('findDrift', () => {
     const unpaid = order('CONFIRMED');
     const s = snapshot({
       orders: [held, wrongLines, wrongAmount, unpaid],
-      holds: [hold(held, 'HELD'), hold(wrongLines, 'COMMITTED', { lines: [{ productId: P, quantity: 3 }] }), hold(wrongAmount, 'COMMITTED'), hold(unpaid, 'COMMITTED')],
-      payments: [payment(held, 'CAPTURED'), payment(wrongLines, 'CAPTURED'), payment(wrongAmount, 'CAPTURED', { amountCents: 999 }), payment(unpaid, 'DECLINED')],
+      holds: [
+        hold(held, 'HELD'),
+        hold(wrongLines, 'COMMITTED', { lines: [{ productId: P, quantity: 3 }] }),
+        hold(wrongAmount, 'COMMITTED'),
+        hold(unpaid, 'COMMITTED'),
+      ],
+      payments: [
+        payment(held, 'CAPTURED'),
+        payment(wrongLines, 'CAPTURED'),
+        payment(wrongAmount, 'CAPTURED', { amountCents: 999 }),
+        payment(unpaid, 'DECLINED'),
+      ],
       stock: [{ productId: P, onHand: 10, reserved: 2, heldUnits: 2 }],
     });
     expect(kinds(s)).toEqual([
@@ -77,9 +105,15 @@ describe('findDrift', () => {
     ]);
   });
 
-  it('reports a cancelled order still charged and holding its stock, with the cancellation\'s own repairs', () => {
-    const cancelled = order('CANCELLED', 'SUCCEEDED', { cancellations: [{ id: id(), state: 'SUCCEEDED', createdAt: ago(100_000) }] });
-    const s = snapshot({ orders: [cancelled], holds: [hold(cancelled, 'COMMITTED')], payments: [payment(cancelled, 'CAPTURED')] });
+  it("reports a cancelled order still charged and holding its stock, with the cancellation's own repairs", () => {
+    const cancelled = order('CANCELLED', 'SUCCEEDED', {
+      cancellations: [{ id: id(), state: 'SUCCEEDED', createdAt: ago(100_000) }],
+    });
+    const s = snapshot({
+      orders: [cancelled],
+      holds: [hold(cancelled, 'COMMITTED')],
+      payments: [payment(cancelled, 'CAPTURED')],
+    });
     expect(kinds(s)).toEqual([
       ['hold_mismatch', `COMMITTED (${P} x2)`, 'releaseStock'],
       ['orphan_charge', 'CAPTURED 1000 USD', 'refundPayment'],
@@ -89,7 +123,11 @@ describe('findDrift', () => {
 
   it('reports two captured payments for one order as a double charge', () => {
     const confirmed = order('CONFIRMED');
-    const s = snapshot({ orders: [confirmed], holds: [hold(confirmed, 'COMMITTED')], payments: [payment(confirmed, 'CAPTURED'), payment(confirmed, 'CAPTURED', { sagaId: id() })] });
+    const s = snapshot({
+      orders: [confirmed],
+      holds: [hold(confirmed, 'COMMITTED')],
+      payments: [payment(confirmed, 'CAPTURED'), payment(confirmed, 'CAPTURED', { sagaId: id() })],
+    });
     expect(findDrift(s, OPTIONS).map((f) => [f.kind, f.repair])).toEqual([['double_charge', null]]);
   });
 
@@ -108,10 +146,19 @@ describe('findDrift', () => {
   });
 
   it('leaves running sagas alone until their deadline and grace have passed, then reports them for the recovery worker', () => {
-    const running = order('PENDING', 'RUNNING', { checkout: { id: 'x', state: 'RUNNING', createdAt: ago(50_000), deadline: ago(20_000) } });
+    const running = order('PENDING', 'RUNNING', {
+      checkout: { id: 'x', state: 'RUNNING', createdAt: ago(50_000), deadline: ago(20_000) },
+    });
     const overdue = order('PENDING', 'COMPENSATING');
-    const cancelling = order('CONFIRMED', 'SUCCEEDED', { cancellations: [{ id: id(), state: 'RUNNING', createdAt: ago(200_000) }] });
-    const s = snapshot({ orders: [running, overdue, cancelling], holds: [hold(running, 'HELD'), hold(overdue, 'HELD'), hold(cancelling, 'RETURNED')], payments: [payment(cancelling, 'REFUNDED')], stock: [{ productId: P, onHand: 10, reserved: 4, heldUnits: 4 }] });
+    const cancelling = order('CONFIRMED', 'SUCCEEDED', {
+      cancellations: [{ id: id(), state: 'RUNNING', createdAt: ago(200_000) }],
+    });
+    const s = snapshot({
+      orders: [running, overdue, cancelling],
+      holds: [hold(running, 'HELD'), hold(overdue, 'HELD'), hold(cancelling, 'RETURNED')],
+      payments: [payment(cancelling, 'REFUNDED')],
+      stock: [{ productId: P, onHand: 10, reserved: 4, heldUnits: 4 }],
+    });
     const findings = findDrift(s, OPTIONS);
     expect(findings.map((f) => [f.kind, f.found, f.repair])).toEqual([
       ['saga_overdue', 'COMPENSATING', null],

@@ -45,14 +45,15 @@ const CONFIRMED_LIKE = new Set(['CONFIRMED', 'SHIPPED', 'DELIVERED']);
 const REPAIR_REASON = 'reconciliation';
 
 /** Per status of a settled order: the hold and payment states that agree with it ('none': no record). */
-const EXPECTED: Record<'CONFIRMED' | 'FAILED' | 'CANCELLED', { hold: readonly string[]; payment: readonly string[] }> = {
-  CONFIRMED: { hold: ['COMMITTED'], payment: ['CAPTURED'] },
-  FAILED: { hold: ['none', 'REJECTED', 'RELEASED'], payment: ['none', 'DECLINED', 'VOIDED', 'REFUNDED'] },
-  CANCELLED: { hold: ['RETURNED'], payment: ['REFUNDED'] },
-};
+const EXPECTED: Record<'CONFIRMED' | 'FAILED' | 'CANCELLED', { hold: readonly string[]; payment: readonly string[] }> =
+  {
+    CONFIRMED: { hold: ['COMMITTED'], payment: ['CAPTURED'] },
+    FAILED: { hold: ['none', 'REJECTED', 'RELEASED'], payment: ['none', 'DECLINED', 'VOIDED', 'REFUNDED'] },
+    CANCELLED: { hold: ['RETURNED'], payment: ['REFUNDED'] },
+  };
 
 const REPORT_ONLY_RESERVED =
-  'report only: the counter is inventory\'s own and changes only with a hold\'s transition; no inventory operation sets it, and the checker never writes another service\'s tables (an inventory operator corrects it after finding the cause)';
+  "report only: the counter is inventory's own and changes only with a hold's transition; no inventory operation sets it, and the checker never writes another service's tables (an inventory operator corrects it after finding the cause)";
 
 function describeLines(lines: readonly Line[]): string {
   return lines.map((l) => `${l.productId} x${l.quantity}`).join(', ') || 'no lines';
@@ -69,7 +70,9 @@ function sameLines(a: readonly Line[], b: readonly Line[]): boolean {
 }
 
 function settled(order: OrderRow): boolean {
-  return (!order.checkout || TERMINAL.has(order.checkout.state)) && order.cancellations.every((s) => TERMINAL.has(s.state));
+  return (
+    (!order.checkout || TERMINAL.has(order.checkout.state)) && order.cancellations.every((s) => TERMINAL.has(s.state))
+  );
 }
 
 function expectationOf(order: OrderRow): keyof typeof EXPECTED | null {
@@ -85,60 +88,166 @@ function checkHold(order: OrderRow, hold: HoldRow | undefined, expectation: keyo
   const base = { subject, orderId: order.id, expected: `hold ${allowed.join('/')}` };
   if (allowed.includes(status)) {
     if (expectation !== 'CONFIRMED' || !hold || sameLines(hold.lines, order.items)) return null;
-    return { ...base, kind: 'hold_mismatch', expected: `hold COMMITTED with ${describeLines(order.items)}`, found: `COMMITTED with ${describeLines(hold.lines)}`, repair: null, manual: 'the units committed differ from the order: an inventory operator adjusts the stock' };
+    return {
+      ...base,
+      kind: 'hold_mismatch',
+      expected: `hold COMMITTED with ${describeLines(order.items)}`,
+      found: `COMMITTED with ${describeLines(hold.lines)}`,
+      repair: null,
+      manual: 'the units committed differ from the order: an inventory operator adjusts the stock',
+    };
   }
   const found = hold ? `${status} (${describeLines(hold.lines)})` : 'none';
   if (status === 'HELD' && expectation === 'CONFIRMED') {
-    return { ...base, kind: 'uncommitted_hold', found, repair: { action: 'commitStock', sagaId: order.id, reason: REPAIR_REASON, succeedsWith: ['COMMITTED'] }, manual: null };
+    return {
+      ...base,
+      kind: 'uncommitted_hold',
+      found,
+      repair: { action: 'commitStock', sagaId: order.id, reason: REPAIR_REASON, succeedsWith: ['COMMITTED'] },
+      manual: null,
+    };
   }
   if (status === 'HELD' && expectation === 'FAILED') {
-    return { ...base, kind: 'leaked_reservation', found, repair: { action: 'releaseStock', sagaId: order.id, reason: `${REPAIR_REASON}: order ${order.status}`, succeedsWith: ['RELEASED'] }, manual: null };
+    return {
+      ...base,
+      kind: 'leaked_reservation',
+      found,
+      repair: {
+        action: 'releaseStock',
+        sagaId: order.id,
+        reason: `${REPAIR_REASON}: order ${order.status}`,
+        succeedsWith: ['RELEASED'],
+      },
+      manual: null,
+    };
   }
   if (status === 'COMMITTED' && expectation === 'CANCELLED') {
     // What the cancellation's own RELEASE_STOCK step does: the sold units go back on hand.
-    return { ...base, kind: 'hold_mismatch', found, repair: { action: 'releaseStock', sagaId: order.id, reason: `${REPAIR_REASON}: order CANCELLED`, succeedsWith: ['RETURNED'] }, manual: null };
+    return {
+      ...base,
+      kind: 'hold_mismatch',
+      found,
+      repair: {
+        action: 'releaseStock',
+        sagaId: order.id,
+        reason: `${REPAIR_REASON}: order CANCELLED`,
+        succeedsWith: ['RETURNED'],
+      },
+      manual: null,
+    };
   }
-  return { ...base, kind: 'hold_mismatch', found, repair: null, manual: 'no step of the saga leads here: investigate before changing stock' };
+  return {
+    ...base,
+    kind: 'hold_mismatch',
+    found,
+    repair: null,
+    manual: 'no step of the saga leads here: investigate before changing stock',
+  };
 }
 
-function checkPayments(order: OrderRow, payments: readonly PaymentRow[], expectation: keyof typeof EXPECTED): Finding[] {
+function checkPayments(
+  order: OrderRow,
+  payments: readonly PaymentRow[],
+  expectation: keyof typeof EXPECTED,
+): Finding[] {
   const allowed = EXPECTED[expectation].payment;
   const subject = `saga ${order.id} (order ${order.status})`;
   const base = { subject, orderId: order.id };
   const captured = payments.filter((p) => p.status === 'CAPTURED');
   const findings: Finding[] = [];
   if (captured.length > 1) {
-    findings.push({ ...base, kind: 'double_charge', expected: 'at most one CAPTURED payment', found: `${captured.length} CAPTURED: ${captured.map((p) => `${p.id} ${p.amountCents} ${p.currency}`).join(', ')}`, repair: null, manual: 'refund the extra charge by hand after checking with the processor' });
+    findings.push({
+      ...base,
+      kind: 'double_charge',
+      expected: 'at most one CAPTURED payment',
+      found: `${captured.length} CAPTURED: ${captured.map((p) => `${p.id} ${p.amountCents} ${p.currency}`).join(', ')}`,
+      repair: null,
+      manual: 'refund the extra charge by hand after checking with the processor',
+    });
   }
   const [payment, ...others] = payments;
   if (others.length > 0 && captured.length <= 1) {
-    findings.push({ ...base, kind: 'payment_mismatch', expected: 'one payment', found: `${payments.length} payments (${payments.map((p) => p.status).join(', ')})`, repair: null, manual: 'the unique order id in payments should forbid this: investigate' });
+    findings.push({
+      ...base,
+      kind: 'payment_mismatch',
+      expected: 'one payment',
+      found: `${payments.length} payments (${payments.map((p) => p.status).join(', ')})`,
+      repair: null,
+      manual: 'the unique order id in payments should forbid this: investigate',
+    });
   }
   const status = payment?.status ?? 'none';
   if (!allowed.includes(status)) {
     const found = payment ? `${status} ${payment.amountCents} ${payment.currency}` : 'none';
     if (status === 'CAPTURED') {
-      findings.push({ ...base, kind: 'orphan_charge', expected: `payment ${allowed.join('/')}`, found, repair: { action: 'refundPayment', sagaId: payment?.sagaId ?? order.id, reason: `${REPAIR_REASON}: order ${order.status}`, succeedsWith: ['REFUNDED'] }, manual: null });
+      findings.push({
+        ...base,
+        kind: 'orphan_charge',
+        expected: `payment ${allowed.join('/')}`,
+        found,
+        repair: {
+          action: 'refundPayment',
+          sagaId: payment?.sagaId ?? order.id,
+          reason: `${REPAIR_REASON}: order ${order.status}`,
+          succeedsWith: ['REFUNDED'],
+        },
+        manual: null,
+      });
     } else {
-      findings.push({ ...base, kind: 'payment_mismatch', expected: `payment ${allowed.join('/')} for ${order.totalCents} ${order.currency}`, found, repair: null, manual: 'a confirmed order without its charge: collect or cancel it with the customer' });
+      findings.push({
+        ...base,
+        kind: 'payment_mismatch',
+        expected: `payment ${allowed.join('/')} for ${order.totalCents} ${order.currency}`,
+        found,
+        repair: null,
+        manual: 'a confirmed order without its charge: collect or cancel it with the customer',
+      });
     }
-  } else if (payment && status === 'CAPTURED' && (payment.amountCents !== order.totalCents || payment.currency !== order.currency)) {
-    findings.push({ ...base, kind: 'payment_mismatch', expected: `CAPTURED ${order.totalCents} ${order.currency}`, found: `CAPTURED ${payment.amountCents} ${payment.currency}`, repair: null, manual: 'charged a different amount than the order total: settle the difference with the customer' });
+  } else if (
+    payment &&
+    status === 'CAPTURED' &&
+    (payment.amountCents !== order.totalCents || payment.currency !== order.currency)
+  ) {
+    findings.push({
+      ...base,
+      kind: 'payment_mismatch',
+      expected: `CAPTURED ${order.totalCents} ${order.currency}`,
+      found: `CAPTURED ${payment.amountCents} ${payment.currency}`,
+      repair: null,
+      manual: 'charged a different amount than the order total: settle the difference with the customer',
+    });
   }
   return findings;
 }
 
 function checkOverdue(order: OrderRow, options: CheckOptions): Finding[] {
   const limit = options.now.getTime() - options.graceMs;
-  const manual = 'left to the recovery worker, which drives and compensates it under its lease; if this persists, check that orders runs its workers';
+  const manual =
+    'left to the recovery worker, which drives and compensates it under its lease; if this persists, check that orders runs its workers';
   const findings: Finding[] = [];
   const checkout = order.checkout;
   if (checkout && !TERMINAL.has(checkout.state) && checkout.deadline && checkout.deadline.getTime() < limit) {
-    findings.push({ kind: 'saga_overdue', subject: `saga ${checkout.id} (CHECKOUT, order ${order.status})`, orderId: order.id, expected: `terminal by ${checkout.deadline.toISOString()}`, found: checkout.state, repair: null, manual });
+    findings.push({
+      kind: 'saga_overdue',
+      subject: `saga ${checkout.id} (CHECKOUT, order ${order.status})`,
+      orderId: order.id,
+      expected: `terminal by ${checkout.deadline.toISOString()}`,
+      found: checkout.state,
+      repair: null,
+      manual,
+    });
   }
   for (const saga of order.cancellations) {
     if (TERMINAL.has(saga.state) || saga.createdAt.getTime() + options.deadlineMs >= limit) continue;
-    findings.push({ kind: 'saga_overdue', subject: `saga ${saga.id} (CANCELLATION, order ${order.status})`, orderId: order.id, expected: `terminal within ${options.deadlineMs} ms of ${saga.createdAt.toISOString()}`, found: saga.state, repair: null, manual });
+    findings.push({
+      kind: 'saga_overdue',
+      subject: `saga ${saga.id} (CANCELLATION, order ${order.status})`,
+      orderId: order.id,
+      expected: `terminal within ${options.deadlineMs} ms of ${saga.createdAt.toISOString()}`,
+      found: saga.state,
+      repair: null,
+      manual,
+    });
   }
   return findings;
 }
@@ -147,10 +256,30 @@ function checkStock(row: StockRow): Finding[] {
   const subject = `product ${row.productId}`;
   const findings: Finding[] = [];
   if (row.reserved !== row.heldUnits) {
-    findings.push({ kind: 'reserved_drift', subject, orderId: null, expected: `reserved ${row.heldUnits} (units in HELD holds)`, found: row.reserved === null ? 'no stock row' : `reserved ${row.reserved}`, repair: null, manual: REPORT_ONLY_RESERVED });
+    findings.push({
+      kind: 'reserved_drift',
+      subject,
+      orderId: null,
+      expected: `reserved ${row.heldUnits} (units in HELD holds)`,
+      found: row.reserved === null ? 'no stock row' : `reserved ${row.reserved}`,
+      repair: null,
+      manual: REPORT_ONLY_RESERVED,
+    });
   }
-  if (row.onHand !== null && row.reserved !== null && (row.onHand < 0 || row.reserved < 0 || row.onHand < row.reserved)) {
-    findings.push({ kind: 'negative_stock', subject, orderId: null, expected: 'onHand >= reserved >= 0', found: `onHand ${row.onHand}, reserved ${row.reserved}`, repair: null, manual: 'report only: an inventory operator recounts the stock' });
+  if (
+    row.onHand !== null &&
+    row.reserved !== null &&
+    (row.onHand < 0 || row.reserved < 0 || row.onHand < row.reserved)
+  ) {
+    findings.push({
+      kind: 'negative_stock',
+      subject,
+      orderId: null,
+      expected: 'onHand >= reserved >= 0',
+      found: `onHand ${row.onHand}, reserved ${row.reserved}`,
+      repair: null,
+      manual: 'report only: an inventory operator recounts the stock',
+    });
   }
   return findings;
 }
@@ -178,13 +307,39 @@ export function findDrift(snapshot: Snapshot, options: CheckOptions): Finding[] 
 
   for (const hold of snapshot.holds) {
     if (orders.has(hold.sagaId) || hold.status !== 'HELD' || hold.createdAt.getTime() >= foreignBefore) continue;
-    findings.push({ kind: 'leaked_reservation', subject: `saga ${hold.sagaId} (unknown to orders)`, orderId: hold.sagaId, expected: 'no hold for a saga orders does not know', found: `HELD (${describeLines(hold.lines)}) since ${hold.createdAt.toISOString()}`, repair: { action: 'releaseStock', sagaId: hold.sagaId, reason: `${REPAIR_REASON}: saga unknown to orders`, succeedsWith: ['RELEASED'] }, manual: null });
+    findings.push({
+      kind: 'leaked_reservation',
+      subject: `saga ${hold.sagaId} (unknown to orders)`,
+      orderId: hold.sagaId,
+      expected: 'no hold for a saga orders does not know',
+      found: `HELD (${describeLines(hold.lines)}) since ${hold.createdAt.toISOString()}`,
+      repair: {
+        action: 'releaseStock',
+        sagaId: hold.sagaId,
+        reason: `${REPAIR_REASON}: saga unknown to orders`,
+        succeedsWith: ['RELEASED'],
+      },
+      manual: null,
+    });
   }
   for (const [orderId, payments] of paymentsByOrder) {
     if (orders.has(orderId)) continue;
     for (const p of payments) {
       if (p.status !== 'CAPTURED' || p.createdAt.getTime() >= foreignBefore) continue;
-      findings.push({ kind: 'orphan_charge', subject: `saga ${p.sagaId} (order ${orderId} unknown to orders)`, orderId, expected: 'no charge for an order orders does not know', found: `CAPTURED ${p.amountCents} ${p.currency} since ${p.createdAt.toISOString()}`, repair: { action: 'refundPayment', sagaId: p.sagaId, reason: `${REPAIR_REASON}: order unknown to orders`, succeedsWith: ['REFUNDED'] }, manual: null });
+      findings.push({
+        kind: 'orphan_charge',
+        subject: `saga ${p.sagaId} (order ${orderId} unknown to orders)`,
+        orderId,
+        expected: 'no charge for an order orders does not know',
+        found: `CAPTURED ${p.amountCents} ${p.currency} since ${p.createdAt.toISOString()}`,
+        repair: {
+          action: 'refundPayment',
+          sagaId: p.sagaId,
+          reason: `${REPAIR_REASON}: order unknown to orders`,
+          succeedsWith: ['REFUNDED'],
+        },
+        manual: null,
+      });
     }
   }
   for (const row of snapshot.stock) findings.push(...checkStock(row));
@@ -194,5 +349,10 @@ export function findDrift(snapshot: Snapshot, options: CheckOptions): Finding[] 
 /** What an order looked like, to tell whether it moved between two reads. */
 export function fingerprint(order: OrderRow | undefined): string {
   if (!order) return 'absent';
-  return [order.status, order.updatedAt.getTime(), order.checkout?.state ?? '-', ...order.cancellations.map((s) => `${s.id}:${s.state}`).sort()].join('|');
+  return [
+    order.status,
+    order.updatedAt.getTime(),
+    order.checkout?.state ?? '-',
+    ...order.cancellations.map((s) => `${s.id}:${s.state}`).sort(),
+  ].join('|');
 }

@@ -19,20 +19,33 @@ function field<T>(data: Record<string, unknown>, name: string, schema: z.ZodType
  * them (its resilient client, a signed `service` identity). No buyer rides along: a repair may be
  * about a saga orders does not know, and neither step needs one.
  */
-export function createRepairProviders(config: Pick<OrdersConfig, 'providers' | 'signing'>, logger: Logger): RepairProviders & { close(): Promise<void> } {
-  const client = (name: 'inventory' | 'payments') => new ServiceClient({ name, urls: config.providers[name].urls, policy: config.providers[name].policy, signing: config.signing, logger });
+export function createRepairProviders(
+  config: Pick<OrdersConfig, 'providers' | 'signing'>,
+  logger: Logger,
+): RepairProviders & { close(): Promise<void> } {
+  const client = (name: 'inventory' | 'payments') =>
+    new ServiceClient({
+      name,
+      urls: config.providers[name].urls,
+      policy: config.providers[name].policy,
+      signing: config.signing,
+      logger,
+    });
   const inventory = client('inventory');
   const payments = client('payments');
-  const mutate = (service: ServiceClient, query: string, variables: Record<string, unknown>) => service.request({ query, variables, userId: null, kind: 'mutation' });
+  const mutate = (service: ServiceClient, query: string, variables: Record<string, unknown>) =>
+    service.request({ query, variables, userId: null, kind: 'mutation' });
   return {
     async releaseStock(sagaId, reason) {
-      return field(await mutate(inventory, OPERATIONS.releaseStock, { sagaId, reason }), 'releaseStock', holdAnswer).status;
+      return field(await mutate(inventory, OPERATIONS.releaseStock, { sagaId, reason }), 'releaseStock', holdAnswer)
+        .status;
     },
     async commitStock(sagaId) {
       return field(await mutate(inventory, OPERATIONS.commitStock, { sagaId }), 'commitStock', holdAnswer).status;
     },
     async refundPayment(sagaId, reason) {
-      return field(await mutate(payments, OPERATIONS.refundPayment, { sagaId, reason }), 'refundPayment', chargeAnswer).outcome;
+      return field(await mutate(payments, OPERATIONS.refundPayment, { sagaId, reason }), 'refundPayment', chargeAnswer)
+        .outcome;
     },
     async close() {
       await Promise.all([inventory.close(), payments.close()]);

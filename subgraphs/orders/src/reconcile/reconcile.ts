@@ -64,13 +64,18 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
 
   const suspects = [...new Set(found.flatMap((f) => (f.orderId ? [f.orderId] : [])))];
   const before = new Map(orders.map((o) => [o.id, fingerprint(o)]));
-  const after = new Map((suspects.length ? await readOrders(deps.orders, suspects) : []).map((o) => [o.id, fingerprint(o)]));
-  const stable = found.filter((f) => !f.orderId || (before.get(f.orderId) ?? 'absent') === (after.get(f.orderId) ?? 'absent'));
+  const after = new Map(
+    (suspects.length ? await readOrders(deps.orders, suspects) : []).map((o) => [o.id, fingerprint(o)]),
+  );
+  const stable = found.filter(
+    (f) => !f.orderId || (before.get(f.orderId) ?? 'absent') === (after.get(f.orderId) ?? 'absent'),
+  );
 
   if (options.repair && !deps.providers) throw new Error('repair needs the inventory and payments clients');
   const findings: ReportedFinding[] = [];
   for (const finding of stable) {
-    const outcome = options.repair && deps.providers && finding.repair ? await runRepair(finding.repair, deps.providers) : null;
+    const outcome =
+      options.repair && deps.providers && finding.repair ? await runRepair(finding.repair, deps.providers) : null;
     findings.push({ ...finding, outcome });
   }
   return {
@@ -91,7 +96,12 @@ export function formatReport(report: ReconcileReport): string {
   const { orders, holds, payments, products } = report.checked;
   const repaired = report.findings.filter((f) => f.outcome?.status === 'repaired').length;
   const summary = `reconcile: ${orders} orders, ${holds} stock holds, ${payments} payments, ${products} stock rows checked: ${
-    report.findings.length === 0 ? 'consistent' : `${report.findings.length} finding(s), ${repaired} repaired${report.consistent ? '' : ', drift remains'}`
+    report.findings.length === 0
+      ? 'consistent'
+      : `${report.findings.length} finding(s), ${repaired} repaired${report.consistent ? '' : ', drift remains'}`
   }`;
-  return [summary, ...report.findings.map((f) => `${f.kind} ${f.subject}: expected ${f.expected}; found ${f.found}; ${repairText(f)}`)].join('\n');
+  return [
+    summary,
+    ...report.findings.map((f) => `${f.kind} ${f.subject}: expected ${f.expected}; found ${f.found}; ${repairText(f)}`),
+  ].join('\n');
 }

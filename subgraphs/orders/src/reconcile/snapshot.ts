@@ -92,7 +92,10 @@ export async function readOrders(db: RawQuerier, ids?: readonly string[]): Promi
     currency: r.currency,
     updatedAt: r.updatedAt,
     items: r.items,
-    checkout: r.checkoutState && r.checkoutCreatedAt ? { id: r.id, state: r.checkoutState, createdAt: r.checkoutCreatedAt, deadline: r.checkoutDeadline } : null,
+    checkout:
+      r.checkoutState && r.checkoutCreatedAt
+        ? { id: r.id, state: r.checkoutState, createdAt: r.checkoutCreatedAt, deadline: r.checkoutDeadline }
+        : null,
     cancellations: (r.cancellations ?? []).map((s) => ({ id: s.id, state: s.state, createdAt: new Date(s.createdAt) })),
   }));
 }

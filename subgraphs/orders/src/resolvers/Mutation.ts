@@ -5,10 +5,14 @@ import { cancelOrder } from '../checkout/cancelOrder.ts';
 import { placeOrder } from '../checkout/placeOrder.ts';
 
 export const Mutation: MutationResolvers = {
-  addToCart: (_parent, args, { identity, orders }) => addToCart(orders, requireUser(identity), args.productId, args.quantity),
-  updateCartItem: (_parent, args, { identity, orders }) => updateCartItem(orders, requireUser(identity), args.productId, args.quantity),
-  removeFromCart: (_parent, args, { identity, orders }) => removeFromCart(orders, requireUser(identity), args.productId),
-  checkout: (_parent, args, { identity, orders }) => placeOrder(orders, requireUser(identity), args.input, args.idempotencyKey),
+  addToCart: (_parent, args, { identity, orders }) =>
+    addToCart(orders, requireUser(identity), args.productId, args.quantity),
+  updateCartItem: (_parent, args, { identity, orders }) =>
+    updateCartItem(orders, requireUser(identity), args.productId, args.quantity),
+  removeFromCart: (_parent, args, { identity, orders }) =>
+    removeFromCart(orders, requireUser(identity), args.productId),
+  checkout: (_parent, args, { identity, orders }) =>
+    placeOrder(orders, requireUser(identity), args.input, args.idempotencyKey),
   cancelOrder: (_parent, args, { identity, orders }) => {
     requireUser(identity);
     return cancelOrder(orders, identity, args.orderId, args.reason);

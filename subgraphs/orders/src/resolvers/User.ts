@@ -14,7 +14,10 @@ export const User: UserResolvers = {
     requireOwner(identity, user.id, 'orders');
     const page = pageRequest(args, 10);
     const rows = await loaders.orderPageByUser(page).load(user.id);
-    return { ...toConnection(rows, page), totalCount: async () => (await loaders.orderCountByUser.load(user.id))?.count ?? 0 };
+    return {
+      ...toConnection(rows, page),
+      totalCount: async () => (await loaders.orderCountByUser.load(user.id))?.count ?? 0,
+    };
   },
   async spending(user, args, { identity, loaders }) {
     requireOwner(identity, user.id, 'spending');

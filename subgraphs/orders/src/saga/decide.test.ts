@@ -23,38 +23,66 @@ function stream(...events: NewOrderEvent[]) {
 }
 
 const before = { now: deadline.getTime() - 1000, canCharge: true };
-const started = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'CONFIRM_ORDER' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') => orderEvent('SagaStepStarted', { step, attempt: 1 });
-const ok = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'CONFIRM_ORDER' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') => orderEvent('SagaStepSucceeded', { step, detail: null });
+const started = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'CONFIRM_ORDER' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') =>
+  orderEvent('SagaStepStarted', { step, attempt: 1 });
+const ok = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'CONFIRM_ORDER' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') =>
+  orderEvent('SagaStepSucceeded', { step, detail: null });
 
 describe('checkout saga decisions', () => {
   it('goes reserve, charge, confirm, commit, finish', () => {
     expect(decide(stream(started('RESERVE_STOCK')), before)).toEqual({ type: 'call', step: 'RESERVE_STOCK' });
-    expect(decide(stream(started('RESERVE_STOCK'), ok('RESERVE_STOCK')), before)).toEqual({ type: 'call', step: 'CHARGE_PAYMENT' });
+    expect(decide(stream(started('RESERVE_STOCK'), ok('RESERVE_STOCK')), before)).toEqual({
+      type: 'call',
+      step: 'CHARGE_PAYMENT',
+    });
     const charged = [started('RESERVE_STOCK'), ok('RESERVE_STOCK'), started('CHARGE_PAYMENT'), ok('CHARGE_PAYMENT')];
     expect(decide(stream(...charged), before)).toEqual({ type: 'confirm' });
     const confirmed = [...charged, orderEvent('OrderConfirmed', {}), started('CONFIRM_ORDER')];
     expect(decide(stream(...confirmed), before)).toEqual({ type: 'call', step: 'CONFIRM_ORDER' });
     expect(decide(stream(...confirmed, ok('CONFIRM_ORDER')), before)).toEqual({ type: 'finish' });
-    expect(decide(stream(...confirmed, ok('CONFIRM_ORDER'), orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })), before)).toEqual({ type: 'done' });
+    expect(
+      decide(stream(...confirmed, ok('CONFIRM_ORDER'), orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })), before),
+    ).toEqual({ type: 'done' });
   });
 
   it('goes forward past the pivot, deadline or not, card or not', () => {
-    const charged = stream(started('RESERVE_STOCK'), ok('RESERVE_STOCK'), started('CHARGE_PAYMENT'), ok('CHARGE_PAYMENT'));
+    const charged = stream(
+      started('RESERVE_STOCK'),
+      ok('RESERVE_STOCK'),
+      started('CHARGE_PAYMENT'),
+      ok('CHARGE_PAYMENT'),
+    );
     expect(decide(charged, { now: deadline.getTime() + 1, canCharge: false })).toEqual({ type: 'confirm' });
   });
 
   it('compensates at the deadline, and without the card, refunding only a charge that may have happened', () => {
     const reserving = stream(started('RESERVE_STOCK'));
-    expect(decide(reserving, { now: deadline.getTime(), canCharge: true })).toMatchObject({ type: 'compensate', failStep: 'RESERVE_STOCK' });
+    expect(decide(reserving, { now: deadline.getTime(), canCharge: true })).toMatchObject({
+      type: 'compensate',
+      failStep: 'RESERVE_STOCK',
+    });
     const charging = stream(started('RESERVE_STOCK'), ok('RESERVE_STOCK'), started('CHARGE_PAYMENT'));
-    expect(decide(charging, { ...before, canCharge: false })).toMatchObject({ type: 'compensate', failStep: 'CHARGE_PAYMENT' });
-    const compensating = stream(started('RESERVE_STOCK'), ok('RESERVE_STOCK'), started('CHARGE_PAYMENT'), orderEvent('SagaCompensationStarted', { reason: 'deadline' }));
+    expect(decide(charging, { ...before, canCharge: false })).toMatchObject({
+      type: 'compensate',
+      failStep: 'CHARGE_PAYMENT',
+    });
+    const compensating = stream(
+      started('RESERVE_STOCK'),
+      ok('RESERVE_STOCK'),
+      started('CHARGE_PAYMENT'),
+      orderEvent('SagaCompensationStarted', { reason: 'deadline' }),
+    );
     expect(decide(compensating, before)).toEqual({ type: 'call', step: 'REFUND_PAYMENT' });
     const declined = stream(
       started('RESERVE_STOCK'),
       ok('RESERVE_STOCK'),
       started('CHARGE_PAYMENT'),
-      orderEvent('SagaStepFailed', { step: 'CHARGE_PAYMENT', error: 'payment declined (card_declined)', final: true, effect: 'none' }),
+      orderEvent('SagaStepFailed', {
+        step: 'CHARGE_PAYMENT',
+        error: 'payment declined (card_declined)',
+        final: true,
+        effect: 'none',
+      }),
       orderEvent('SagaCompensationStarted', { reason: 'payment declined (card_declined)' }),
     );
     expect(decide(declined, before)).toEqual({ type: 'call', step: 'RELEASE_STOCK' });

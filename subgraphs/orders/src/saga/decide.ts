@@ -29,7 +29,8 @@ export interface DecisionContext {
 const stepOf = (saga: SagaView, name: StepName): SagaStepView | undefined => saga.steps.find((s) => s.name === name);
 const succeeded = (step: SagaStepView | undefined) => step?.status === 'SUCCEEDED';
 /** A step that ran (or may have) and whose effect is not known to be nil needs its compensation. */
-const mayHaveEffect = (step: SagaStepView | undefined) => step !== undefined && !(step.status === 'FAILED' && step.effect === 'none');
+const mayHaveEffect = (step: SagaStepView | undefined) =>
+  step !== undefined && !(step.status === 'FAILED' && step.effect === 'none');
 
 function lastError(saga: SagaView): string | null {
   const failed = saga.steps.filter((s) => s.error).sort((a, b) => b.at.getTime() - a.at.getTime());
@@ -40,13 +41,16 @@ function decideCheckout(view: StreamView, saga: SagaView, context: DecisionConte
   const reserve = stepOf(saga, 'RESERVE_STOCK');
   const charge = stepOf(saga, 'CHARGE_PAYMENT');
   if (saga.state === 'COMPENSATING') {
-    if (mayHaveEffect(charge) && !succeeded(stepOf(saga, 'REFUND_PAYMENT'))) return { type: 'call', step: 'REFUND_PAYMENT' };
-    if (mayHaveEffect(reserve) && !succeeded(stepOf(saga, 'RELEASE_STOCK'))) return { type: 'call', step: 'RELEASE_STOCK' };
+    if (mayHaveEffect(charge) && !succeeded(stepOf(saga, 'REFUND_PAYMENT')))
+      return { type: 'call', step: 'REFUND_PAYMENT' };
+    if (mayHaveEffect(reserve) && !succeeded(stepOf(saga, 'RELEASE_STOCK')))
+      return { type: 'call', step: 'RELEASE_STOCK' };
     return { type: 'finish' };
   }
   // Past the pivot the saga only goes forward: the order is confirmed, the reservation committed.
   const confirm = stepOf(saga, 'CONFIRM_ORDER');
-  if (confirm || view.order?.status === 'CONFIRMED') return succeeded(confirm) ? { type: 'finish' } : { type: 'call', step: 'CONFIRM_ORDER' };
+  if (confirm || view.order?.status === 'CONFIRMED')
+    return succeeded(confirm) ? { type: 'finish' } : { type: 'call', step: 'CONFIRM_ORDER' };
   if (succeeded(charge)) return { type: 'confirm' };
   const running = [reserve, charge].find((s) => s?.status === 'RUNNING')?.name ?? null;
   const failed = [reserve, charge].find((s) => s?.status === 'FAILED');
@@ -55,7 +59,13 @@ function decideCheckout(view: StreamView, saga: SagaView, context: DecisionConte
     const cause = lastError(saga);
     return { type: 'compensate', reason: `checkout deadline passed${cause ? `: ${cause}` : ''}`, failStep: running };
   }
-  if (!context.canCharge) return { type: 'compensate', reason: 'checkout was interrupted before the payment and cannot resume without the card (cards are never stored); nothing stays charged', failStep: running };
+  if (!context.canCharge)
+    return {
+      type: 'compensate',
+      reason:
+        'checkout was interrupted before the payment and cannot resume without the card (cards are never stored); nothing stays charged',
+      failStep: running,
+    };
   return succeeded(reserve) ? { type: 'call', step: 'CHARGE_PAYMENT' } : { type: 'call', step: 'RESERVE_STOCK' };
 }
 

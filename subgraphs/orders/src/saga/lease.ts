@@ -38,7 +38,12 @@ export async function renewLease(db: OrdersDb, sagaId: string, owner: string, le
 }
 
 /** Renews every lease in `sagaIds` this owner still holds (the heartbeat): one statement. */
-export async function renewLeases(db: OrdersDb, sagaIds: readonly string[], owner: string, leaseMs: number): Promise<number> {
+export async function renewLeases(
+  db: OrdersDb,
+  sagaIds: readonly string[],
+  owner: string,
+  leaseMs: number,
+): Promise<number> {
   if (sagaIds.length === 0) return 0;
   return db.$executeRawUnsafe(
     `UPDATE "SagaLease" SET "expiresAt" = now() + $3 * interval '1 millisecond' WHERE "sagaId" = ANY($1::uuid[]) AND "owner" = $2`,
@@ -50,7 +55,11 @@ export async function renewLeases(db: OrdersDb, sagaIds: readonly string[], owne
 
 export async function releaseLeases(db: OrdersDb, sagaIds: readonly string[], owner: string): Promise<void> {
   if (sagaIds.length === 0) return;
-  await db.$executeRawUnsafe(`DELETE FROM "SagaLease" WHERE "sagaId" = ANY($1::uuid[]) AND "owner" = $2`, [...sagaIds], owner);
+  await db.$executeRawUnsafe(
+    `DELETE FROM "SagaLease" WHERE "sagaId" = ANY($1::uuid[]) AND "owner" = $2`,
+    [...sagaIds],
+    owner,
+  );
 }
 
 /**

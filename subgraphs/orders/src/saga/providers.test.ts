@@ -16,12 +16,17 @@ const PROVIDERS: Record<keyof typeof OPERATIONS, SubgraphName> = {
 };
 
 describe("orders' requests to its providers", () => {
-  it.each(Object.entries(PROVIDERS) as Array<[keyof typeof OPERATIONS, SubgraphName]>)('%s is the one recorded in %s\'s contracts', (name, provider) => {
-    const document = parse(OPERATIONS[name]);
-    const definition = document.definitions[0];
-    const operationName = definition?.kind === 'OperationDefinition' ? definition.name?.value : undefined;
-    const contract = readContracts(provider).find((c) => c.consumer === 'orders-saga' && c.operationName === operationName);
-    expect(contract, `no orders-saga contract ${operationName} in subgraphs/${provider}/contracts`).toBeDefined();
-    expect(print(parse(contract!.document))).toBe(print(document));
-  });
+  it.each(Object.entries(PROVIDERS) as Array<[keyof typeof OPERATIONS, SubgraphName]>)(
+    "%s is the one recorded in %s's contracts",
+    (name, provider) => {
+      const document = parse(OPERATIONS[name]);
+      const definition = document.definitions[0];
+      const operationName = definition?.kind === 'OperationDefinition' ? definition.name?.value : undefined;
+      const contract = readContracts(provider).find(
+        (c) => c.consumer === 'orders-saga' && c.operationName === operationName,
+      );
+      expect(contract, `no orders-saga contract ${operationName} in subgraphs/${provider}/contracts`).toBeDefined();
+      expect(print(parse(contract!.document))).toBe(print(document));
+    },
+  );
 });

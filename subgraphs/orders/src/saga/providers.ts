@@ -33,10 +33,22 @@ const holdStatus = z.enum(['HELD', 'REJECTED', 'RELEASED', 'COMMITTED', 'RETURNE
 const stockHold = z.object({
   sagaId: z.string(),
   status: holdStatus,
-  shortages: z.array(z.object({ productId: z.string(), requested: z.number().int(), available: z.number().int() })).optional(),
+  shortages: z
+    .array(z.object({ productId: z.string(), requested: z.number().int(), available: z.number().int() }))
+    .optional(),
 });
-const chargeResult = z.object({ sagaId: z.string(), outcome: z.enum(['CAPTURED', 'DECLINED', 'REFUNDED', 'VOIDED']), declineCode: z.string().nullable() });
-const productSnapshot = z.object({ id: z.string(), name: z.string(), price: z.object({ amountCents: z.number().int().nonnegative(), currency: z.string() }) }).nullable();
+const chargeResult = z.object({
+  sagaId: z.string(),
+  outcome: z.enum(['CAPTURED', 'DECLINED', 'REFUNDED', 'VOIDED']),
+  declineCode: z.string().nullable(),
+});
+const productSnapshot = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    price: z.object({ amountCents: z.number().int().nonnegative(), currency: z.string() }),
+  })
+  .nullable();
 
 export type StockHold = z.infer<typeof stockHold>;
 export type ChargeResult = z.infer<typeof chargeResult>;
@@ -59,7 +71,10 @@ export interface Providers {
   reserveStock(userId: string, sagaId: string, lines: StockLine[]): Promise<StockHold>;
   releaseStock(userId: string, sagaId: string, reason: string): Promise<StockHold>;
   commitStock(userId: string, sagaId: string): Promise<StockHold>;
-  chargePayment(userId: string, input: { sagaId: string; orderId: string; amountCents: number; currency: string; card: PaymentCard }): Promise<ChargeResult>;
+  chargePayment(
+    userId: string,
+    input: { sagaId: string; orderId: string; amountCents: number; currency: string; card: PaymentCard },
+  ): Promise<ChargeResult>;
   refundPayment(userId: string, sagaId: string, reason: string): Promise<ChargeResult>;
   /** Each product by id (null for one products does not know), in the order asked. */
   products(userId: string, productIds: readonly string[]): Promise<Array<ProductSnapshot | null>>;
@@ -68,14 +83,21 @@ export interface Providers {
 
 function field<T>(data: Record<string, unknown>, name: string, schema: z.ZodType<T>, service: string): T {
   const parsed = schema.safeParse(data[name]);
-  if (!parsed.success) throw new Error(`${service} answered ${name} with an unexpected shape: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success)
+    throw new Error(`${service} answered ${name} with an unexpected shape: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
 
 /** The real providers over the network, one resilient client per service. */
 export function createProviders(config: OrdersConfig, logger: Logger): Providers {
   const client = (name: 'inventory' | 'payments' | 'products') =>
-    new ServiceClient({ name, urls: config.providers[name].urls, policy: config.providers[name].policy, signing: config.signing, logger });
+    new ServiceClient({
+      name,
+      urls: config.providers[name].urls,
+      policy: config.providers[name].policy,
+      signing: config.signing,
+      logger,
+    });
   const inventory = client('inventory');
   const payments = client('payments');
   const products = client('products');
@@ -83,19 +105,44 @@ export function createProviders(config: OrdersConfig, logger: Logger): Providers
     service.request({ query, variables, userId, kind: 'mutation' });
   return {
     async reserveStock(userId, sagaId, lines) {
-      return field(await mutate(inventory, OPERATIONS.reserveStock, { sagaId, lines }, userId), 'reserveStock', stockHold, 'inventory');
+      return field(
+        await mutate(inventory, OPERATIONS.reserveStock, { sagaId, lines }, userId),
+        'reserveStock',
+        stockHold,
+        'inventory',
+      );
     },
     async releaseStock(userId, sagaId, reason) {
-      return field(await mutate(inventory, OPERATIONS.releaseStock, { sagaId, reason }, userId), 'releaseStock', stockHold, 'inventory');
+      return field(
+        await mutate(inventory, OPERATIONS.releaseStock, { sagaId, reason }, userId),
+        'releaseStock',
+        stockHold,
+        'inventory',
+      );
     },
     async commitStock(userId, sagaId) {
-      return field(await mutate(inventory, OPERATIONS.commitStock, { sagaId }, userId), 'commitStock', stockHold, 'inventory');
+      return field(
+        await mutate(inventory, OPERATIONS.commitStock, { sagaId }, userId),
+        'commitStock',
+        stockHold,
+        'inventory',
+      );
     },
     async chargePayment(userId, input) {
-      return field(await mutate(payments, OPERATIONS.chargePayment, { input }, userId), 'chargePayment', chargeResult, 'payments');
+      return field(
+        await mutate(payments, OPERATIONS.chargePayment, { input }, userId),
+        'chargePayment',
+        chargeResult,
+        'payments',
+      );
     },
     async refundPayment(userId, sagaId, reason) {
-      return field(await mutate(payments, OPERATIONS.refundPayment, { sagaId, reason }, userId), 'refundPayment', chargeResult, 'payments');
+      return field(
+        await mutate(payments, OPERATIONS.refundPayment, { sagaId, reason }, userId),
+        'refundPayment',
+        chargeResult,
+        'payments',
+      );
     },
     async products(userId, productIds) {
       if (productIds.length === 0) return [];

@@ -47,7 +47,9 @@ const MAX_CONFLICTS = 5;
 
 /** The events `pending` would be once appended after `view`: the runner decides on that preview. */
 function asStored(view: StreamView, pending: readonly NewOrderEvent[]): StoredOrderEvent[] {
-  return pending.map((event, i) => ({ ...event, streamId: view.streamId, version: view.version + i + 1 }) as StoredOrderEvent);
+  return pending.map(
+    (event, i) => ({ ...event, streamId: view.streamId, version: view.version + i + 1 }) as StoredOrderEvent,
+  );
 }
 
 /**
@@ -96,7 +98,8 @@ export class SagaRunner {
     if (existing) return existing.then(() => 'busy');
     const run = (async (): Promise<DriveResult> => {
       try {
-        if (!options.leased && !(await takeLease(this.#deps.prisma, sagaId, this.owner, this.#deps.config.leaseMs))) return 'busy';
+        if (!options.leased && !(await takeLease(this.#deps.prisma, sagaId, this.owner, this.#deps.config.leaseMs)))
+          return 'busy';
         this.#leased.add(sagaId);
         const result = await this.#slots.run(() => this.#run(sagaId, options));
         if (result !== 'stopped') this.#leased.delete(sagaId);
@@ -128,7 +131,9 @@ export class SagaRunner {
     await Promise.allSettled([...this.#active.values()]);
     const left = [...this.#leased];
     this.#leased.clear();
-    await releaseLeases(this.#deps.prisma, left, this.owner).catch((error: unknown) => this.#deps.logger.warn({ err: error }, 'could not release saga leases'));
+    await releaseLeases(this.#deps.prisma, left, this.owner).catch((error: unknown) =>
+      this.#deps.logger.warn({ err: error }, 'could not release saga leases'),
+    );
   }
 
   async #renewAll(): Promise<void> {
@@ -168,18 +173,33 @@ export class SagaRunner {
       try {
         switch (action.type) {
           case 'done':
-            if (pending.length > 0 || !saga || !isTerminal(saga)) throw new Error(`Saga ${sagaId} is done with events still to record`);
+            if (pending.length > 0 || !saga || !isTerminal(saga))
+              throw new Error(`Saga ${sagaId} is done with events still to record`);
             // Finished by another runner between our look and our lease: give the lease back.
             await releaseLeases(prisma, [sagaId], this.owner);
             return 'terminal';
           case 'compensate':
-            if (action.failStep) pending.push(orderEvent('SagaStepFailed', { step: action.failStep, error: action.reason, final: true, effect: 'unknown' }));
+            if (action.failStep)
+              pending.push(
+                orderEvent('SagaStepFailed', {
+                  step: action.failStep,
+                  error: action.reason,
+                  final: true,
+                  effect: 'unknown',
+                }),
+              );
             pending.push(orderEvent('SagaCompensationStarted', { reason: action.reason }));
             logger.info({ sagaId, reason: action.reason }, 'saga compensating');
             continue;
           case 'confirm':
-            view = await this.#commit(view, [...pending, orderEvent('OrderConfirmed', {}), orderEvent('SagaStepStarted', { step: 'CONFIRM_ORDER', attempt: 1 })], (tx, next) =>
-              appendToOutbox(tx, orderConfirmedEvent(next)),
+            view = await this.#commit(
+              view,
+              [
+                ...pending,
+                orderEvent('OrderConfirmed', {}),
+                orderEvent('SagaStepStarted', { step: 'CONFIRM_ORDER', attempt: 1 }),
+              ],
+              (tx, next) => appendToOutbox(tx, orderConfirmedEvent(next)),
             );
             pending = [];
             announced = 'CONFIRM_ORDER';
@@ -187,7 +207,10 @@ export class SagaRunner {
           case 'finish':
             view = await this.#finish(view, pending);
             pending = [];
-            logger.info({ sagaId, kind: view.saga?.kind, state: view.saga?.state, reason: view.saga?.reason }, 'saga finished');
+            logger.info(
+              { sagaId, kind: view.saga?.kind, state: view.saga?.state, reason: view.saga?.reason },
+              'saga finished',
+            );
             return 'terminal';
           case 'call': {
             const { step } = action;
@@ -202,15 +225,28 @@ export class SagaRunner {
               this.#checkpoint(`after:${step}`);
               pending.push(orderEvent('SagaStepSucceeded', { step, detail: outcome.detail }));
             } else if (outcome.kind === 'refused' && isBoundedByDeadline(step)) {
-              pending.push(orderEvent('SagaStepFailed', { step, error: outcome.error, final: true, effect: outcome.effect }));
+              pending.push(
+                orderEvent('SagaStepFailed', { step, error: outcome.error, final: true, effect: outcome.effect }),
+              );
             } else {
               // Transient, or a refusal past the pivot or while compensating, where the only way is forward.
-              if (outcome.kind === 'refused') logger.error({ sagaId, step, error: outcome.error }, 'saga step refused where it cannot be given up; retrying');
-              pending.push(orderEvent('SagaStepFailed', { step, error: outcome.error, final: false, effect: 'unknown' }));
-              const retryNumber = Math.max(1, (view.saga?.steps.find((s) => s.name === step)?.attempts ?? 1));
-              let delay = fullJitterDelay(retryNumber, { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: config.retryBaseMs, maxDelayMs: config.retryMaxMs });
+              if (outcome.kind === 'refused')
+                logger.error(
+                  { sagaId, step, error: outcome.error },
+                  'saga step refused where it cannot be given up; retrying',
+                );
+              pending.push(
+                orderEvent('SagaStepFailed', { step, error: outcome.error, final: false, effect: 'unknown' }),
+              );
+              const retryNumber = Math.max(1, view.saga?.steps.find((s) => s.name === step)?.attempts ?? 1);
+              let delay = fullJitterDelay(retryNumber, {
+                maxAttempts: Number.POSITIVE_INFINITY,
+                baseDelayMs: config.retryBaseMs,
+                maxDelayMs: config.retryMaxMs,
+              });
               const deadline = view.saga?.deadline?.getTime();
-              if (isBoundedByDeadline(step) && view.saga?.state === 'RUNNING' && deadline !== undefined) delay = Math.min(delay, deadline - Date.now());
+              if (isBoundedByDeadline(step) && view.saga?.state === 'RUNNING' && deadline !== undefined)
+                delay = Math.min(delay, deadline - Date.now());
               await this.#pause(delay);
             }
             continue;
@@ -231,7 +267,11 @@ export class SagaRunner {
    * at the expected version, the read model brought up to date, and `extra` run (outbox events,
    * another stream); a saga that became terminal gives its lease back.
    */
-  async #commit(view: StreamView, events: NewOrderEvent[], extra?: (tx: OrdersTx, next: StreamView) => Promise<void>): Promise<StreamView> {
+  async #commit(
+    view: StreamView,
+    events: NewOrderEvent[],
+    extra?: (tx: OrdersTx, next: StreamView) => Promise<void>,
+  ): Promise<StreamView> {
     const { prisma, config } = this.#deps;
     const sagaId = view.streamId;
     return prisma.$transaction(async (tx) => {
@@ -254,14 +294,20 @@ export class SagaRunner {
       const compensated = preview.saga?.state === 'COMPENSATING';
       const reason = preview.saga?.reason ?? 'checkout failed';
       if (!compensated) return this.#commit(view, [...pending, orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })]);
-      const failed = [...pending, orderEvent('OrderFailed', { reason }), orderEvent('SagaCompleted', { outcome: 'COMPENSATED' })];
+      const failed = [
+        ...pending,
+        orderEvent('OrderFailed', { reason }),
+        orderEvent('SagaCompleted', { outcome: 'COMPENSATED' }),
+      ];
       // Nothing else tells caches that a PENDING order failed: order.failed does (published like order.confirmed).
       return this.#commit(view, failed, async (tx) => appendToOutbox(tx, orderFailedEvent(view, reason)));
     }
     const orderView = fold(saga.orderId, await readStream(this.#deps.prisma, saga.orderId));
     const reason = saga.reason ?? 'cancelled by the customer';
     return this.#commit(view, [...pending, orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })], async (tx) => {
-      const stored = await appendToStream(tx, saga.orderId, orderView.version, [orderEvent('OrderCancelled', { reason, cancellationId: saga.id })]);
+      const stored = await appendToStream(tx, saga.orderId, orderView.version, [
+        orderEvent('OrderCancelled', { reason, cancellationId: saga.id }),
+      ]);
       const cancelled = fold(saga.orderId, stored, orderView);
       await projectChange(tx, orderView, cancelled);
       await appendToOutbox(tx, orderCancelledEvent(cancelled, reason));
@@ -290,7 +336,11 @@ function orderFailedEvent(view: StreamView, reason: string) {
   const order = view.order;
   if (!order) throw new Error(`Stream ${view.streamId} has no order`);
   const failedAt = new Date();
-  return createEvent('order.failed', { orderId: order.id, userId: order.userId, reason, failedAt: failedAt.toISOString() }, { source: 'orders', occurredAt: failedAt });
+  return createEvent(
+    'order.failed',
+    { orderId: order.id, userId: order.userId, reason, failedAt: failedAt.toISOString() },
+    { source: 'orders', occurredAt: failedAt },
+  );
 }
 
 function orderCancelledEvent(view: StreamView, reason: string) {
@@ -298,7 +348,13 @@ function orderCancelledEvent(view: StreamView, reason: string) {
   if (!order) throw new Error(`Stream ${view.streamId} has no order`);
   return createEvent(
     'order.cancelled',
-    { orderId: order.id, userId: order.userId, reason, items: view.items.map(({ productId, quantity }) => ({ productId, quantity })), cancelledAt: order.updatedAt.toISOString() },
+    {
+      orderId: order.id,
+      userId: order.userId,
+      reason,
+      items: view.items.map(({ productId, quantity }) => ({ productId, quantity })),
+      cancelledAt: order.updatedAt.toISOString(),
+    },
     { source: 'orders', occurredAt: order.updatedAt },
   );
 }

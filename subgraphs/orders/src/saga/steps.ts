@@ -27,11 +27,19 @@ const SERVICE_OF: Record<StepName, 'inventory' | 'payments'> = {
 };
 
 function describeShortages(hold: StockHold): string {
-  const lines = (hold.shortages ?? []).map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`);
+  const lines = (hold.shortages ?? []).map(
+    (s) => `${s.productId} (requested ${s.requested}, available ${s.available})`,
+  );
   return `out of stock${lines.length ? `: ${lines.join(', ')}` : ''}`.slice(0, 500);
 }
 
-async function call(saga: SagaView, view: StreamView, step: StepName, providers: Providers, card: PaymentCard | null): Promise<StepOutcome> {
+async function call(
+  saga: SagaView,
+  view: StreamView,
+  step: StepName,
+  providers: Providers,
+  card: PaymentCard | null,
+): Promise<StepOutcome> {
   const userId = view.userId;
   if (!userId) throw new Error(`Saga ${saga.id} has no buyer`);
   // The charge and the hold belong to the checkout saga, whose id is the order id, whichever saga undoes them.
@@ -39,16 +47,31 @@ async function call(saga: SagaView, view: StreamView, step: StepName, providers:
   const reason = (saga.reason ?? 'compensation').slice(0, 500);
   switch (step) {
     case 'RESERVE_STOCK': {
-      const hold = await providers.reserveStock(userId, sagaId, view.items.map(({ productId, quantity }) => ({ productId, quantity })));
+      const hold = await providers.reserveStock(
+        userId,
+        sagaId,
+        view.items.map(({ productId, quantity }) => ({ productId, quantity })),
+      );
       if (hold.status === 'HELD' || hold.status === 'COMMITTED') return { kind: 'ok', detail: hold.status };
       if (hold.status === 'REJECTED') return { kind: 'refused', error: describeShortages(hold), effect: 'none' };
       return { kind: 'refused', error: `the stock hold was already ${hold.status.toLowerCase()}`, effect: 'unknown' };
     }
     case 'CHARGE_PAYMENT': {
       if (!card || !view.order) throw new Error(`Saga ${saga.id} cannot charge without a card and an order`);
-      const result = await providers.chargePayment(userId, { sagaId, orderId: view.order.id, amountCents: view.order.totalCents, currency: view.order.currency, card });
+      const result = await providers.chargePayment(userId, {
+        sagaId,
+        orderId: view.order.id,
+        amountCents: view.order.totalCents,
+        currency: view.order.currency,
+        card,
+      });
       if (result.outcome === 'CAPTURED') return { kind: 'ok', detail: result.outcome };
-      if (result.outcome === 'DECLINED') return { kind: 'refused', error: `payment declined (${result.declineCode ?? 'card_declined'})`, effect: 'none' };
+      if (result.outcome === 'DECLINED')
+        return {
+          kind: 'refused',
+          error: `payment declined (${result.declineCode ?? 'card_declined'})`,
+          effect: 'none',
+        };
       return { kind: 'refused', error: `the payment was already ${result.outcome.toLowerCase()}`, effect: 'unknown' };
     }
     case 'CONFIRM_ORDER': {
@@ -62,14 +85,20 @@ async function call(saga: SagaView, view: StreamView, step: StepName, providers:
     }
     case 'RELEASE_STOCK': {
       const hold = await providers.releaseStock(userId, sagaId, reason);
-      if (hold.status === 'HELD' || hold.status === 'COMMITTED') return { kind: 'transient', error: `inventory: the stock hold is still ${hold.status.toLowerCase()}` };
+      if (hold.status === 'HELD' || hold.status === 'COMMITTED')
+        return { kind: 'transient', error: `inventory: the stock hold is still ${hold.status.toLowerCase()}` };
       return { kind: 'ok', detail: hold.status };
     }
   }
 }
 
 /** Runs one attempt of a step; every failure becomes an outcome, never an exception. */
-export async function performStep(view: StreamView, step: StepName, providers: Providers, card: PaymentCard | null): Promise<StepOutcome> {
+export async function performStep(
+  view: StreamView,
+  step: StepName,
+  providers: Providers,
+  card: PaymentCard | null,
+): Promise<StepOutcome> {
   const saga = view.saga;
   if (!saga) throw new Error(`Stream ${view.streamId} has no saga`);
   try {
@@ -77,7 +106,8 @@ export async function performStep(view: StreamView, step: StepName, providers: P
   } catch (error) {
     const service = SERVICE_OF[step];
     const description = describeServiceFailure(service, error);
-    if (error instanceof ServiceGraphQLError && error.code && PERMANENT_CODES.has(error.code)) return { kind: 'refused', error: description, effect: 'unknown' };
+    if (error instanceof ServiceGraphQLError && error.code && PERMANENT_CODES.has(error.code))
+      return { kind: 'refused', error: description, effect: 'unknown' };
     return { kind: 'transient', error: description };
   }
 }

@@ -20,7 +20,12 @@ export interface OrdersHarness {
   /** A client of the orders database of the test's own (assertions, clock changes). */
   db: OrdersPrisma;
   /** POSTs to the orders subgraph as a gateway signed for `userId` (null: anonymous). */
-  gql(userId: string | null, query: string, variables?: Record<string, unknown>, url?: string): Promise<GraphQLResponse>;
+  gql(
+    userId: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+    url?: string,
+  ): Promise<GraphQLResponse>;
   /** Another orders instance on the same database (a replica, or the process after a crash). */
   startOrders(options?: { env?: NodeJS.ProcessEnv; workers?: boolean }): Promise<StartedSubgraph<ServicePrisma>>;
   close(): Promise<void>;
@@ -43,16 +48,31 @@ export const FAST_SAGA_ENV = {
  * Orders on its own database with the real products subgraph (seeded: prices come from there) and
  * stand-ins for inventory and payments. `workers`: start orders' recovery worker and outbox relay.
  */
-export async function startOrdersHarness(label: string, options: { env?: NodeJS.ProcessEnv; workers?: boolean } = {}): Promise<OrdersHarness> {
+export async function startOrdersHarness(
+  label: string,
+  options: { env?: NodeJS.ProcessEnv; workers?: boolean } = {},
+): Promise<OrdersHarness> {
   const prefix = uniquePrefix(label);
   const standIns = await startSagaStandIns();
   const base = { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET };
   const logger = silentLogger();
   const products = await SUBGRAPH_SERVICES.products.start({ env: base, port: 0, logger, seedScale: 1 });
-  const env: NodeJS.ProcessEnv = { ...base, ...FAST_SAGA_ENV, ...standIns.env, PRODUCTS_URL: products.url, ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    ...FAST_SAGA_ENV,
+    ...standIns.env,
+    PRODUCTS_URL: products.url,
+    ...options.env,
+  };
   const extra: Array<StartedSubgraph<ServicePrisma>> = [];
   const startOrders = async (more: { env?: NodeJS.ProcessEnv; workers?: boolean } = {}) => {
-    const server = await ordersService.start({ env: { ...env, ...more.env }, port: 0, logger, seedScale: 1, workers: more.workers ?? false });
+    const server = await ordersService.start({
+      env: { ...env, ...more.env },
+      port: 0,
+      logger,
+      seedScale: 1,
+      workers: more.workers ?? false,
+    });
     extra.push(server);
     return server;
   };
@@ -65,7 +85,8 @@ export async function startOrdersHarness(label: string, options: { env?: NodeJS.
     orders,
     standIns,
     db,
-    gql: (userId, query, variables = {}, url = orders.url) => postToSubgraph(url, query, variables, gatewaySigned({ userId, client: 'web' })),
+    gql: (userId, query, variables = {}, url = orders.url) =>
+      postToSubgraph(url, query, variables, gatewaySigned({ userId, client: 'web' })),
     startOrders,
     async close() {
       for (const server of extra.reverse()) await server.close().catch(() => undefined);
@@ -96,12 +117,17 @@ export const CARDS = {
  * Polls until `read` returns something (not undefined), at most `timeoutMs`: waiting, not timing.
  * On a timeout the error carries `explain()`'s account of the state, to diagnose what was stuck.
  */
-export async function eventually<T>(read: () => Promise<T | undefined>, what: string, options: { timeoutMs?: number; explain?: () => Promise<string> } = {}): Promise<T> {
+export async function eventually<T>(
+  read: () => Promise<T | undefined>,
+  what: string,
+  options: { timeoutMs?: number; explain?: () => Promise<string> } = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const value = await read();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${options.explain ? `: ${await options.explain()}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what}${options.explain ? `: ${await options.explain()}` : ''}`);
     await sleep(50);
   }
 }
@@ -124,8 +150,21 @@ export interface OrderAnswer {
   total: { amountCents: number; currency: string };
   itemCount: number;
   items: Array<{ product: { id: string }; quantity: number; unitPrice: { amountCents: number } }>;
-  saga: { id: string; kind: string; state: string; reason: string | null; deadline: string | null; steps: Array<{ name: string; status: string; attempts: number; at: string; error: string | null }> } | null;
-  cancellation: { id: string; kind: string; state: string; reason: string | null; steps: Array<{ name: string; status: string; attempts: number; error: string | null }> } | null;
+  saga: {
+    id: string;
+    kind: string;
+    state: string;
+    reason: string | null;
+    deadline: string | null;
+    steps: Array<{ name: string; status: string; attempts: number; at: string; error: string | null }>;
+  } | null;
+  cancellation: {
+    id: string;
+    kind: string;
+    state: string;
+    reason: string | null;
+    steps: Array<{ name: string; status: string; attempts: number; error: string | null }>;
+  } | null;
 }
 
 export const CHECKOUT = `mutation($input: CheckoutInput!, $key: String!) { checkout(input: $input, idempotencyKey: $key) { ${ORDER_FIELDS} } }`;
@@ -134,7 +173,11 @@ export const ORDER = `query($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
 type Card = (typeof CARDS)[keyof typeof CARDS] | { number: string; expMonth: number; expYear: number; cvc: string };
 
 /** Puts lines in a user's cart straight into the database (the cart's own API is tested in cart.test.ts). */
-export async function fillCart(h: OrdersHarness, userId: string, lines: Array<{ productId: string; quantity: number }>): Promise<void> {
+export async function fillCart(
+  h: OrdersHarness,
+  userId: string,
+  lines: Array<{ productId: string; quantity: number }>,
+): Promise<void> {
   const base = Date.now() - 60_000;
   await h.db.cartItem.createMany({ data: lines.map((line, i) => ({ userId, ...line, addedAt: new Date(base + i) })) });
 }
@@ -144,18 +187,32 @@ export async function checkout(h: OrdersHarness, userId: string, key: string, ca
 }
 
 /** The order once `done` holds for it (by default: no longer PENDING and its sagas terminal). */
-export async function settledOrder(h: OrdersHarness, userId: string, id: string, done?: (order: OrderAnswer) => boolean): Promise<OrderAnswer> {
-  const terminal = (state: string | undefined) => state === undefined || state === 'SUCCEEDED' || state === 'COMPENSATED';
-  const check = done ?? ((o: OrderAnswer) => o.status !== 'PENDING' && terminal(o.saga?.state) && terminal(o.cancellation?.state));
-  return eventually(async () => {
-    const { body } = await h.gql(userId, ORDER, { id });
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    const order = (body.data as { order: OrderAnswer }).order;
-    return check(order) ? order : undefined;
-  }, `order ${id} to settle`, { explain: () => describeStream(h, id) });
+export async function settledOrder(
+  h: OrdersHarness,
+  userId: string,
+  id: string,
+  done?: (order: OrderAnswer) => boolean,
+): Promise<OrderAnswer> {
+  const terminal = (state: string | undefined) =>
+    state === undefined || state === 'SUCCEEDED' || state === 'COMPENSATED';
+  const check =
+    done ?? ((o: OrderAnswer) => o.status !== 'PENDING' && terminal(o.saga?.state) && terminal(o.cancellation?.state));
+  return eventually(
+    async () => {
+      const { body } = await h.gql(userId, ORDER, { id });
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      const order = (body.data as { order: OrderAnswer }).order;
+      return check(order) ? order : undefined;
+    },
+    `order ${id} to settle`,
+    { explain: () => describeStream(h, id) },
+  );
 }
 
-export function orderOf(body: { data?: Record<string, unknown> | null; errors?: unknown }, field = 'checkout'): OrderAnswer {
+export function orderOf(
+  body: { data?: Record<string, unknown> | null; errors?: unknown },
+  field = 'checkout',
+): OrderAnswer {
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return (body.data as Record<string, OrderAnswer>)[field]!;
 }

@@ -16,7 +16,12 @@ const shape = z.object({
 export function processorConfigFromEnv(env: NodeJS.ProcessEnv): ProcessorConfig {
   const parsed = shape.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid card processor configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Invalid card processor configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
-  return { latencyMs: parsed.data.PAYMENTS_PROCESSOR_LATENCY_MS, failureRate: parsed.data.PAYMENTS_PROCESSOR_FAILURE_RATE };
+  return {
+    latencyMs: parsed.data.PAYMENTS_PROCESSOR_LATENCY_MS,
+    failureRate: parsed.data.PAYMENTS_PROCESSOR_FAILURE_RATE,
+  };
 }

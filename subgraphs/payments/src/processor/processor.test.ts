@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cardBrand, createCardProcessor, isExpired, passesLuhn, processorConfigFromEnv, TEST_CARDS, type ChargeRequest } from './index.ts';
+import {
+  cardBrand,
+  createCardProcessor,
+  isExpired,
+  passesLuhn,
+  processorConfigFromEnv,
+  TEST_CARDS,
+  type ChargeRequest,
+} from './index.ts';
 
 const charge = (number: string, attempt = 1): ChargeRequest => ({
   idempotencyKey: '5a6a0002-0000-4000-8000-000000000009',
@@ -17,18 +25,21 @@ describe('card checks', () => {
   });
 
   it('names the brand from the leading digits', () => {
-    expect(['4242424242424242', '5555555555554444', '2223003122003222', '378282246310005', '6011111111111117'].map(cardBrand)).toEqual([
-      'visa',
-      'mastercard',
-      'mastercard',
-      'amex',
-      'unknown',
-    ]);
+    expect(
+      ['4242424242424242', '5555555555554444', '2223003122003222', '378282246310005', '6011111111111117'].map(
+        cardBrand,
+      ),
+    ).toEqual(['visa', 'mastercard', 'mastercard', 'amex', 'unknown']);
   });
 
   it('keeps a card valid through its expiry month', () => {
     const now = new Date('2026-11-26T10:00:00Z');
-    expect([isExpired(11, 2026, now), isExpired(10, 2026, now), isExpired(1, 2027, now), isExpired(12, 2025, now)]).toEqual([false, true, false, true]);
+    expect([
+      isExpired(11, 2026, now),
+      isExpired(10, 2026, now),
+      isExpired(1, 2027, now),
+      isExpired(12, 2025, now),
+    ]).toEqual([false, true, false, true]);
   });
 });
 
@@ -36,7 +47,9 @@ describe('the simulated processor', () => {
   const processor = createCardProcessor({ latencyMs: 0, failureRate: 0 });
 
   it('answers each test card as documented', async () => {
-    const outcomes = await Promise.all(Object.keys(TEST_CARDS).map(async (number) => [number, await processor.charge(charge(number))] as const));
+    const outcomes = await Promise.all(
+      Object.keys(TEST_CARDS).map(async (number) => [number, await processor.charge(charge(number))] as const),
+    );
     expect(Object.fromEntries(outcomes)).toEqual({
       '4242424242424242': { kind: 'captured' },
       '5555555555554444': { kind: 'captured' },
@@ -52,14 +65,23 @@ describe('the simulated processor', () => {
 
   it('fails 4000000000000259 on its first two attempts only, and 4000000000000119 always', async () => {
     const attempts = [1, 2, 3, 4];
-    expect((await Promise.all(attempts.map((a) => processor.charge(charge('4000000000000259', a))))).map((d) => d.kind)).toEqual(['unavailable', 'unavailable', 'captured', 'captured']);
-    expect((await Promise.all(attempts.map((a) => processor.charge(charge('4000000000000119', a))))).map((d) => d.kind)).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
+    expect(
+      (await Promise.all(attempts.map((a) => processor.charge(charge('4000000000000259', a))))).map((d) => d.kind),
+    ).toEqual(['unavailable', 'unavailable', 'captured', 'captured']);
+    expect(
+      (await Promise.all(attempts.map((a) => processor.charge(charge('4000000000000119', a))))).map((d) => d.kind),
+    ).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
   });
 
   it('fails at the configured rate whatever the card, refunds included', async () => {
     const draws = [0.1, 0.5, 0.29, 0.9];
     const flaky = createCardProcessor({ latencyMs: 0, failureRate: 0.3 }, () => draws.shift() ?? 1);
-    const decisions = [await flaky.charge(charge('4242424242424242')), await flaky.charge(charge('4242424242424242')), await flaky.refund({ idempotencyKey: 'k', amountCents: 1, currency: 'USD' }), await flaky.refund({ idempotencyKey: 'k', amountCents: 1, currency: 'USD' })];
+    const decisions = [
+      await flaky.charge(charge('4242424242424242')),
+      await flaky.charge(charge('4242424242424242')),
+      await flaky.refund({ idempotencyKey: 'k', amountCents: 1, currency: 'USD' }),
+      await flaky.refund({ idempotencyKey: 'k', amountCents: 1, currency: 'USD' }),
+    ];
     expect(decisions.map((d) => d.kind)).toEqual(['unavailable', 'captured', 'unavailable', 'refunded']);
   });
 });
@@ -67,11 +89,17 @@ describe('the simulated processor', () => {
 describe('processor configuration', () => {
   it('defaults to no latency and no random failures, and reads both from env', () => {
     expect(processorConfigFromEnv({})).toEqual({ latencyMs: 0, failureRate: 0 });
-    expect(processorConfigFromEnv({ PAYMENTS_PROCESSOR_LATENCY_MS: '250', PAYMENTS_PROCESSOR_FAILURE_RATE: '0.05' })).toEqual({ latencyMs: 250, failureRate: 0.05 });
+    expect(
+      processorConfigFromEnv({ PAYMENTS_PROCESSOR_LATENCY_MS: '250', PAYMENTS_PROCESSOR_FAILURE_RATE: '0.05' }),
+    ).toEqual({ latencyMs: 250, failureRate: 0.05 });
   });
 
   it('refuses a bad value, naming the variable', () => {
-    expect(() => processorConfigFromEnv({ PAYMENTS_PROCESSOR_FAILURE_RATE: '1.5' })).toThrow(/PAYMENTS_PROCESSOR_FAILURE_RATE/);
-    expect(() => processorConfigFromEnv({ PAYMENTS_PROCESSOR_LATENCY_MS: 'slow' })).toThrow(/PAYMENTS_PROCESSOR_LATENCY_MS/);
+    expect(() => processorConfigFromEnv({ PAYMENTS_PROCESSOR_FAILURE_RATE: '1.5' })).toThrow(
+      /PAYMENTS_PROCESSOR_FAILURE_RATE/,
+    );
+    expect(() => processorConfigFromEnv({ PAYMENTS_PROCESSOR_LATENCY_MS: 'slow' })).toThrow(
+      /PAYMENTS_PROCESSOR_LATENCY_MS/,
+    );
   });
 });

@@ -19,7 +19,8 @@ export interface RefundRequest {
 }
 
 /** A processor's answer: a business outcome, or a failure that a retry of the same call may fix. */
-export type ChargeDecision = { kind: 'captured' } | { kind: 'declined'; code: string } | { kind: 'unavailable'; reason: string };
+export type ChargeDecision =
+  { kind: 'captured' } | { kind: 'declined'; code: string } | { kind: 'unavailable'; reason: string };
 export type RefundDecision = { kind: 'refunded' } | { kind: 'unavailable'; reason: string };
 
 export interface CardProcessor {
@@ -42,7 +43,8 @@ export function createCardProcessor(config: ProcessorConfig, random: () => numbe
       if (failed) return failed;
       const behaviour = behaviourOf(request.card.number);
       if (behaviour.kind === 'decline') return { kind: 'declined', code: behaviour.code };
-      if (behaviour.kind === 'fail' && request.attempt <= behaviour.firstAttempts) return { kind: 'unavailable', reason: 'processing_error' };
+      if (behaviour.kind === 'fail' && request.attempt <= behaviour.firstAttempts)
+        return { kind: 'unavailable', reason: 'processing_error' };
       return { kind: 'captured' };
     },
     async refund() {

@@ -3,9 +3,7 @@
  * approve, decline with a code, or fail transiently (always, or on the first attempts of a saga).
  */
 export type CardBehaviour =
-  | { kind: 'approve' }
-  | { kind: 'decline'; code: string }
-  | { kind: 'fail'; firstAttempts: number };
+  { kind: 'approve' } | { kind: 'decline'; code: string } | { kind: 'fail'; firstAttempts: number };
 
 const APPROVE: CardBehaviour = { kind: 'approve' };
 

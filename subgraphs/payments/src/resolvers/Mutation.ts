@@ -17,7 +17,11 @@ export function createMutation(deps: Omit<ChargeDeps, 'prisma'>): MutationResolv
     },
     refundPayment(_parent, args, { identity, prisma }) {
       requireService(identity);
-      return refundPayment({ ...deps, prisma }, parseId(args.sagaId, 'sagaId'), parseText(args.reason, 'reason', MAX_REASON_LENGTH));
+      return refundPayment(
+        { ...deps, prisma },
+        parseId(args.sagaId, 'sagaId'),
+        parseText(args.reason, 'reason', MAX_REASON_LENGTH),
+      );
     },
   };
 }

@@ -5,5 +5,12 @@ import { reviewsEventHandlers } from './handlers.ts';
 
 /** Reviews consumes `order.confirmed` (verified purchases) and publishes `review.created` through its outbox. */
 export function startReviewsWorkers({ prisma, logger, env }: WorkerDeps<ReviewsPrisma>): Promise<RunningWorkers> {
-  return startServiceEvents({ service: 'reviews', db: prisma, logger, env, relay: true, handlers: reviewsEventHandlers });
+  return startServiceEvents({
+    service: 'reviews',
+    db: prisma,
+    logger,
+    env,
+    relay: true,
+    handlers: reviewsEventHandlers,
+  });
 }

@@ -7,7 +7,10 @@ export const Product: ProductResolvers = {
     const page = pageRequest(args, 10);
     if (!isUuid(product.id)) return { ...toConnection([], page), totalCount: async () => 0 };
     const rows = await loaders.reviewPageByProduct(page).load(product.id);
-    return { ...toConnection(rows, page), totalCount: async () => (await loaders.statsByProduct.load(product.id))?.count ?? 0 };
+    return {
+      ...toConnection(rows, page),
+      totalCount: async () => (await loaders.statsByProduct.load(product.id))?.count ?? 0,
+    };
   },
   async averageRating(product, _args, { loaders }) {
     if (!isUuid(product.id)) return null;

@@ -7,6 +7,9 @@ export const User: UserResolvers = {
     const page = pageRequest(args, 10);
     if (!isUuid(user.id)) return { ...toConnection([], page), totalCount: async () => 0 };
     const rows = await loaders.reviewPageByAuthor(page).load(user.id);
-    return { ...toConnection(rows, page), totalCount: async () => (await loaders.countByAuthor.load(user.id))?.count ?? 0 };
+    return {
+      ...toConnection(rows, page),
+      totalCount: async () => (await loaders.countByAuthor.load(user.id))?.count ?? 0,
+    };
   },
 };

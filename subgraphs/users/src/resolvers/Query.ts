@@ -17,7 +17,12 @@ export const Query: QueryResolvers = {
     const page = pageRequest(args);
     const rows = await prisma.user.findMany({
       where: page.after
-        ? { OR: [{ createdAt: { lt: page.after.createdAt } }, { createdAt: page.after.createdAt, id: { lt: page.after.id } }] }
+        ? {
+            OR: [
+              { createdAt: { lt: page.after.createdAt } },
+              { createdAt: page.after.createdAt, id: { lt: page.after.id } },
+            ],
+          }
         : undefined,
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: page.first + 1,

@@ -14,7 +14,13 @@ export const User: UserResolvers = {
   address(user, _args, { identity }) {
     requireOwner(identity, user.id, 'address');
     if (!user.addressLine1 || !user.city || !user.postalCode || !user.country) return null;
-    return { line1: user.addressLine1, line2: user.addressLine2, city: user.city, postalCode: user.postalCode, country: user.country };
+    return {
+      line1: user.addressLine1,
+      line2: user.addressLine2,
+      city: user.city,
+      postalCode: user.postalCode,
+      country: user.country,
+    };
   },
 };
 
