@@ -311,7 +311,7 @@ describe('invalidation', () => {
       const refused = await postGraphQL(web.url, UPDATE, { input }, headers);
       expect(refused.body.errors?.[0]?.extensions).toMatchObject({
         code: 'BAD_USER_INPUT',
-        argumentName: expect.stringMatching(/^input\./),
+        argumentName: expect.stringMatching(/^input\./) as unknown,
       });
     }
     expect(field((await postGraphQL(web.url, `{ user(id: "${id}") { name } }`)).body, 'user', 'name')).toBe(

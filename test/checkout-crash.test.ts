@@ -139,7 +139,7 @@ describe('orders SIGKILLed at each boundary of the checkout saga', () => {
       await fixtures.fillCarts([buyer], product, 2);
       // The process may die before it answers (the first boundary comes before the response).
       await checkoutAt(orders.url, buyer, card).catch(() => undefined);
-      await waitUntil(async () => !orders.running, `orders to die at ${boundary}`, 30_000);
+      await waitUntil(() => !orders.running, `orders to die at ${boundary}`, 30_000);
       const killedAt = Date.now();
       const [order] = await ledger.query<{ id: string }>('orders', 'SELECT id FROM "Order" WHERE "userId" = $1', [
         buyer,

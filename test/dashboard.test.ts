@@ -13,7 +13,7 @@ import { gatewaySupergraphPath } from '../lib/composition.ts';
 import { operationsDir, type PersistedQueryManifest } from '../lib/gateway/index.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { demoData, DEMO_USER_ID, HEAVY_BUYER_ID, LIGHT_BUYER_ID, salesOrders } from '../lib/seed/index.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/services.ts';
+import { SUBGRAPH_NAMES } from '../lib/services.ts';
 import { uniquePrefix } from './support/databases.ts';
 import { PROFILES, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';

@@ -84,7 +84,7 @@ function rateLimitOf(response: { body: { extensions?: Record<string, unknown> } 
 type Reply = GraphQLResponse & { body: GraphQLResponse['body'] & { extensions?: Record<string, unknown> } };
 
 async function post(url: string, query: string, headers: Record<string, string> = {}): Promise<Reply> {
-  return (await postGraphQL(url, query, {}, headers)) as Reply;
+  return await postGraphQL(url, query, {}, headers);
 }
 
 /** A POST from a given loopback address (127.0.0.x), to stand in for different client IPs. */

@@ -43,6 +43,7 @@ function subgraph(answer: (r: Representation) => Record<string, unknown>, cacheC
   return {
     sent,
     down: () => void (mode = 'down'),
+    // eslint-disable-next-line @typescript-eslint/require-await -- stands in for the transport's asynchronous send
     async send(request: FetchRequest): Promise<SentFetch> {
       const representations = request.variables?.representations as Representation[];
       sent.push(representations);
@@ -204,6 +205,7 @@ describe('the entity cache', () => {
   it('remaps the errors of the entities it sent to their places in the whole fetch', async () => {
     const cache = runtime();
     await fetchEntities(cache, RATINGS, ['p1'], (r) => subgraph(() => ({ averageRating: 1 })).send(r));
+    // eslint-disable-next-line @typescript-eslint/require-await -- stands in for the transport's asynchronous send
     const failing = async (request: FetchRequest): Promise<SentFetch> => {
       const representations = request.variables?.representations as Representation[];
       expect(representations).toEqual([{ __typename: 'Product', id: 'p2' }]);

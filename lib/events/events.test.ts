@@ -143,7 +143,7 @@ describe('consumer groups over Redis Streams', () => {
   it('handles an event delivered twice once, through the inbox', async () => {
     const { transport, stream } = transportFor('dup');
     const calls: string[] = [];
-    const handlers: EventHandlers<RawSql> = { 'user.updated': async (event) => void calls.push(event.id) };
+    const handlers: EventHandlers<RawSql> = { 'user.updated': (event) => void calls.push(event.id) };
     const event = userUpdated();
     await transport.publish([event]);
     await transport.publish([event]);
@@ -177,8 +177,8 @@ describe('consumer groups over Redis Streams', () => {
     const entries = (await client().xrange(dlq('retry'), '-', '+')) as Array<[string, string[]]>;
     expect(entries).toHaveLength(1);
     const fields = entries[0]![1];
-    const dead = Object.fromEntries(
-      Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]),
+    const dead: Record<string, string | undefined> = Object.fromEntries(
+      Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i]!, fields[2 * i + 1]!]),
     );
     expect((JSON.parse(dead.event ?? '{}') as { id: string }).id).toBe(poison.id);
     expect(dead.reason).toContain('projection exploded');
@@ -196,7 +196,7 @@ describe('consumer groups over Redis Streams', () => {
     const consumer = await transport.consume({
       group: 'malformed',
       db: prisma,
-      handlers: { 'user.updated': async (e) => void handled.push(e.id) },
+      handlers: { 'user.updated': (e) => void handled.push(e.id) },
     });
     await client().xadd(key, '*', 'event', '{not json');
     await client().xadd(key, '*', 'event', JSON.stringify({ ...userUpdated(), version: 9 }));
@@ -245,7 +245,7 @@ describe('consumer groups over Redis Streams', () => {
     const survivor = await transport.consume({
       group: 'crash',
       db: prisma,
-      handlers: { 'user.updated': async (e) => void handled.push(e.id) },
+      handlers: { 'user.updated': (e) => void handled.push(e.id) },
       consumer: 'survivor',
     });
     await waitFor(() => handled.length === 30, 'the survivor to claim and handle every entry');
@@ -263,7 +263,7 @@ describe('consumer groups over Redis Streams', () => {
       group: 'lag',
       db: prisma,
       handlers: {
-        'user.updated': async (event) => {
+        'user.updated': (event) => {
           lags.push(Date.now() - Date.parse(event.occurredAt));
           handled.add(event.id);
         },
@@ -301,7 +301,7 @@ describe('consumer groups over Redis Streams', () => {
     const consumer = await transport.consume({
       group: 'paced',
       db: prisma,
-      handlers: { 'user.updated': async (event) => void lags.push(Date.now() - Date.parse(event.occurredAt)) },
+      handlers: { 'user.updated': (event) => void lags.push(Date.now() - Date.parse(event.occurredAt)) },
     });
     const relay = transport.relay(prisma);
     for (let i = 0; i < 300; i += 1) {
@@ -334,7 +334,7 @@ describe('in-process delivery without Redis', () => {
       group: 'local',
       db: prisma,
       handlers: {
-        'user.updated': async (event) => {
+        'user.updated': (event) => {
           calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
           if (event.id === poison.id) throw new Error('nope');
         },

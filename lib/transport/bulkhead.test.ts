@@ -45,18 +45,18 @@ describe('Bulkhead', () => {
     const bulkhead = new Bulkhead(1, 1);
     const release = gate();
     const running = bulkhead.run(() => release.opened);
-    const queued = bulkhead.run(async () => 'late', Date.now() + 20);
+    const queued = bulkhead.run(() => Promise.resolve('late'), Date.now() + 20);
     await expect(queued).rejects.toSatisfy((error) => reasonOf(error) === 'QUEUE_TIMEOUT');
     expect(bulkhead.stats).toEqual({ active: 1, queued: 0, rejected: 1 });
     release.open();
     await running;
-    expect(await bulkhead.run(async () => 'next')).toBe('next');
+    expect(await bulkhead.run(() => Promise.resolve('next'))).toBe('next');
   });
 
   it('releases the slot when the task throws', async () => {
     const bulkhead = new Bulkhead(1, 0);
-    await expect(bulkhead.run(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await bulkhead.run(async () => 'ok')).toBe('ok');
+    await expect(bulkhead.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await bulkhead.run(() => Promise.resolve('ok'))).toBe('ok');
     expect(bulkhead.stats.active).toBe(0);
   });
 });

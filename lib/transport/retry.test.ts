@@ -15,10 +15,9 @@ describe('retryWithBackoff', () => {
   it('retries a retryable failure until it succeeds', async () => {
     let calls = 0;
     const result = await retryWithBackoff(
-      async (attempt) => {
+      (attempt) => {
         calls++;
-        if (attempt < 3) throw new Error('transient');
-        return 'ok';
+        return attempt < 3 ? Promise.reject(new Error('transient')) : Promise.resolve('ok');
       },
       { policy, deadline: Date.now() + 5000, shouldRetry: () => true },
     );
@@ -28,9 +27,9 @@ describe('retryWithBackoff', () => {
 
   it('stops at maxAttempts, on an error it must not retry, and before the deadline', async () => {
     let calls = 0;
-    const failing = async () => {
+    const failing = () => {
       calls++;
-      throw new Error(`failure ${calls}`);
+      return Promise.reject(new Error(`failure ${calls}`));
     };
     await expect(
       retryWithBackoff(failing, { policy, deadline: Date.now() + 5000, shouldRetry: () => true }),

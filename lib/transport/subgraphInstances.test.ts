@@ -40,7 +40,7 @@ const origins = (set: SubgraphInstances, count: number) => Array.from({ length: 
 describe('SubgraphInstances', () => {
   it('picks round robin, and a retry prefers an instance not tried yet', async () => {
     const [a, b, c] = await Promise.all([instance(), instance(), instance()]);
-    const set = instances([a!.url, b!.url, c!.url]);
+    const set = instances([a.url, b.url, c.url]);
     const ports = set.instances.map((i) => i.url.port);
     expect(origins(set, 6)).toEqual([...ports, ...ports]);
     const first = set.pick();
@@ -50,14 +50,14 @@ describe('SubgraphInstances', () => {
 
   it('takes an instance out after failed health checks and back when they pass again', async () => {
     const [a, b] = await Promise.all([instance(), instance()]);
-    const set = instances([a!.url, b!.url]);
+    const set = instances([a.url, b.url]);
     await set.checkedOnce();
     expect(set.healthyCount).toBe(2);
-    a!.state.healthy = false;
+    a.state.healthy = false;
     await sleep(200);
     expect(set.instances[0]!.healthy).toBe(false);
     expect(new Set(origins(set, 4))).toEqual(new Set([set.instances[1]!.url.port]));
-    a!.state.healthy = true;
+    a.state.healthy = true;
     await sleep(200);
     expect(set.healthyCount).toBe(2);
     expect(new Set(origins(set, 4)).size).toBe(2);
@@ -65,7 +65,7 @@ describe('SubgraphInstances', () => {
 
   it('ejects an instance after failed requests for a while, but never the last one available', async () => {
     const [a, b] = await Promise.all([instance(), instance()]);
-    const set = instances([a!.url, b!.url]);
+    const set = instances([a.url, b.url]);
     const [first, second] = set.instances;
     set.recordFailure(first!);
     set.recordFailure(first!);

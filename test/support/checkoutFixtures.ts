@@ -102,7 +102,7 @@ export function checkoutAt(
 
 /** Polls `read` until it returns something, at most `timeoutMs`: waiting, not timing. */
 export async function waitUntil<T>(
-  read: () => Promise<T | undefined | false>,
+  read: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
   timeoutMs = 60_000,
   explain?: () => Promise<string>,

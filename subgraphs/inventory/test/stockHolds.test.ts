@@ -50,7 +50,7 @@ beforeAll(async () => {
     group: 'stock-holds-test',
     delivery: {
       db: prisma,
-      handlers: { 'stock.changed': async (event: DomainEvent) => void delivered.push(event.id) },
+      handlers: { 'stock.changed': (event: DomainEvent) => void delivered.push(event.id) },
     },
     maxDeliveries: 1,
     logger,

@@ -47,7 +47,11 @@ describe('checkout through gateway-web', () => {
         lines: [
           {
             quantity: 2,
-            product: { id: product.id, name: expect.any(String), price: { amountCents: product.priceCents } },
+            product: {
+              id: product.id,
+              name: expect.any(String) as unknown,
+              price: { amountCents: product.priceCents },
+            },
           },
         ],
       },
@@ -77,7 +81,7 @@ describe('checkout through gateway-web', () => {
     }, 'the order to be confirmed');
     expect(confirmed).toMatchObject({
       status: 'CONFIRMED',
-      statusLabel: expect.any(String),
+      statusLabel: expect.any(String) as unknown,
       saga: { steps: [{ name: 'RESERVE_STOCK' }, { name: 'CHARGE_PAYMENT' }, { name: 'CONFIRM_ORDER' }] },
     });
 

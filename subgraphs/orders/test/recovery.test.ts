@@ -63,7 +63,7 @@ describe('recovery after a crash', () => {
       h.standIns.payments.fault('chargePayment', { until: hang.promise });
       const placed = orderOf((await checkout(h, user, 'crash-charging', CARDS.visa, proc.url)).body);
       await eventually(
-        async () => (h.standIns.payments.callsOf('chargePayment', placed.id).length > 0 ? true : undefined),
+        () => (h.standIns.payments.callsOf('chargePayment', placed.id).length > 0 ? true : undefined),
         'the charge to be sent',
         {
           explain: () => describeStream(h, placed.id),
@@ -90,8 +90,7 @@ describe('recovery after a crash', () => {
       // The killed process's charge, still in flight at payments, lands now: the void makes it a no-op.
       hang.release();
       await eventually(
-        async () =>
-          h.standIns.payments.callsOf('chargePayment', placed.id).every((c) => c.answered) ? true : undefined,
+        () => (h.standIns.payments.callsOf('chargePayment', placed.id).every((c) => c.answered) ? true : undefined),
         'the late charges to be answered',
       );
       expect(h.standIns.payments.captures).not.toContain(placed.id);
@@ -113,7 +112,7 @@ describe('recovery after a crash', () => {
       h.standIns.inventory.fault('commitStock', { until: hang.promise });
       const placed = orderOf((await checkout(h, user, 'crash-confirming', CARDS.visa, proc.url)).body);
       await eventually(
-        async () => (h.standIns.inventory.callsOf('commitStock', placed.id).length > 0 ? true : undefined),
+        () => (h.standIns.inventory.callsOf('commitStock', placed.id).length > 0 ? true : undefined),
         'the commit to be sent',
         {
           explain: () => describeStream(h, placed.id),
@@ -252,7 +251,7 @@ describe('saga leases', () => {
     try {
       const held = holder.runner.drive(id!);
       await eventually(
-        async () => (h.standIns.inventory.callsOf('releaseStock', id).length > 0 ? true : undefined),
+        () => (h.standIns.inventory.callsOf('releaseStock', id).length > 0 ? true : undefined),
         'the holder to start',
       );
       expect(await thief.runner.drive(id!)).toBe('busy');

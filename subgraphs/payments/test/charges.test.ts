@@ -49,7 +49,7 @@ beforeAll(async () => {
     group: 'charges-test',
     delivery: {
       db: prisma,
-      handlers: { 'payment.refunded': async (event: DomainEvent) => void delivered.push(event.id) },
+      handlers: { 'payment.refunded': (event: DomainEvent) => void delivered.push(event.id) },
     },
     maxDeliveries: 1,
     logger,
@@ -240,7 +240,7 @@ describe('the test cards', () => {
       outcome,
       declineCode,
       payment: {
-        id: expect.any(String),
+        id: expect.any(String) as unknown,
         status: outcome,
         amount: { amountCents: 1999, currency: 'EUR' },
         method: { brand, last4: number.slice(-4) },

@@ -2,7 +2,7 @@
 // placed the order and to a recovery worker after a crash.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { orderEvent, type NewOrderEvent, type StoredOrderEvent } from '../eventStore/events.ts';
+import { orderEvent, type NewOrderEvent } from '../eventStore/events.ts';
 import { fold } from '../readModel/fold.ts';
 import { decide } from './decide.ts';
 
@@ -18,7 +18,7 @@ function stream(...events: NewOrderEvent[]) {
     items: [{ id: randomUUID(), productId: randomUUID(), quantity: 1, unitPriceCents: 500, position: 0 }],
     checkout: { deadline: deadline.toISOString() },
   });
-  const all = [placed, ...events].map((e, i) => ({ ...e, streamId: orderId, version: i + 1 }) as StoredOrderEvent);
+  const all = [placed, ...events].map((e, i) => ({ ...e, streamId: orderId, version: i + 1 }));
   return fold(orderId, all);
 }
 

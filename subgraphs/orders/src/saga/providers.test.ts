@@ -1,6 +1,6 @@
 // What orders sends its providers is recorded as consumer contracts that each provider replays
 // (products, inventory, payments): the code and the contracts must not drift apart.
-import { parse, print } from 'graphql';
+import { Kind, parse, print } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { readContracts } from '../../../../tools/contracts/index.ts';
 import type { SubgraphName } from '../../../../lib/services.ts';
@@ -21,7 +21,7 @@ describe("orders' requests to its providers", () => {
     (name, provider) => {
       const document = parse(OPERATIONS[name]);
       const definition = document.definitions[0];
-      const operationName = definition?.kind === 'OperationDefinition' ? definition.name?.value : undefined;
+      const operationName = definition?.kind === Kind.OPERATION_DEFINITION ? definition.name?.value : undefined;
       const contract = readContracts(provider).find(
         (c) => c.consumer === 'orders-saga' && c.operationName === operationName,
       );

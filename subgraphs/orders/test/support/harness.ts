@@ -118,7 +118,7 @@ export const CARDS = {
  * On a timeout the error carries `explain()`'s account of the state, to diagnose what was stuck.
  */
 export async function eventually<T>(
-  read: () => Promise<T | undefined>,
+  read: () => T | undefined | Promise<T | undefined>,
   what: string,
   options: { timeoutMs?: number; explain?: () => Promise<string> } = {},
 ): Promise<T> {
