@@ -178,7 +178,7 @@ function readJwksFile(path: string): JSONWebKeySet {
     throw new AuthConfigError(
       parsed.error.issues.map((i) => `JWT_JWKS_FILE: ${[path, ...i.path].join('.')} ${i.message}`),
     );
-  return parsed.data as JSONWebKeySet;
+  return parsed.data;
 }
 
 /** How the gateways verify bearer tokens, read once from env; throws AuthConfigError naming the variables. */

@@ -63,6 +63,7 @@ export function persistedQueryStore(runtime: CacheRuntime): PersistedQueryStore 
  */
 export function persistedQueryRegistration(store: PersistedQueryStore): ApolloServerPlugin {
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async requestDidStart() {
       return {
         async willSendResponse({ metrics, queryHash }) {

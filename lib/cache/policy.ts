@@ -4,6 +4,7 @@ import {
   isObjectType,
   isInterfaceType,
   Kind,
+  OperationTypeNode,
   type DirectiveNode,
   type DocumentNode,
   type FragmentDefinitionNode,
@@ -157,12 +158,12 @@ export function staticCachePolicy(schema: GraphQLSchema, document: DocumentNode)
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
     const root =
-      definition.operation === 'query'
+      definition.operation === OperationTypeNode.QUERY
         ? schema.getQueryType()
-        : definition.operation === 'mutation'
+        : definition.operation === OperationTypeNode.MUTATION
           ? schema.getMutationType()
           : schema.getSubscriptionType();
-    if (definition.operation !== 'query') restrict({ maxAge: 0 });
+    if (definition.operation !== OperationTypeNode.QUERY) restrict({ maxAge: 0 });
     visit(definition.selectionSet, root ?? undefined, true, new Set());
   }
   return { maxAge: maxAge ?? 0, scope };

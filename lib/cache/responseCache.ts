@@ -1,7 +1,8 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { OperationTypeNode } from 'graphql';
 import type { GatewayContext } from '../gateway/context.ts';
 import { parseEntry, pickEntry, remainingSeconds } from './entry.ts';
-import { cacheKeys, type CacheScope } from './keys.ts';
+import { cacheKeys } from './keys.ts';
 import { RequestCacheState } from './requestState.ts';
 import type { CacheRuntime } from './runtime.ts';
 import type { EntryWrite } from './store.ts';
@@ -19,6 +20,7 @@ import type { EntryWrite } from './store.ts';
 export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<GatewayContext> {
   const { stats } = runtime;
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async requestDidStart({ contextValue }) {
       const state = new RequestCacheState();
       contextValue.cache = state;
@@ -26,7 +28,7 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
       return {
         async responseForOperation(requestContext) {
           const { queryHash } = requestContext;
-          if (requestContext.operation.operation !== 'query' || !queryHash) return null;
+          if (requestContext.operation.operation !== OperationTypeNode.QUERY || !queryHash) return null;
           base = cacheKeys.response(runtime.keyPrefix, {
             gateway: runtime.gateway,
             queryHash,
@@ -68,10 +70,7 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
             const policy = overallCachePolicy.policyIfCacheable();
             const storable =
               base !== null && !state.responseHit && !state.stale && !result.errors?.length && result.data;
-            const key =
-              storable && base && policy
-                ? cacheKeys.scoped(base, policy.scope as CacheScope, contextValue.userId)
-                : null;
+            const key = storable && base && policy ? cacheKeys.scoped(base, policy.scope, contextValue.userId) : null;
             if (key && policy) {
               const maxAge = Math.min(policy.maxAge, runtime.config.maxTtlSeconds);
               writes.push({

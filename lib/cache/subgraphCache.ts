@@ -1,5 +1,5 @@
 import type { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { GraphQLFormattedError } from 'graphql';
+import { OperationTypeNode, type GraphQLFormattedError } from 'graphql';
 import { pickEntry, parseEntry, remainingSeconds, type CacheEntry } from './entry.ts';
 import { cacheKeys, digest, stableJson, type CacheScope } from './keys.ts';
 import { hintFromCacheControl, type RestrictablePolicy } from './policy.ts';
@@ -55,7 +55,7 @@ export async function fetchThroughCache(runtime: CacheRuntime, fetch: SubgraphFe
   representationTags(runtime, fetch.subgraph, request.variables?.representations, tags);
   for (const tag of tags) fetch.state.tags.add(tag);
   // Before the answer reaches the client: whoever reads next, through any replica, misses.
-  if (analysis.kind === 'mutation' && tags.size) await runtime.invalidate([...tags], 'mutation');
+  if (analysis.kind === OperationTypeNode.MUTATION && tags.size) await runtime.invalidate([...tags], 'mutation');
   return response;
 }
 

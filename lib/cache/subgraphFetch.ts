@@ -9,7 +9,7 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLNamedType,
-  type OperationTypeNode,
+  OperationTypeNode,
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
@@ -125,7 +125,7 @@ export function analyseFetch(model: SupergraphModel, subgraph: string, query: st
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const [root, ...others] = operation.selectionSet.selections;
   const isEntities =
-    operation.operation === 'query' &&
+    operation.operation === OperationTypeNode.QUERY &&
     others.length === 0 &&
     root?.kind === Kind.FIELD &&
     root.name.value === '_entities' &&

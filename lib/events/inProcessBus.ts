@@ -76,6 +76,7 @@ export class InProcessEventBus {
     this.subscriptions.add(subscription);
     return {
       stats,
+      // eslint-disable-next-line @typescript-eslint/require-await -- a subscription's stop is asynchronous for Redis consumers; here it is immediate
       stop: async () => {
         this.subscriptions.delete(subscription);
       },

@@ -6,7 +6,7 @@ import type { EventDatabase, RawSql } from './outbox.ts';
 export type EventHandler<TTx extends RawSql = RawSql, T extends EventType = EventType> = (
   event: DomainEvent<T>,
   tx: TTx,
-) => Promise<void>;
+) => void | Promise<void>;
 
 /** The handlers of one consuming service, by event type. */
 export type EventHandlers<TTx extends RawSql = RawSql> = { [T in EventType]?: EventHandler<TTx, T> };
@@ -29,7 +29,7 @@ export async function deliver<TTx extends RawSql>(
   event: DomainEvent,
 ): Promise<HandleOutcome> {
   if (delivery.db) return handleOnce(delivery.db, delivery.handlers, event);
-  const handler = delivery.handlers[event.type] as ((event: DomainEvent) => Promise<void>) | undefined;
+  const handler = delivery.handlers[event.type] as ((event: DomainEvent) => void | Promise<void>) | undefined;
   if (!handler) return 'ignored';
   await handler(event);
   return 'handled';

@@ -4,7 +4,7 @@ import { relayOutboxBatch, type EventDatabase } from './outbox.ts';
 
 export interface OutboxRelayOptions {
   db: EventDatabase;
-  publish(events: DomainEvent[]): Promise<void>;
+  publish: (events: DomainEvent[]) => Promise<void>;
   batchSize?: number;
   /** Pause when the outbox is drained; a full batch is followed by the next at once. */
   pollMs?: number;

@@ -64,6 +64,7 @@ export function createEventTransport(deps: TransportDeps): EventTransport {
       kind: 'in-process',
       publish,
       relay: relay(publish),
+      // eslint-disable-next-line @typescript-eslint/require-await -- consume is asynchronous for Redis Streams; subscribing in-process is immediate
       consume: async (options) =>
         bus.subscribe({
           group: options.group,
@@ -71,6 +72,7 @@ export function createEventTransport(deps: TransportDeps): EventTransport {
           maxDeliveries: config.maxDeliveries,
           logger,
         }),
+      // eslint-disable-next-line @typescript-eslint/require-await -- consume is asynchronous for Redis Streams; subscribing in-process is immediate
       consumeWithoutInbox: async (options) =>
         bus.subscribe({
           group: options.group,

@@ -3,7 +3,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
-import { localFetcher, type CacheRuntime, type FetchResponse, type LocalFetch } from '../cache/index.ts';
+import {
+  localFetcher,
+  type CacheRuntime,
+  type FetchResponse,
+  type LocalFetch,
+  type RestrictablePolicy,
+} from '../cache/index.ts';
 import { bffSchemaPath, bffSubgraphName } from '../composition.ts';
 import { unauthenticated } from '../errors.ts';
 import { DateTimeScalar } from '../graphql/index.ts';
@@ -29,14 +35,14 @@ class CachedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FetchResponse> {
-    const state = options.context.cache;
+    const state = (options.context as Partial<GatewayContext>).cache;
     if (!state) return super.process(options);
     const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : null;
     return this.#fetch({
       subgraph: this.name,
       request: options.request,
       state,
-      policy: incoming?.overallCachePolicy ?? null,
+      policy: (incoming?.overallCachePolicy as RestrictablePolicy | undefined) ?? null,
       execute: (request) => super.process({ ...options, request }),
     });
   }
@@ -54,7 +60,7 @@ export function bffDataSource(
 ): { name: string; source: LocalGraphQLDataSource<GatewayContext> } {
   const schema = buildSubgraphSchema({
     typeDefs: parse(readFileSync(bffSchemaPath(gateway), 'utf8')),
-    resolvers: { DateTime: DateTimeScalar, ...bff.resolvers } as GraphQLResolverMap<unknown>,
+    resolvers: { DateTime: DateTimeScalar, ...bff.resolvers },
   });
   const name = bffSubgraphName(gateway);
   return {

@@ -43,6 +43,7 @@ export function subgraphUpstreams(config: GatewayConfig, logger: Logger): Subgra
 /** Stops the health checks and closes the keep-alive pools with the server. */
 function closesWithServer(upstreams: SubgraphUpstreams): ApolloServerPlugin<GatewayContext> {
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async serverWillStart() {
       return {
         async serverWillStop() {

@@ -76,8 +76,10 @@ export function requestCost(
  */
 export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServerPlugin<GatewayContext> {
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async requestDidStart() {
       return {
+        // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise; async keeps a refusal a rejection
         async didResolveOperation(requestContext) {
           const cost = requestCost(model, requestContext);
           if (cost > maxCost) {

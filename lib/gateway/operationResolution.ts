@@ -9,8 +9,10 @@ import type { GatewayContext } from './context.ts';
  */
 export function operationMustResolve(): ApolloServerPlugin<GatewayContext> {
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async requestDidStart() {
       return {
+        // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise; async keeps a refusal a rejection
         async didResolveOperation({ operation, request }) {
           if (operation) return;
           const message = request.operationName

@@ -1,4 +1,4 @@
-import { Kind, parse, print, type DocumentNode } from 'graphql';
+import { Kind, OperationTypeNode, parse, print, type DocumentNode } from 'graphql';
 import type { RequestGuard } from '../http/index.ts';
 import { operationId, type PersistedQueryManifest } from './persistedOperations.ts';
 
@@ -12,10 +12,12 @@ const APQ_PREFIX = 'apq:';
 export function manifestCache(manifest: PersistedQueryManifest) {
   const bodies = new Map(manifest.operations.map((o) => [o.id, o.body]));
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's KeyValueCache interface returns Promises
     async get(key: string): Promise<string | undefined> {
       return key.startsWith(APQ_PREFIX) ? bodies.get(key.slice(APQ_PREFIX.length)) : undefined;
     },
     async set(): Promise<void> {},
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's KeyValueCache interface returns Promises
     async delete(): Promise<boolean> {
       return false;
     },
@@ -36,7 +38,7 @@ const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
 function isIntrospectionOnly(document: DocumentNode): boolean {
   return document.definitions.every((definition) => {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) return definition.typeCondition.name.value.startsWith('__');
-    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== 'query') return false;
+    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation !== OperationTypeNode.QUERY) return false;
     return definition.selectionSet.selections.every(
       (s) => s.kind === Kind.FIELD && INTROSPECTION_FIELDS.has(s.name.value),
     );

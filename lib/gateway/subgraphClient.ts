@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { fetchThroughCache, type CacheRuntime, type SentFetch } from '../cache/index.ts';
+import { fetchThroughCache, type CacheRuntime, type RestrictablePolicy, type SentFetch } from '../cache/index.ts';
 import { isPublicCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
@@ -78,7 +78,8 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context) return;
-    if ('requestId' in context && context.requestId) headers.set('x-request-id', context.requestId);
+    if ('requestId' in context && typeof context.requestId === 'string' && context.requestId)
+      headers.set('x-request-id', context.requestId);
     // Health checks and schema loads carry no request context and so no identity; subgraphs refuse them.
     if (!isRequestContext(context)) return;
     headers.set('traceparent', context.traceparent);
@@ -104,7 +105,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
       incomingOperation: incoming.operation?.operation,
       userId: options.context.userId,
       state,
-      policy: incoming.overallCachePolicy,
+      policy: incoming.overallCachePolicy as RestrictablePolicy,
       send: (request) => this.#send({ ...options, request }),
     });
   }

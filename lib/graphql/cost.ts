@@ -9,6 +9,7 @@ import {
   isInputType,
   typeFromAST,
   Kind,
+  OperationTypeNode,
   parse,
   valueFromAST,
   type ArgumentNode,
@@ -212,6 +213,6 @@ export function operationCost(
   const root = model.schema.getRootType(operation.operation);
   if (!root) return 0;
   const walk: Walk = { model, fragments, variables: withDefaults(model, operation, variables), expanding: new Set() };
-  const base = operation.operation === 'mutation' ? model.mutationBaseCost : 0;
+  const base = operation.operation === OperationTypeNode.MUTATION ? model.mutationBaseCost : 0;
   return base + selectionCost(walk, root, operation.selectionSet, new Set(), 1);
 }

@@ -79,7 +79,7 @@ function outcomeOf(reply: unknown, count: number): SpendOutcome {
   if (!Array.isArray(reply) || reply.length !== 1 + 2 * count || !reply.every((v) => typeof v === 'number')) {
     throw new Error('Unexpected reply from the rate-limit script');
   }
-  const values = reply as number[];
+  const values = reply;
   const refused = values[0]!;
   return {
     refused: refused === 0 ? null : refused - 1,
@@ -115,6 +115,7 @@ export function memoryBudgetStore(now: () => number = Date.now): BudgetStore {
   const windows = new Map<string, { used: number; endsAt: number }>();
   let nextSweep = 0;
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- BudgetStore is asynchronous (Redis); this in-memory one answers at once
     async spend(spends) {
       const at = now();
       if (at >= nextSweep) {

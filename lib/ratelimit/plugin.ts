@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { OperationTypeNode } from 'graphql';
 import { appError, ErrorCodes, requestError } from '../errors.ts';
 import type { CostModel } from '../graphql/cost.ts';
 import { requestCost } from '../gateway/limits.ts';
@@ -53,12 +54,13 @@ export function rateLimitPlugin(
   logger: Logger,
 ): ApolloServerPlugin<GatewayContext> {
   return {
+    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async requestDidStart() {
       return {
         async didResolveOperation(requestContext) {
           const { operation, contextValue, document, request } = requestContext;
           if (!operation) return;
-          const kind: OperationKind = operation.operation === 'mutation' ? 'mutation' : 'query';
+          const kind: OperationKind = operation.operation === OperationTypeNode.MUTATION ? 'mutation' : 'query';
           const usage = fieldUsage(model.schema, document, request.operationName, limiter.watchedFields);
           const cost = kind === 'mutation' ? usage.rootFields : requestCost(model, requestContext);
           if (kind === 'query' && cost > maxCost) return;

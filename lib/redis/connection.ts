@@ -43,6 +43,7 @@ export function createRedisConnection(config: RedisConfig, logger: Logger): Redi
       client: null,
       keyPrefix: config.keyPrefix,
       isReady: () => true,
+      // eslint-disable-next-line @typescript-eslint/require-await -- the in-process store is ready at once; the Redis one waits
       waitUntilReady: async () => true,
       readiness: () => 'in-process',
       close: async () => {},
@@ -80,6 +81,7 @@ export function createRedisConnection(config: RedisConfig, logger: Logger): Redi
       });
     },
     readiness: () => (isReady() ? 'ok' : `unavailable (${client.status}${lastError ? `: ${lastError}` : ''})`),
+    // eslint-disable-next-line @typescript-eslint/require-await -- the connection interface's close is asynchronous; disconnect is not
     async close() {
       client.disconnect();
     },

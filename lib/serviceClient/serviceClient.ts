@@ -138,6 +138,6 @@ export function serviceUrlsFromEnv(name: SubgraphName, env: NodeJS.ProcessEnv): 
       list?.trim() ? list : single?.trim() ? single : `http://127.0.0.1:${SUBGRAPHS[name].port}/graphql`,
     );
   } catch (error) {
-    throw new Error(`${variable} ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${variable} ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }

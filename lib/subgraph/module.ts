@@ -32,7 +32,7 @@ export interface SubgraphDeps<TPrisma> {
 
 export interface SubgraphServer<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
-  context(info: RequestInfo): Promise<TContext>;
+  context: (info: RequestInfo) => Promise<TContext>;
   /** Releases what the server holds beside its database (clients of other services, background work). */
   close?(): Promise<void>;
 }

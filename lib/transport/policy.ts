@@ -136,7 +136,7 @@ export function subgraphPoliciesFromEnv(env: NodeJS.ProcessEnv): SubgraphPolicyO
       if (!parsed.success) throw new Error(`${prefix}_TIMEOUT_MS must be a positive integer (milliseconds)`);
       own.timeoutMs = parsed.data;
     }
-    if (Object.keys(own).length) overrides[name] = own as SubgraphPolicyOverride;
+    if (Object.keys(own).length) overrides[name] = own;
   }
   return overrides;
 }

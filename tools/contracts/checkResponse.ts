@@ -310,5 +310,6 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}...` : value}"`;
   if (typeof value === 'object') return 'an object';
-  return String(value);
+  // What a JSON answer has left: a number, a boolean, or nothing.
+  return `${value as number | boolean | undefined}`;
 }

@@ -47,7 +47,7 @@ async function representativeVariables(dir: string): Promise<Record<string, Reco
   const budgets: unknown = JSON.parse(await readFile(path, 'utf8'));
   if (typeof budgets !== 'object' || budgets === null) return {};
   const variables: Record<string, Record<string, unknown>> = {};
-  for (const [name, budget] of Object.entries(budgets)) {
+  for (const [name, budget] of Object.entries(budgets as Record<string, unknown>)) {
     const values: unknown =
       typeof budget === 'object' && budget !== null && 'variables' in budget ? budget.variables : undefined;
     if (typeof values === 'object' && values !== null && !Array.isArray(values))

@@ -76,7 +76,7 @@ function loadSchemaEngine(): Promise<SchemaEngineClass> {
     const start = instance.exports.__wbindgen_start;
     if (typeof start !== 'function') throw new Error('schema engine wasm: no __wbindgen_start export');
     engineGlue.__wbg_set_wasm(instance.exports);
-    start();
+    (start as () => void)();
     const hash = engineGlue.version();
     if (hash !== ENGINE_GIT_HASH) {
       throw new Error(
@@ -99,7 +99,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 function charColumnsAsText(result: unknown): unknown {
   if (typeof result !== 'object' || result === null || !('fields' in result) || !Array.isArray(result.fields))
     return result;
-  for (const field of result.fields) {
+  for (const field of result.fields as unknown[]) {
     if (typeof field === 'object' && field !== null && 'dataTypeID' in field && field.dataTypeID === PG_CHAR_OID) {
       field.dataTypeID = PG_TEXT_OID;
     }
@@ -133,7 +133,7 @@ function withCharAsText<T extends object>(target: T): T {
             : result;
         };
       }
-      return value.bind(object);
+      return value.bind(object) as unknown;
     },
   });
 }

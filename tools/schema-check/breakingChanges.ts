@@ -1,4 +1,4 @@
-import { CriticalityLevel, diff, type Change } from '@graphql-inspector/core';
+import { CriticalityLevel, diff, type Change, type TypeOfChangeType } from '@graphql-inspector/core';
 import type { GraphQLSchema } from 'graphql';
 import { approvalKey, parseApprovedChanges } from './approvedChanges.ts';
 import type { Baseline } from './baseline.ts';
@@ -82,7 +82,7 @@ export async function checkBreakingChanges(
   for (const { change, targets } of seen) {
     const label = `${change.type} ${change.path ?? '(schema)'}: ${change.message} ${where(targets)}`;
     if (change.criticality.level === CriticalityLevel.Breaking) {
-      const key = approvalKey(change.type, change.path);
+      const key = approvalKey(change.type as TypeOfChangeType, change.path);
       const approval = approvalsByKey.get(key);
       if (approval) {
         used.add(key);

@@ -14,6 +14,7 @@ export interface NewReview {
 }
 
 // Line breaks and tabs belong in a review; other control characters do not (Postgres refuses NUL).
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
 /** The validated arguments of `addReview`; BAD_USER_INPUT naming the argument otherwise. */

@@ -12,7 +12,7 @@ export interface ProfileChange {
 }
 
 // Control characters have no place in a display name, and Postgres refuses NUL in text outright.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const CONTROL = /\p{Cc}/u;
 
 function nameOf(value: string | null): string {
   if (value === null) throw badUserInput('"input.name" cannot be removed; give a name', 'input.name');

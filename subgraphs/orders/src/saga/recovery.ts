@@ -50,7 +50,9 @@ export function startRecoveryWorker(deps: RecoveryWorkerDeps): RecoveryWorker {
   const loop = (async () => {
     while (!stop.signal.aborted) {
       try {
-        await round();
+        // The loop does not wait for the drives it started; a drive that fails is logged, never left unhandled.
+        for (const drive of await round())
+          drive.catch((error: unknown) => logger.error({ err: error }, 'saga drive failed; recovery retries it'));
       } catch (error) {
         logger.error({ err: error }, 'saga recovery round failed; retrying');
       }

@@ -47,9 +47,7 @@ const MAX_CONFLICTS = 5;
 
 /** The events `pending` would be once appended after `view`: the runner decides on that preview. */
 function asStored(view: StreamView, pending: readonly NewOrderEvent[]): StoredOrderEvent[] {
-  return pending.map(
-    (event, i) => ({ ...event, streamId: view.streamId, version: view.version + i + 1 }) as StoredOrderEvent,
-  );
+  return pending.map((event, i) => ({ ...event, streamId: view.streamId, version: view.version + i + 1 }));
 }
 
 /**

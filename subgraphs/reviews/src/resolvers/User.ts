@@ -5,7 +5,7 @@ export const User: UserResolvers = {
   __resolveReference: (reference) => ({ id: reference.id }),
   async reviews(user, args, { loaders }) {
     const page = pageRequest(args, 10);
-    if (!isUuid(user.id)) return { ...toConnection([], page), totalCount: async () => 0 };
+    if (!isUuid(user.id)) return { ...toConnection([], page), totalCount: () => Promise.resolve(0) };
     const rows = await loaders.reviewPageByAuthor(page).load(user.id);
     return {
       ...toConnection(rows, page),
