@@ -1,12 +1,18 @@
 import type { CacheScope } from './keys.ts';
 
-/** What a response or entity entry holds: the data, its scope, when it stops being fresh, its tags. */
+/**
+ * What a response or entity entry holds, stored as JSON under a key of `cacheKeys` (whose version
+ * changes with this shape: entries of another shape are never read).
+ */
 export interface CacheEntry {
-  d: unknown;
-  s: CacheScope;
+  /** The response's data, or the entity's fields. */
+  data: unknown;
+  /** PUBLIC: anyone may read it; PRIVATE: only the user in its key. */
+  scope: CacheScope;
   /** Fresh until (ms since the epoch); after it, an entry still in the store is a stale copy. */
-  f: number;
-  t: string[];
+  freshUntil: number;
+  /** The entities it was built from (`Type:id`), whose invalidation removes it. */
+  tags: string[];
 }
 
 export function parseEntry(raw: string | null | undefined): CacheEntry | null {
@@ -15,9 +21,18 @@ export function parseEntry(raw: string | null | undefined): CacheEntry | null {
     const value: unknown = JSON.parse(raw);
     if (typeof value !== 'object' || value === null) return null;
     const entry = value as Partial<CacheEntry>;
-    if ((entry.s !== 'PUBLIC' && entry.s !== 'PRIVATE') || typeof entry.f !== 'number' || !Array.isArray(entry.t))
+    if (
+      (entry.scope !== 'PUBLIC' && entry.scope !== 'PRIVATE') ||
+      typeof entry.freshUntil !== 'number' ||
+      !Array.isArray(entry.tags)
+    )
       return null;
-    return { d: entry.d, s: entry.s, f: entry.f, t: entry.t.filter((t): t is string => typeof t === 'string') };
+    return {
+      data: entry.data,
+      scope: entry.scope,
+      freshUntil: entry.freshUntil,
+      tags: entry.tags.filter((t): t is string => typeof t === 'string'),
+    };
   } catch {
     return null;
   }
@@ -25,7 +40,7 @@ export function parseEntry(raw: string | null | undefined): CacheEntry | null {
 
 /** Seconds an entry stays fresh from `now` (what a response built from it may be cached for). */
 export function remainingSeconds(entry: CacheEntry, now: number): number {
-  return Math.max(0, Math.floor((entry.f - now) / 1000));
+  return Math.max(0, Math.floor((entry.freshUntil - now) / 1000));
 }
 
 /** The caller's private copy wins over the public one; a fresh one over a stale one. */
@@ -34,5 +49,5 @@ export function pickEntry(
   now: number,
 ): { fresh: CacheEntry | null; stale: CacheEntry | null } {
   const present = candidates.filter((c): c is CacheEntry => c !== null);
-  return { fresh: present.find((c) => c.f > now) ?? null, stale: present[0] ?? null };
+  return { fresh: present.find((c) => c.freshUntil > now) ?? null, stale: present[0] ?? null };
 }

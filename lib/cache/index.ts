@@ -1,7 +1,8 @@
 // The gateways' caches, in Redis (shared by replicas) or in this process without REDIS_URL:
 // - responseCache.ts: whole query responses, keyed by operation and variables (+ user when PRIVATE);
-// - subgraphCache.ts: per-entity entries for `_entities` fetches, read in one MGET per fetch;
-// - subgraphFetch.ts + tags.ts: every fetch asks for the identity of the entities it returns, so
+// - fetchThroughCache.ts: sends each subgraph fetch of a plan, serving `_entities` fetches from
+//   per-entity entries read in one MGET per fetch and storing what the subgraph answered;
+// - fetchAnalysis.ts + tags.ts: rewrites every fetch's query to ask for the identity of the entities it returns, so
 //   each entry is indexed under every entity it contains and a mutation or a domain event
 //   (invalidation.ts) drops exactly the entries holding what changed (store.ts explains the index);
 // - policy.ts: cache hints, from the subgraphs' `cache-control` headers or the BFF's own schema;
@@ -26,7 +27,7 @@ export {
   type FetchResponse,
   type SentFetch,
   type SubgraphFetch,
-} from './subgraphCache.ts';
-export { analyseFetch, type FetchAnalysis } from './subgraphFetch.ts';
+} from './fetchThroughCache.ts';
+export { analyseFetch, type FetchAnalysis } from './fetchAnalysis.ts';
 export { supergraphModel, type SupergraphModel } from './supergraphModel.ts';
 export { collectTags, entityTag, TAG_FIELD_PREFIX } from './tags.ts';

@@ -23,10 +23,17 @@ function keySafe(text: string): string {
 export type CacheScope = 'PUBLIC' | 'PRIVATE';
 
 /**
+ * The version of the entries' JSON shape (`CacheEntry`), part of every response and entity key:
+ * entries written in another shape (v1 was `{d,s,f,t}`) are never read, and two versions of the
+ * gateway running side by side during a deploy keep their own entries instead of overwriting each other's.
+ */
+const ENTRY_SHAPE = 'v2';
+
+/**
  * Every Redis key the caches use, under the connection's prefix. Keys that one command reads
  * together share a hash tag, so a Redis Cluster serves them from one slot:
- * - a response entry `{rc:<operation>}:pub|u:<user>`: the public and the caller's private variant in one MGET;
- * - an entity entry `{ec:<subgraph>:<shape>}:<representation>:pub|u:<user>`: every entity of one
+ * - a response entry `{rc:<operation>}:v2:pub|u:<user>`: the public and the caller's private variant in one MGET;
+ * - an entity entry `{ec:<subgraph>:<shape>}:v2:<representation>:pub|u:<user>`: every entity of one
  *   fetch shape in one slot, so one MGET reads all of a fetch's entities (the price: a hot shape's
  *   entities live on one node);
  * - a tag index `{tag:<Type>:<id>}` and its tombstone `{tag:<Type>:<id>}:inv`, read and written by one script.
@@ -36,10 +43,10 @@ export const cacheKeys = {
     prefix: string,
     parts: { gateway: string; queryHash: string; operationName: string | null; variables: unknown },
   ): string {
-    return `${prefix}{rc:${digest(`${parts.gateway}\n${parts.queryHash}\n${parts.operationName ?? ''}\n${stableJson(parts.variables ?? {})}`)}}`;
+    return `${prefix}{rc:${digest(`${parts.gateway}\n${parts.queryHash}\n${parts.operationName ?? ''}\n${stableJson(parts.variables ?? {})}`)}}:${ENTRY_SHAPE}`;
   },
   entity(prefix: string, subgraph: string, shape: string, representation: string): string {
-    return `${prefix}{ec:${keySafe(subgraph)}:${shape}}:${digest(representation)}`;
+    return `${prefix}{ec:${keySafe(subgraph)}:${shape}}:${ENTRY_SHAPE}:${digest(representation)}`;
   },
   /** The public variant of an entry, or the one only `userId` may read. */
   scoped(base: string, scope: CacheScope, userId: string | null): string | null {

@@ -3,7 +3,7 @@ import { remembered } from './memo.ts';
 import { staticCachePolicy, type CacheHint, type RestrictablePolicy } from './policy.ts';
 import type { RequestCacheState } from './requestState.ts';
 import type { CacheRuntime } from './runtime.ts';
-import { representationTags, type FetchRequest, type FetchResponse } from './subgraphCache.ts';
+import { representationTags, type FetchRequest, type FetchResponse } from './fetchThroughCache.ts';
 import { collectTags } from './tags.ts';
 
 /** A fetch of the gateway's own (BFF) subgraph, which runs in-process. */

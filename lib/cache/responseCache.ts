@@ -1,7 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import type { GatewayContext } from '../gateway/context.ts';
-import { parseEntry, pickEntry, remainingSeconds } from './entry.ts';
+import { parseEntry, pickEntry, remainingSeconds, type CacheEntry } from './entry.ts';
 import { cacheKeys } from './keys.ts';
 import { RequestCacheState } from './requestState.ts';
 import type { CacheRuntime } from './runtime.ts';
@@ -54,10 +54,10 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
           }
           stats.response.hits += 1;
           state.responseHit = true;
-          requestContext.overallCachePolicy.restrict({ maxAge: remainingSeconds(fresh, now), scope: fresh.s });
+          requestContext.overallCachePolicy.restrict({ maxAge: remainingSeconds(fresh, now), scope: fresh.scope });
           return {
             http: { headers: new HeaderMap() },
-            body: { kind: 'single', singleResult: { data: fresh.d as Record<string, unknown> } },
+            body: { kind: 'single', singleResult: { data: fresh.data as Record<string, unknown> } },
           };
         },
         async willSendResponse({ response, overallCachePolicy }) {
@@ -76,11 +76,11 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
               writes.push({
                 key,
                 value: JSON.stringify({
-                  d: result.data,
-                  s: policy.scope,
-                  f: state.startedAt + maxAge * 1000,
-                  t: [...state.tags],
-                }),
+                  data: result.data,
+                  scope: policy.scope,
+                  freshUntil: state.startedAt + maxAge * 1000,
+                  tags: [...state.tags],
+                } satisfies CacheEntry),
                 ttlMs: maxAge * 1000,
                 tags: [...state.tags],
                 readAt: state.startedAt,

@@ -1,6 +1,6 @@
 import type { Logger } from '../observability/index.ts';
 import type { CacheConfig } from './config.ts';
-import { fetchAnalyser, type FetchAnalysis } from './subgraphFetch.ts';
+import { fetchAnalyser, type FetchAnalysis } from './fetchAnalysis.ts';
 import { emptyStats, type CacheStats } from './stats.ts';
 import { StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
 import type { SupergraphModel } from './supergraphModel.ts';

@@ -1,6 +1,6 @@
 /**
  * The fields the gateway adds to subgraph fetches to learn which entities an answer holds (see
- * subgraphFetch.ts): `bffTag__typename: __typename` and `bffTag__<key>: <key>` on every entity
+ * fetchAnalysis.ts): `bffTag__typename: __typename` and `bffTag__<key>: <key>` on every entity
  * object. The gateway's result shaping keeps only what the client asked for, so they never reach it.
  */
 export const TAG_FIELD_PREFIX = 'bffTag__';

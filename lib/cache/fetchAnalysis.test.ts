@@ -4,7 +4,7 @@ import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { bffSchemaPath, gatewaySupergraphPath } from '../composition.ts';
 import { hintFromCacheControl, staticCachePolicy } from './policy.ts';
-import { analyseFetch } from './subgraphFetch.ts';
+import { analyseFetch } from './fetchAnalysis.ts';
 import { supergraphModel } from './supergraphModel.ts';
 import { collectTags } from './tags.ts';
 

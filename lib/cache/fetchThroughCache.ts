@@ -5,7 +5,7 @@ import { cacheKeys, digest, stableJson, type CacheScope } from './keys.ts';
 import { hintFromCacheControl, type RestrictablePolicy } from './policy.ts';
 import type { RequestCacheState } from './requestState.ts';
 import type { CacheRuntime } from './runtime.ts';
-import type { FetchAnalysis } from './subgraphFetch.ts';
+import type { FetchAnalysis } from './fetchAnalysis.ts';
 import { collectTags, representationTag } from './tags.ts';
 
 export type FetchRequest = GraphQLDataSourceProcessOptions['request'];
@@ -186,8 +186,8 @@ async function resolve(
   fetch.state.entityHits += hits.length;
   fetch.state.entityMisses += missing.length;
   for (const w of hits) {
-    w.data = w.fresh?.d ?? null;
-    for (const tag of w.fresh?.t ?? []) fetch.state.tags.add(tag);
+    w.data = w.fresh?.data ?? null;
+    for (const tag of w.fresh?.tags ?? []) fetch.state.tags.add(tag);
   }
   if (hits.length)
     fetch.policy?.restrict(
@@ -234,8 +234,8 @@ async function resolve(
   }
   if (sent.unavailable && entities.staleAllowed && missing.every((w) => w.stale)) {
     for (const w of missing) {
-      w.data = w.stale?.d ?? null;
-      for (const tag of w.stale?.t ?? []) fetch.state.tags.add(tag);
+      w.data = w.stale?.data ?? null;
+      for (const tag of w.stale?.tags ?? []) fetch.state.tags.add(tag);
     }
     stats.entity.stale += missing.length;
     // Answered from the cache after all: that is what x-cache reports.
@@ -294,10 +294,10 @@ function queueWrite(
   const ttlSeconds = entry.maxAge + (entry.staleAllowed ? runtime.config.staleIfErrorSeconds : 0);
   // Serialised now: the gateway merges later fetches into these very objects.
   const value = JSON.stringify({
-    d: w.data,
-    s: entry.scope,
-    f: entry.readAt + entry.maxAge * 1000,
-    t: entry.tags,
+    data: w.data,
+    scope: entry.scope,
+    freshUntil: entry.readAt + entry.maxAge * 1000,
+    tags: entry.tags,
   } satisfies CacheEntry);
   fetch.state.entityWrites.push({ key, value, ttlMs: ttlSeconds * 1000, tags: entry.tags, readAt: entry.readAt });
 }
@@ -314,7 +314,7 @@ function assemble(wanted: readonly Wanted[], length: number): unknown[] {
 function leastOf(entries: readonly CacheEntry[], now: number): { maxAge: number; scope: CacheScope } {
   return {
     maxAge: Math.min(...entries.map((e) => remainingSeconds(e, now))),
-    scope: entries.some((e) => e.s === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC',
+    scope: entries.some((e) => e.scope === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC',
   };
 }
 

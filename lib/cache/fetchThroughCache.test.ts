@@ -6,7 +6,7 @@ import { silentLogger } from '../observability/index.ts';
 import { createMemoryStore } from './memoryStore.ts';
 import { RequestCacheState } from './requestState.ts';
 import { createCacheRuntime, type CacheRuntime } from './runtime.ts';
-import { fetchThroughCache, type FetchRequest, type SentFetch } from './subgraphCache.ts';
+import { fetchThroughCache, type FetchRequest, type SentFetch } from './fetchThroughCache.ts';
 import { supergraphModel } from './supergraphModel.ts';
 
 const model = supergraphModel(readFileSync(gatewaySupergraphPath('web'), 'utf8'));
