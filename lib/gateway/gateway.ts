@@ -14,7 +14,7 @@ import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
 import { knownRootTypeRule } from './knownRootType.ts';
-import { costLimitPlugin, limitValidationRules } from './limits.ts';
+import { limitValidationRules, operationLimitsPlugin, RequestAnalyses } from './limits.ts';
 import { operationMustResolve } from './operationResolution.ts';
 import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
 import { isPersistedOnly } from './profile.ts';
@@ -85,15 +85,16 @@ export function createGatewayApollo(
     },
   });
   const { limits, operations } = config;
-  const costModel = costModelFromSupergraph(config.supergraphSdl);
+  // One operation analysis per request, shared by the limits and the rate limiter.
+  const analyses = new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
   return new ApolloServer<GatewayContext>({
     gateway,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
       operationMustResolve(),
-      costLimitPlugin(costModel, limits.maxCost),
-      ...(rateLimiter ? [rateLimitPlugin(rateLimiter, costModel, limits.maxCost, logger)] : []),
+      operationLimitsPlugin(analyses),
+      ...(rateLimiter ? [rateLimitPlugin(rateLimiter, analyses, logger)] : []),
       ...(cache ? [responseCachePlugin(cache)] : []),
       ...(apq && !isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
     ],
@@ -177,6 +178,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         client: config.name,
         verifier: createTokenVerifier(config.auth.jwt),
         signing: config.auth.signing,
+        trustedProxies: config.trustedProxies ?? null,
       }),
       logger,
       port: config.port,

@@ -10,7 +10,7 @@ export {
 } from './config.ts';
 export { memoryBudgetStore, redisBudgetStore, type BudgetStore, type Spend, type SpendOutcome } from './budgetStore.ts';
 export { schemaFieldLimits, windowSeconds, type SchemaFieldLimit } from './directive.ts';
-export { fieldUsage, type FieldUsage } from './fieldUsage.ts';
+export { fieldUsage, usageOf, type FieldUsage } from './fieldUsage.ts';
 export {
   createRateLimiter,
   RateLimitUnavailableError,

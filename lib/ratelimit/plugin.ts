@@ -1,11 +1,10 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { appError, ErrorCodes, requestError } from '../errors.ts';
-import type { CostModel } from '../graphql/cost.ts';
-import { requestCost } from '../gateway/limits.ts';
+import type { RequestAnalyses } from '../gateway/limits.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import type { Logger } from '../observability/index.ts';
 import type { OperationKind } from './config.ts';
-import { fieldUsage } from './fieldUsage.ts';
+import { usageOf } from './fieldUsage.ts';
 import {
   RateLimitUnavailableError,
   type Admission,
@@ -43,25 +42,26 @@ function refusal(admission: Extract<Admission, { admitted: false }>, kind: Opera
  * cost and mutations one per root field: aliases add to either, and batches are refused at the door,
  * so neither multiplies a budget. Each selection of a field with a budget of its own (`@rateLimit`,
  * the profile's `checkout`) spends from that budget too, in the same atomic decision. An operation
- * costing 0 and selecting no such field (only `rateLimit`, `__typename`) spends nothing. One over the
- * gateway's cost limit is left to the cost-limit plugin, which refuses it without spending.
+ * costing 0 and selecting no such field (only `rateLimit`, `__typename`) spends nothing. An operation
+ * the limits refuse (too large once expanded, badly sliced, over the cost limit) is left to the
+ * limits plugin, which refuses it without spending. Cost, root fields and field selections are read
+ * from the request's one operation analysis.
  */
 export function rateLimitPlugin(
   limiter: RateLimiter,
-  model: CostModel,
-  maxCost: number,
+  analyses: RequestAnalyses,
   logger: Logger,
 ): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation(requestContext) {
-          const { operation, contextValue, document, request } = requestContext;
-          if (!operation) return;
+          const { operation, contextValue } = requestContext;
+          if (!operation || analyses.refusal(requestContext)) return;
           const kind: OperationKind = operation.operation === 'mutation' ? 'mutation' : 'query';
-          const usage = fieldUsage(model.schema, document, request.operationName, limiter.watchedFields);
-          const cost = kind === 'mutation' ? usage.rootFields : requestCost(model, requestContext);
-          if (kind === 'query' && cost > maxCost) return;
+          const analysis = analyses.of(requestContext);
+          const usage = usageOf(analysis, limiter.watchedFields);
+          const cost = kind === 'mutation' ? usage.rootFields : analysis.cost;
           const subject = subjectOf(contextValue);
           if (cost === 0 && usage.fields.size === 0) {
             contextValue.rateLimit = await limiter.peek(subject, kind);
