@@ -8,7 +8,7 @@ import { parseTrustedProxies, type TrustedProxies } from './clientIp.ts';
 import { DEFAULT_MAX_EXPANDED_FIELDS } from './limits.ts';
 import { parseInstanceUrls } from '../transport/index.ts';
 import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transport/index.ts';
-import { cacheConfigFromEnv, type CacheConfig } from '../cache/index.ts';
+import { apqConfigFromEnv, cacheConfigFromEnv, type ApqConfig, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
 import { redisConfigFromEnv } from '../redis/index.ts';
 
@@ -32,6 +32,8 @@ export interface GatewayConfig extends GatewayProfile {
   cache?: CacheConfig | null;
   /** `TRUSTED_PROXIES`: the proxies whose forwarding headers name the client (anonymous budgets); absent: the socket's peer. */
   trustedProxies?: TrustedProxies | null;
+  /** Automatic persisted queries' size cap and in-process bound (APQ_*); absent: DEFAULT_APQ_CONFIG. */
+  apq?: ApqConfig;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -105,6 +107,7 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
       env,
     ),
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
+    apq: apqConfigFromEnv(env),
   };
 }
 

@@ -1,5 +1,6 @@
 export {
   CHECKOUT_FIELD,
+  DEFAULT_REGISTRATION_BUDGET,
   isSchemaCoordinate,
   rateLimitConfigFromEnv,
   type OperationKind,
@@ -13,6 +14,7 @@ export { schemaFieldLimits, windowSeconds, type SchemaFieldLimit } from './direc
 export { fieldUsage, usageOf, type FieldUsage } from './fieldUsage.ts';
 export {
   createRateLimiter,
+  REGISTRATIONS,
   RateLimitUnavailableError,
   subjectKey,
   type Admission,
