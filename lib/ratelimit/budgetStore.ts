@@ -40,7 +40,7 @@ export interface BudgetStore {
  * the multi-key script never fails with CROSSSLOT. Fixed windows: a budget's key expires when its
  * window ends. A refused admission writes nothing.
  */
-const SPEND_SCRIPT = `
+export const SPEND_SCRIPT = `
 local n = #KEYS
 local used, ttl, fresh = {}, {}, {}
 local refused = 0
