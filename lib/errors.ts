@@ -24,9 +24,13 @@ export const ErrorCodes = {
   DIRECTIVE_LIMIT_EXCEEDED: { status: 400 },
   TOKEN_LIMIT_EXCEEDED: { status: 400 },
   COST_ESTIMATED_TOO_EXPENSIVE: { status: 400 },
+  // More fields once fragments are expanded than MAX_EXPANDED_FIELDS: refused before anything else runs.
+  EXPANDED_FIELDS_LIMIT_EXCEEDED: { status: 400 },
   // Persisted operations (Apollo's APQ protocol answers PERSISTED_QUERY_NOT_FOUND with 200).
   PERSISTED_QUERY_NOT_FOUND: { status: 200 },
   PERSISTED_QUERY_NOT_IN_LIST: { status: 400 },
+  // An automatic persisted query whose text is longer than APQ_MAX_QUERY_BYTES: not registered, not run.
+  PERSISTED_QUERY_TOO_LARGE: { status: 400 },
   // Per-user rate limits at the gateways: over budget, with Retry-After.
   RATE_LIMITED: { status: 429 },
   // The card processor failed for a reason a retry of the same saga step may fix; nothing was captured.

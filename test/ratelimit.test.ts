@@ -164,22 +164,23 @@ describe('one gateway on the shared Redis', () => {
       body: JSON.stringify(Array.from({ length: 10 }, () => ({ query: ONE_POINT }))),
     });
     expect(response.status).toBe(400);
+    // The read spends its own point (no request is free): the batch spent nothing.
     const budget = await post(url, BUDGET_READ, user);
-    expect(budget.body.data?.rateLimit).toMatchObject({ remaining: 5, cost: 0, limit: 5 });
+    expect(budget.body.data?.rateLimit).toMatchObject({ remaining: 4, cost: 1, limit: 5 });
   });
 
-  it('reads Query.rateLimit without spending, and shows what was spent', async () => {
+  it('reads Query.rateLimit for one point, as no request is free, and shows what was spent', async () => {
     const user = await asUser(randomUUID());
-    for (let i = 0; i < 8; i++) {
+    for (let i = 1; i <= 3; i++) {
       const read = await post(url, BUDGET_READ, user);
       expect(read.status).toBe(200);
-      expect(read.body.data?.rateLimit).toMatchObject({ limit: 5, cost: 0, remaining: 5 });
-      expect(rateLimitOf(read)).toMatchObject({ cost: 0, remaining: 5 });
+      expect(read.body.data?.rateLimit).toMatchObject({ limit: 5, cost: 1, remaining: 5 - i });
+      expect(rateLimitOf(read)).toMatchObject({ cost: 1, remaining: 5 - i });
     }
     await post(url, ONE_POINT, user);
     const after = await post(url, BUDGET_READ, user);
     const budget = after.body.data?.rateLimit as { remaining: number; resetAt: string };
-    expect(budget.remaining).toBe(4);
+    expect(budget.remaining).toBe(0);
     expect(Date.parse(budget.resetAt)).toBeGreaterThan(Date.now());
   });
 

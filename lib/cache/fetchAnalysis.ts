@@ -7,12 +7,13 @@ import {
   print,
   type DocumentNode,
   type FieldNode,
-  type FragmentDefinitionNode,
   type GraphQLNamedType,
   OperationTypeNode,
   type SelectionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { analyzeOperation, type OperationAnalysis } from '../graphql/analysis.ts';
+import { costModelFromSchema } from '../graphql/cost.ts';
 import { digest } from './keys.ts';
 import { remembered } from './memo.ts';
 import type { SupergraphModel } from './supergraphModel.ts';
@@ -85,44 +86,24 @@ function withTagFields(document: DocumentNode, model: SupergraphModel, subgraph:
   };
 }
 
-/** Every field an `_entities` fetch asks of each entity type may be served stale (`@staleIfError`). */
-function staleAllowed(
-  entities: FieldNode,
-  fragments: Map<string, FragmentDefinitionNode>,
-  model: SupergraphModel,
-): boolean {
-  const fieldsAllowed = (set: SelectionSetNode, typeName: string, seen: Set<string>): boolean =>
-    set.selections.every((s) => {
-      if (s.kind === Kind.FIELD)
-        return (
-          s.name.value.startsWith('__') ||
-          (s.alias?.value.startsWith(TAG_FIELD_PREFIX) ?? false) ||
-          model.allowsStale(typeName, s.name.value)
-        );
-      if (s.kind === Kind.INLINE_FRAGMENT)
-        return fieldsAllowed(s.selectionSet, s.typeCondition?.name.value ?? typeName, seen);
-      const fragment = fragments.get(s.name.value);
-      if (!fragment || seen.has(s.name.value)) return false;
-      return fieldsAllowed(fragment.selectionSet, fragment.typeCondition.name.value, new Set([...seen, s.name.value]));
-    });
+/**
+ * Every field an `_entities` fetch asks of each entity type may be served stale (`@staleIfError`):
+ * read from the operation analysis of the fetch as the plan wrote it (before the tag fields).
+ */
+function staleAllowed(entities: FieldNode, analysis: OperationAnalysis, model: SupergraphModel): boolean {
   return (
     entities.selectionSet !== undefined &&
-    entities.selectionSet.selections.every(
-      (s) =>
-        s.kind === Kind.INLINE_FRAGMENT &&
-        s.typeCondition !== undefined &&
-        fieldsAllowed(s.selectionSet, s.typeCondition.name.value, new Set()),
-    )
+    entities.selectionSet.selections.every((s) => s.kind === Kind.INLINE_FRAGMENT && s.typeCondition !== undefined) &&
+    [...analysis.entitySelections].every(([type, fields]) => [...fields].every((f) => model.allowsStale(type, f)))
   );
 }
 
 export function analyseFetch(model: SupergraphModel, subgraph: string, query: string): FetchAnalysis {
-  const document = withTagFields(parse(query), model, subgraph);
+  const planned = parse(query);
+  const document = withTagFields(planned, model, subgraph);
   const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION)
     throw new Error('A subgraph fetch without an operation');
-  const fragments = new Map<string, FragmentDefinitionNode>();
-  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const [root, ...others] = operation.selectionSet.selections;
   const isEntities =
     operation.operation === OperationTypeNode.QUERY &&
@@ -144,7 +125,10 @@ export function analyseFetch(model: SupergraphModel, subgraph: string, query: st
     kind: operation.operation,
     entities:
       isEntities && root.kind === Kind.FIELD
-        ? { selection: shape, staleAllowed: staleAllowed(root, fragments, model) }
+        ? {
+            selection: shape,
+            staleAllowed: staleAllowed(root, analyzeOperation(costModelFromSchema(model.schema), planned, null), model),
+          }
         : null,
   };
 }

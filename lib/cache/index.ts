@@ -7,7 +7,16 @@
 //   (invalidation.ts) drops exactly the entries holding what changed (store.ts explains the index);
 // - policy.ts: cache hints, from the subgraphs' `cache-control` headers or the BFF's own schema;
 // - apq.ts: automatic persisted queries in the same store.
-export { persistedQueryRegistration, persistedQueryStore, type PersistedQueryStore } from './apq.ts';
+export {
+  apqConfigFromEnv,
+  DEFAULT_APQ_CONFIG,
+  memoryPersistedQueryStore,
+  persistedQueryRegistration,
+  persistedQuerySizeGuard,
+  persistedQueryStore,
+  type ApqConfig,
+  type PersistedQueryStore,
+} from './apq.ts';
 export { cacheConfigFromEnv, type CacheConfig } from './config.ts';
 export { invalidationHandlers, startCacheInvalidation, tagsOfEvent } from './invalidation.ts';
 export { cacheKeys } from './keys.ts';

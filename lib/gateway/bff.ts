@@ -5,11 +5,15 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import {
   localFetcher,
+  localFetcher,
+  staticCachePolicy,
+  type CacheHint,
   type CacheRuntime,
   type FetchResponse,
   type LocalFetch,
   type RestrictablePolicy,
 } from '../cache/index.ts';
+import { remembered } from '../cache/memo.ts';
 import { bffSchemaPath, bffSubgraphName } from '../composition.ts';
 import { unauthenticated } from '../errors.ts';
 import { DateTimeScalar } from '../graphql/index.ts';
@@ -49,6 +53,28 @@ class CachedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
 }
 
 /**
+ * The BFF's fetches without the caches (CACHE_ENABLED=false, or no cache at all): its hints still
+ * restrict the response's policy, so a private dashboard never goes out as `cache-control: public`
+ * for a shared cache (a CDN, a proxy) to keep.
+ */
+class HintedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
+  readonly #policyOf: (query: string) => CacheHint;
+
+  constructor(schema: GraphQLSchema) {
+    super(schema);
+    this.#policyOf = remembered(2000, (query) => staticCachePolicy(schema, parse(query)));
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FetchResponse> {
+    const response = await super.process(options);
+    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : null;
+    const query = options.request.query;
+    if (policy && query) policy.restrict(response.errors?.length ? { maxAge: 0 } : this.#policyOf(query));
+    return response;
+  }
+}
+
+/**
  * The BFF runs inside the gateway (LocalGraphQLDataSource): the query planner treats it like any
  * subgraph, but its fetches cost no network hop, and its resolvers see the gateway's context, so the
  * dashboard is always the verified caller's.
@@ -65,7 +91,7 @@ export function bffDataSource(
   const name = bffSubgraphName(gateway);
   return {
     name,
-    source: cache ? new CachedLocalDataSource(schema, name, cache) : new LocalGraphQLDataSource<GatewayContext>(schema),
+    source: cache ? new CachedLocalDataSource(schema, name, cache) : new HintedLocalDataSource(schema),
   };
 }
 

@@ -4,9 +4,11 @@ import { gatewayAuthConfigFromEnv, type GatewayAuthConfig } from '../auth/index.
 import { gatewaySupergraphPath } from '../composition.ts';
 import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type SubgraphName } from '../services.ts';
 import type { GatewayProfile } from './profile.ts';
+import { parseTrustedProxies, type TrustedProxies } from './clientIp.ts';
+import { DEFAULT_MAX_EXPANDED_FIELDS } from './limits.ts';
 import { parseInstanceUrls } from '../transport/index.ts';
 import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transport/index.ts';
-import { cacheConfigFromEnv, type CacheConfig } from '../cache/index.ts';
+import { apqConfigFromEnv, cacheConfigFromEnv, type ApqConfig, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
 import { redisConfigFromEnv } from '../redis/index.ts';
 
@@ -28,6 +30,10 @@ export interface GatewayConfig extends GatewayProfile {
   rateLimit?: RateLimitConfig | null;
   /** Response and entity caches, shared APQ (REDIS_*, CACHE_*); absent: no caches, APQ in this process's memory (embedding, most tests). */
   cache?: CacheConfig | null;
+  /** `TRUSTED_PROXIES`: the proxies whose forwarding headers name the client (anonymous budgets); absent: the socket's peer. */
+  trustedProxies?: TrustedProxies | null;
+  /** Automatic persisted queries' size cap and in-process bound (APQ_*); absent: DEFAULT_APQ_CONFIG. */
+  apq?: ApqConfig;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -42,6 +48,8 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     MAX_DIRECTIVES: limit,
     MAX_TOKENS: limit,
     MAX_COST: limit,
+    MAX_EXPANDED_FIELDS: limit,
+    TRUSTED_PROXIES: z.string().optional(),
     [portVariable(`gateway-${name}`)]: z.coerce.number().int().min(0).max(65535).default(GATEWAYS[name].port),
     HOST: z.string().default('127.0.0.1'),
     SUPERGRAPH_PATH: z.string().default(gatewaySupergraphPath(name)),
@@ -74,7 +82,12 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
       maxDirectives: override('MAX_DIRECTIVES', profile.limits.maxDirectives),
       maxTokens: override('MAX_TOKENS', profile.limits.maxTokens),
       maxCost: override('MAX_COST', profile.limits.maxCost),
+      maxExpandedFields: override(
+        'MAX_EXPANDED_FIELDS',
+        profile.limits.maxExpandedFields ?? DEFAULT_MAX_EXPANDED_FIELDS,
+      ),
     },
+    trustedProxies: trustedProxiesFromEnv(name, values.TRUSTED_PROXIES),
     port: Number(values[portVariable(`gateway-${name}`)]),
     host: String(values.HOST),
     supergraphSdl: readFileSync(String(values.SUPERGRAPH_PATH), 'utf8'),
@@ -94,7 +107,18 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
       env,
     ),
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
+    apq: apqConfigFromEnv(env),
   };
+}
+
+function trustedProxiesFromEnv(gateway: string, value: unknown): TrustedProxies | null {
+  try {
+    return parseTrustedProxies(typeof value === 'string' ? value : undefined);
+  } catch (error) {
+    throw new Error(
+      `Invalid gateway-${gateway} configuration: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
 }
 
 /**

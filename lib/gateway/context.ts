@@ -10,6 +10,7 @@ import {
   type TokenVerifier,
 } from '../auth/index.ts';
 import { requestError } from '../errors.ts';
+import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { RequestCacheState } from '../cache/requestState.ts';
@@ -23,7 +24,7 @@ export interface GatewayContext {
   /** The verified user (from the bearer token), null for an anonymous caller. */
   userId: string | null;
   client: Client;
-  /** The peer address: what anonymous callers' rate limits are keyed by (no proxy headers are trusted). */
+  /** The client's address: what anonymous callers' rate limits are keyed by (from proxy headers only behind TRUSTED_PROXIES). */
   clientIp: string;
   /** This request's rate-limit budget once admitted (set by the rate-limit plugin; `Query.rateLimit` reads it). */
   rateLimit?: RateLimitStatus;
@@ -39,6 +40,8 @@ export interface GatewayContextDeps {
   client: Client;
   verifier: TokenVerifier;
   signing: IdentitySigningConfig;
+  /** The proxies whose `Forwarded` / `X-Forwarded-For` name the client; null trusts none. */
+  trustedProxies?: TrustedProxies | null;
 }
 
 async function authenticate(req: IncomingMessage, deps: GatewayContextDeps, logger: Logger): Promise<Identity> {
@@ -73,7 +76,7 @@ export function gatewayContextFactory(deps: GatewayContextDeps) {
       traceparent,
       userId: identity.userId,
       client: identity.client,
-      clientIp: req.socket.remoteAddress ?? 'unknown',
+      clientIp: clientAddress(req, deps.trustedProxies ?? null),
       signedIdentityHeaders: () => signIdentity(identity, deps.signing),
     };
   };

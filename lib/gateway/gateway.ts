@@ -14,16 +14,20 @@ import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
 import { knownRootTypeRule } from './knownRootType.ts';
-import { costLimitPlugin, limitValidationRules } from './limits.ts';
+import { limitValidationRules, operationLimitsPlugin, RequestAnalyses } from './limits.ts';
 import { operationMustResolve } from './operationResolution.ts';
+import { repeatedErrorsOnce } from './repeatedErrors.ts';
 import { manifestCache, registeredOperationsOnly } from './persistedOnly.ts';
 import { isPersistedOnly } from './profile.ts';
 import { costModelFromSupergraph } from '../graphql/cost.ts';
 import { createRateLimiter, rateLimitPlugin, schemaFieldLimits, type RateLimiter } from '../ratelimit/index.ts';
 import { createRedisConnection, type RedisConnection } from '../redis/index.ts';
 import {
+  DEFAULT_APQ_CONFIG,
+  memoryPersistedQueryStore,
   openCache,
   persistedQueryRegistration,
+  persistedQuerySizeGuard,
   persistedQueryStore,
   responseCachePlugin,
   startCacheInvalidation,
@@ -72,8 +76,14 @@ export function createGatewayApollo(
 ): ApolloServer<GatewayContext> {
   const upstreams = parts.upstreams ?? subgraphUpstreams(config, logger);
   const rateLimiter = parts.rateLimiter ?? null;
-  // APQ lives in the cache's store whenever there is one; the response and entity caches only when enabled.
-  const apq = parts.cache ? persistedQueryStore(parts.cache) : null;
+  // APQ lives in Redis whenever the caches have one, else in a bounded in-process LRU; the response
+  // and entity caches only when enabled.
+  const apqConfig = config.apq ?? DEFAULT_APQ_CONFIG;
+  const apqTtlSeconds = parts.cache?.config.apqTtlSeconds ?? 86_400;
+  const apq =
+    parts.cache?.store.kind === 'redis'
+      ? persistedQueryStore(parts.cache, apqConfig.maxQueryBytes)
+      : memoryPersistedQueryStore(apqConfig, apqTtlSeconds);
   const cache = parts.cache?.config.enabled ? parts.cache : null;
   const bff = bffDataSource(config.name, config.bff, cache);
   const gateway = new ApolloGateway({
@@ -86,33 +96,33 @@ export function createGatewayApollo(
     },
   });
   const { limits, operations } = config;
-  const costModel = costModelFromSupergraph(config.supergraphSdl);
+  // One operation analysis per request, shared by the limits and the rate limiter.
+  const analyses = new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
   return new ApolloServer<GatewayContext>({
     gateway,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
       operationMustResolve(),
-      costLimitPlugin(costModel, limits.maxCost),
-      ...(rateLimiter ? [rateLimitPlugin(rateLimiter, costModel, limits.maxCost, logger)] : []),
+      repeatedErrorsOnce(),
+      operationLimitsPlugin(analyses),
+      ...(rateLimiter ? [rateLimitPlugin(rateLimiter, analyses, logger)] : []),
       ...(cache ? [responseCachePlugin(cache)] : []),
-      ...(apq && !isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
+      ...(!isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
     ],
     validationRules: [knownRootTypeRule, ...limitValidationRules(limits)],
     parseOptions: { maxTokens: limits.maxTokens },
     // Web: automatic persisted queries, in the shared store (Redis) when the gateway has one, else in
-    // Apollo's in-memory default. Mobile: the manifest only, immutable, so looked up in memory.
+    // a bounded in-process LRU. Mobile: the manifest only, immutable, so looked up in memory.
     persistedQueries: isPersistedOnly(operations)
       ? { cache: manifestCache(operations.manifest) }
-      : apq && parts.cache
-        ? { cache: apq, ttl: parts.cache.config.apqTtlSeconds }
-        : {},
+      : { cache: apq, ttl: apqTtlSeconds },
     allowBatchedHttpRequests: false,
     csrfPrevention: true,
     introspection: !config.production,
     hideSchemaDetailsFromClientErrors: config.production,
     includeStacktraceInErrorResponses: false,
-    formatError: maskInternalErrors(logger),
+    formatError: maskInternalErrors(logger, { production: config.production }),
     logger,
   });
 }
@@ -178,6 +188,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         client: config.name,
         verifier: createTokenVerifier(config.auth.jwt),
         signing: config.auth.signing,
+        trustedProxies: config.trustedProxies ?? null,
       }),
       logger,
       port: config.port,
@@ -187,14 +198,22 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       ready: async () => {
         const report = await upstreams.readiness();
         const connection = redis.rateLimit ?? redis.cache;
-        return connection ? { ...report, checks: { ...report.checks, redis: connection.readiness() } } : report;
+        // A public endpoint: which dependency is down, never its error text (it names hosts and ports).
+        const state = !connection
+          ? null
+          : !connection.client
+            ? 'in-process'
+            : connection.isReady()
+              ? 'ok'
+              : 'unavailable';
+        return state ? { ...report, checks: { ...report.checks, redis: state } } : report;
       },
       admit: isPersistedOnly(config.operations)
         ? registeredOperationsOnly(config.operations.manifest, {
             maxTokens: config.limits.maxTokens,
             allowIntrospection: !config.production,
           })
-        : undefined,
+        : persistedQuerySizeGuard((config.apq ?? DEFAULT_APQ_CONFIG).maxQueryBytes),
       pages: createPlayground({
         client: config.name,
         production: config.production,

@@ -3,7 +3,10 @@ import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { GraphQLError, type DocumentNode, type ValidationContext, type ValidationRule } from 'graphql';
-import { operationCost, type CostModel } from '../graphql/cost.ts';
+import { appError } from '../errors.ts';
+import { analyzeOperation, type OperationAnalysis } from '../graphql/analysis.ts';
+import type { CostModel } from '../graphql/cost.ts';
+import { MAX_PAGE_SIZE } from '../graphql/pagination.ts';
 import type { GatewayContext } from './context.ts';
 
 /** Per-client operation limits; each has its own error code so clients can tell them apart. */
@@ -13,7 +16,11 @@ export interface OperationLimits {
   maxDirectives: number;
   maxTokens: number;
   maxCost: number;
+  /** Field selections once fragments are expanded (`MAX_EXPANDED_FIELDS`); DEFAULT_MAX_EXPANDED_FIELDS when absent. */
+  maxExpandedFields?: number;
 }
+
+export const DEFAULT_MAX_EXPANDED_FIELDS = 20_000;
 
 export const LIMIT_CODES = {
   depth: 'DEPTH_LIMIT_EXCEEDED',
@@ -21,6 +28,7 @@ export const LIMIT_CODES = {
   directives: 'DIRECTIVE_LIMIT_EXCEEDED',
   tokens: 'TOKEN_LIMIT_EXCEEDED',
   cost: 'COST_ESTIMATED_TOO_EXPENSIVE',
+  expandedFields: 'EXPANDED_FIELDS_LIMIT_EXCEEDED',
 } as const;
 
 /**
@@ -47,49 +55,107 @@ export function limitValidationRules(limits: OperationLimits): ValidationRule[] 
       flattenFragments: true,
       ...coded(LIMIT_CODES.depth),
     }),
-    maxAliasesRule({ n: limits.maxAliases, ...coded(LIMIT_CODES.aliases) }),
+    // No allow-list: 100 aliases of `__typename` are 100 aliases (graphql-armor exempts it by default).
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...coded(LIMIT_CODES.aliases) }),
     maxDirectivesRule({ n: limits.maxDirectives, ...coded(LIMIT_CODES.directives) }),
   ];
 }
 
-/**
- * The static cost of the request's operation, computed once per request however many plugins ask
- * (the cost limit and the rate limiter both spend it). Keyed by Apollo's request object.
- */
-const costs = new WeakMap<object, number>();
-
-export function requestCost(
-  model: CostModel,
-  { document, request }: { document: DocumentNode; request: GraphQLRequest },
-): number {
-  let cost = costs.get(request);
-  if (cost === undefined) {
-    cost = operationCost(model, document, request.operationName, request.variables ?? {});
-    costs.set(request, cost);
-  }
-  return cost;
+/** A figure for a message: an expansion of 10^30 fields is "more than 9007199254740991". */
+function shown(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : `more than ${Number.MAX_SAFE_INTEGER}`;
 }
 
 /**
- * The cost limit needs the variables (a page size is usually one), so it runs once the operation is
- * resolved rather than as a validation rule; nothing is planned or fetched for a refused operation.
+ * The gateway's operation analysis, once per request, for every plugin: the limits below, the rate
+ * limiter (cost, field budgets) and whoever else needs fields used or cost. Keyed by Apollo's request
+ * object, which lives exactly as long as the request. `analyze` is the pure function behind it, so a
+ * fast path may remember its result per document hash and variables.
  */
-export function costLimitPlugin(model: CostModel, maxCost: number): ApolloServerPlugin<GatewayContext> {
+export class RequestAnalyses {
+  private readonly analyses = new WeakMap<GraphQLRequest, OperationAnalysis>();
+  private readonly refusals = new WeakMap<GraphQLRequest, GraphQLError | null>();
+  readonly maxExpandedFields: number;
+
+  constructor(
+    readonly model: CostModel,
+    readonly limits: OperationLimits,
+    readonly analyze: typeof analyzeOperation = analyzeOperation,
+  ) {
+    this.maxExpandedFields = limits.maxExpandedFields ?? DEFAULT_MAX_EXPANDED_FIELDS;
+  }
+
+  of({ document, request }: { document: DocumentNode; request: GraphQLRequest }): OperationAnalysis {
+    let analysis = this.analyses.get(request);
+    if (!analysis) {
+      analysis = this.analyze(this.model, document, request.operationName, request.variables ?? {}, {
+        maxListSize: MAX_PAGE_SIZE,
+      });
+      this.analyses.set(request, analysis);
+    }
+    return analysis;
+  }
+
+  /**
+   * Why the gateway refuses this operation, in the order it checks: its expanded size (before
+   * anything else, so nothing scales with a fan-out), its slicing arguments, its cost. Null admits it.
+   */
+  refusal(requestContext: { document: DocumentNode; request: GraphQLRequest }): GraphQLError | null {
+    const known = this.refusals.get(requestContext.request);
+    if (known !== undefined) return known;
+    const refusal = this.check(this.of(requestContext));
+    this.refusals.set(requestContext.request, refusal);
+    return refusal;
+  }
+
+  private check(analysis: OperationAnalysis): GraphQLError | null {
+    const http = { status: 400 };
+    if (analysis.expandedFields > this.maxExpandedFields) {
+      return appError(
+        LIMIT_CODES.expandedFields,
+        `Operation selects ${shown(analysis.expandedFields)} fields once its fragments are expanded; the limit is ${this.maxExpandedFields}`,
+        {
+          expandedFields: Math.min(analysis.expandedFields, Number.MAX_SAFE_INTEGER),
+          maxExpandedFields: this.maxExpandedFields,
+          http,
+        },
+      );
+    }
+    const [violation] = analysis.slicingViolations;
+    if (violation) {
+      return appError(
+        'BAD_USER_INPUT',
+        `"${violation.argument}" of ${violation.coordinate} must be an integer between 1 and ${MAX_PAGE_SIZE}, got ${JSON.stringify(violation.value) ?? String(violation.value)}`,
+        { argumentName: violation.argument, http },
+      );
+    }
+    const { maxCost } = this.limits;
+    if (analysis.cost > maxCost) {
+      return appError(
+        LIMIT_CODES.cost,
+        `Operation cost ${shown(analysis.cost)} exceeds the limit of ${maxCost}; ask for fewer or smaller lists`,
+        { cost: Math.min(analysis.cost, Number.MAX_SAFE_INTEGER), maxCost, http },
+      );
+    }
+    return null;
+  }
+}
+
+/**
+ * Refuses an operation the analysis finds too large, badly sliced or too expensive. It needs the
+ * variables (a page size is usually one), so it runs once the operation is resolved rather than as a
+ * validation rule, first among the plugins: nothing is spent, looked up, planned or fetched for a
+ * refused operation.
+ */
+export function operationLimitsPlugin(analyses: RequestAnalyses): ApolloServerPlugin<GatewayContext> {
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
     async requestDidStart() {
       return {
         // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise; async keeps a refusal a rejection
         async didResolveOperation(requestContext) {
-          const cost = requestCost(model, requestContext);
-          if (cost > maxCost) {
-            throw new GraphQLError(
-              `Operation cost ${cost} exceeds the limit of ${maxCost}; ask for fewer or smaller lists`,
-              {
-                extensions: { code: LIMIT_CODES.cost, cost, maxCost, http: { status: 400 } },
-              },
-            );
-          }
+          const refusal = analyses.refusal(requestContext);
+          if (refusal) throw refusal;
         },
       };
     },

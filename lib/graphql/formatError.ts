@@ -32,13 +32,31 @@ function ownCode(formatted: GraphQLFormattedError, error: unknown): unknown {
   return code;
 }
 
-export function maskInternalErrors(logger: Logger) {
+/** What a production client reads instead of a validation message that could name the schema. */
+export const HIDDEN_VALIDATION_MESSAGE = 'The operation is not valid against this API';
+
+/**
+ * In production a validation message must not teach a stranger the schema: graphql-js names types
+ * and fields the caller never wrote (`Field "price" of type "Money!" must have a selection of
+ * subfields`, `Cannot query field "x" on type "Product"`), which wordlist tools such as Clairvoyance
+ * rebuild a schema from with introspection off. Such errors keep their code and locations and get
+ * one generic message; a bad variable value keeps only the variable's name, which the caller wrote.
+ */
+function hiddenMessage(code: unknown, message: string): string | null {
+  if (code === 'GRAPHQL_VALIDATION_FAILED') return HIDDEN_VALIDATION_MESSAGE;
+  const variable = /^Variable "(\$[_A-Za-z][_0-9A-Za-z]*)"/.exec(message);
+  if (code === 'BAD_USER_INPUT' && variable) return `Variable "${variable[1]}" got an invalid value`;
+  return null;
+}
+
+export function maskInternalErrors(logger: Logger, options: { production?: boolean } = {}) {
   return (raw: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = ownCode(raw, error);
     const formatted = code === raw.extensions?.code ? raw : { ...raw, extensions: { ...raw.extensions, code } };
     if (isPublicCode(code)) {
       const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      const hidden = options.production ? hiddenMessage(code, formatted.message) : null;
+      return { ...formatted, ...(hidden ? { message: hidden } : {}), extensions };
     }
     logger.error({ err: error, path: formatted.path }, 'internal error while resolving');
     return {

@@ -116,7 +116,11 @@ async function route<TContext extends BaseContext>(
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/ready') {
-    const report = await options.ready().catch((error: unknown) => ({ ready: false, checks: { self: String(error) } }));
+    // Public: the failing check's name, never its error text (the log has it).
+    const report = await options.ready().catch((error: unknown) => {
+      info.logger.warn({ err: error }, 'readiness check failed');
+      return { ready: false, checks: { self: 'failed' } };
+    });
     return sendJson(res, report.ready ? 200 : 503, report);
   }
   if (options.pages && (await options.pages(req, res, url))) return;

@@ -25,7 +25,9 @@ export interface SpendOutcome {
 /**
  * Where budgets live. `spend` decides for all its budgets at once: either every budget can take its
  * points and all are spent, or none is (no partial spend), atomically with respect to every other
- * admission. A spend of 0 points only reads.
+ * admission. A spend of 0 points only reads; a negative or fractional one is refused (RangeError, and
+ * the Redis script refuses it too), so no caller can credit a budget: `used` only grows within a
+ * window and the remaining points never exceed the limit.
  */
 export interface BudgetStore {
   spend(spends: readonly Spend[]): Promise<SpendOutcome>;
@@ -38,17 +40,22 @@ export interface BudgetStore {
  * the multi-key script never fails with CROSSSLOT. Fixed windows: a budget's key expires when its
  * window ends. A refused admission writes nothing.
  */
-const SPEND_SCRIPT = `
+export const SPEND_SCRIPT = `
 local n = #KEYS
 local used, ttl, fresh = {}, {}, {}
 local refused = 0
 for i = 1, n do
   local points, limit, window = tonumber(ARGV[3*i-2]), tonumber(ARGV[3*i-1]), tonumber(ARGV[3*i])
+  -- A spend is a whole number of points, never negative (0 only reads): nothing can credit a budget.
+  if points == nil or points < 0 or points % 1 ~= 0 or limit == nil or limit < 1 or window == nil or window < 1 then
+    return redis.error_reply('ERR budget spend needs points >= 0, limit >= 1 and window >= 1')
+  end
   local t = redis.call('PTTL', KEYS[i])
   if t < 0 then
     used[i], ttl[i], fresh[i] = 0, window, true
   else
-    used[i], ttl[i], fresh[i] = tonumber(redis.call('GET', KEYS[i]) or '0'), t, false
+    -- A count below 0 (written by anything but this script) would let remaining exceed the limit.
+    used[i], ttl[i], fresh[i] = math.max(0, tonumber(redis.call('GET', KEYS[i]) or '0') or 0), t, false
   end
   if refused == 0 and points > 0 and used[i] + points > limit then refused = i end
 end
@@ -73,6 +80,16 @@ end
 return reply
 `;
 
+/** The store's contract, checked before anything is sent: a negative, fractional or NaN spend is a bug. */
+function assertSpends(spends: readonly Spend[]): void {
+  for (const s of spends) {
+    if (!Number.isSafeInteger(s.points) || s.points < 0)
+      throw new RangeError(`A budget spend must be a whole number of points >= 0, got ${s.points} for ${s.key}`);
+    if (!Number.isSafeInteger(s.limit) || s.limit < 1 || !Number.isSafeInteger(s.windowMs) || s.windowMs < 1)
+      throw new RangeError(`A budget needs a limit and a window of at least 1, got ${s.limit}/${s.windowMs} ms`);
+  }
+}
+
 const SPEND_SHA = createHash('sha1').update(SPEND_SCRIPT).digest('hex');
 
 function outcomeOf(reply: unknown, count: number): SpendOutcome {
@@ -91,6 +108,7 @@ function outcomeOf(reply: unknown, count: number): SpendOutcome {
 export function redisBudgetStore(client: Redis | Cluster): BudgetStore {
   return {
     async spend(spends) {
+      assertSpends(spends);
       const keys = spends.map((s) => s.key);
       const args = spends.flatMap((s) => [s.points, s.limit, s.windowMs]);
       let reply: unknown;
@@ -117,6 +135,7 @@ export function memoryBudgetStore(now: () => number = Date.now): BudgetStore {
   return {
     // eslint-disable-next-line @typescript-eslint/require-await -- BudgetStore is asynchronous (Redis); this in-memory one answers at once
     async spend(spends) {
+      assertSpends(spends);
       const at = now();
       if (at >= nextSweep) {
         // Ended windows are dropped once a minute, so idle subjects do not accumulate.

@@ -20,7 +20,15 @@ export interface RateLimitBudgets {
    * budget. Fields the schema marks with `@rateLimit` have budgets of their own beside these.
    */
   fields?: Record<string, RateLimitBudget>;
+  /**
+   * Automatic persisted-query registrations per caller: each request that registers a query text
+   * spends 1, beside its operation's cost, so one caller cannot fill the store with distinct texts.
+   */
+  registrations?: RateLimitBudget;
 }
+
+/** Registrations a caller may make by default (RATE_LIMIT_APQ_*): a web app registers its few dozen operations once. */
+export const DEFAULT_REGISTRATION_BUDGET: RateLimitBudget = { points: 30, windowSeconds: 60 };
 
 export type OperationKind = 'query' | 'mutation';
 
@@ -65,6 +73,8 @@ const shape = z.object({
   RATE_LIMIT_MUTATION_WINDOW_SECONDS: positive,
   RATE_LIMIT_CHECKOUT_POINTS: positive,
   RATE_LIMIT_CHECKOUT_WINDOW_SECONDS: positive,
+  RATE_LIMIT_APQ_POINTS: positive,
+  RATE_LIMIT_APQ_WINDOW_SECONDS: positive,
   RATE_LIMIT_FAIL_CLOSED_FIELDS: z
     .string()
     .transform((list) =>
@@ -92,7 +102,7 @@ export function rateLimitConfigFromEnv(
   }
   const v = parsed.data;
   if (v.RATE_LIMIT_ENABLED === 'false') return null;
-  const { query, mutation, fields = {} } = defaults.budgets;
+  const { query, mutation, fields = {}, registrations = DEFAULT_REGISTRATION_BUDGET } = defaults.budgets;
   const checkout = fields[CHECKOUT_FIELD];
   const checkoutPoints = v.RATE_LIMIT_CHECKOUT_POINTS ?? checkout?.points;
   return {
@@ -104,6 +114,10 @@ export function rateLimitConfigFromEnv(
       mutation: {
         points: v.RATE_LIMIT_MUTATION_POINTS ?? mutation.points,
         windowSeconds: v.RATE_LIMIT_MUTATION_WINDOW_SECONDS ?? mutation.windowSeconds,
+      },
+      registrations: {
+        points: v.RATE_LIMIT_APQ_POINTS ?? registrations.points,
+        windowSeconds: v.RATE_LIMIT_APQ_WINDOW_SECONDS ?? registrations.windowSeconds,
       },
       fields: {
         ...fields,

@@ -1,5 +1,6 @@
 export {
   CHECKOUT_FIELD,
+  DEFAULT_REGISTRATION_BUDGET,
   isSchemaCoordinate,
   rateLimitConfigFromEnv,
   type OperationKind,
@@ -10,9 +11,10 @@ export {
 } from './config.ts';
 export { memoryBudgetStore, redisBudgetStore, type BudgetStore, type Spend, type SpendOutcome } from './budgetStore.ts';
 export { schemaFieldLimits, windowSeconds, type SchemaFieldLimit } from './directive.ts';
-export { fieldUsage, type FieldUsage } from './fieldUsage.ts';
+export { fieldUsage, usageOf, type FieldUsage } from './fieldUsage.ts';
 export {
   createRateLimiter,
+  REGISTRATIONS,
   RateLimitUnavailableError,
   subjectKey,
   type Admission,

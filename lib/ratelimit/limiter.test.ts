@@ -8,7 +8,13 @@ import { gatewaySupergraphPath, SUPERGRAPH_PATH } from '../composition.ts';
 import { silentLogger } from '../observability/index.ts';
 import { createRedisConnection, type RedisConfig, type RedisConnection } from '../redis/index.ts';
 import { memoryBudgetStore } from './budgetStore.ts';
-import { CHECKOUT_FIELD, rateLimitConfigFromEnv, type RateLimitBudgets, type RateLimitConfig } from './config.ts';
+import {
+  CHECKOUT_FIELD,
+  DEFAULT_REGISTRATION_BUDGET,
+  rateLimitConfigFromEnv,
+  type RateLimitBudgets,
+  type RateLimitConfig,
+} from './config.ts';
 import { schemaFieldLimits, windowSeconds, type SchemaFieldLimit } from './directive.ts';
 import { fieldUsage } from './fieldUsage.ts';
 import { createRateLimiter, RateLimitUnavailableError, subjectKey, type OperationUse } from './limiter.ts';
@@ -69,19 +75,21 @@ describe('rateLimitConfigFromEnv', () => {
       RATE_LIMIT_CHECKOUT_POINTS: '1',
       RATE_LIMIT_FAIL_CLOSED_FIELDS: ' Mutation.checkout, Mutation.addReview ',
       RATE_LIMIT_REPLICAS: '3',
+      RATE_LIMIT_APQ_POINTS: '3',
     });
     expect(parsed).toEqual({
       budgets: {
         query: { points: 500, windowSeconds: 60 },
         mutation: { points: 2, windowSeconds: 10 },
         fields: { [CHECKOUT_FIELD]: { points: 1, windowSeconds: 60 } },
+        registrations: { points: 3, windowSeconds: 60 },
       },
       failClosedFields: [CHECKOUT_FIELD, 'Mutation.addReview'],
       replicas: 3,
       redis: memory,
     });
     expect(rateLimitConfigFromEnv(defaults, memory, {})).toMatchObject({
-      budgets: defaults.budgets,
+      budgets: { ...defaults.budgets, registrations: DEFAULT_REGISTRATION_BUDGET },
       failClosedFields: [CHECKOUT_FIELD],
     });
     expect(rateLimitConfigFromEnv(defaults, memory, { RATE_LIMIT_FAIL_CLOSED_FIELDS: '' })).toMatchObject({

@@ -22,7 +22,12 @@ export interface OperationUse {
   cost: number;
   /** How many times it selects each watched field (`RateLimiter.watchedFields`), by schema coordinate. */
   fields: ReadonlyMap<string, number>;
+  /** 1 when the request registers an automatic persisted query: spent from the registration budget. */
+  registrations?: number;
 }
+
+/** The name the registration budget goes by in `Admission.fields` and `refusedBy`. */
+export const REGISTRATIONS = 'persistedQueryRegistrations';
 
 export type Admission =
   | { admitted: true; status: RateLimitStatus; fields: Record<string, RateLimitStatus> }
@@ -88,7 +93,8 @@ function statusOf(charge: Charge, limit: number, outcome: SpendOutcome, index: n
   return {
     limit: charge.budget.points,
     cost: charge.points,
-    remaining: Math.max(0, limit - state.used),
+    // Never below 0 nor above the limit, whatever a store answers.
+    remaining: Math.min(limit, Math.max(0, limit - state.used)),
     resetAt: new Date(at + state.msLeft),
   };
 }
@@ -165,6 +171,13 @@ export function createRateLimiter(
     watchedFields,
     async admit(subject, use) {
       const charges = [operationCharge(subject, use.kind, use.cost)];
+      if (use.registrations && config.budgets.registrations)
+        charges.push({
+          name: REGISTRATIONS,
+          key: `${prefix}${client}:apq:${subjectKey(subject)}`,
+          points: use.registrations,
+          budget: config.budgets.registrations,
+        });
       for (const rule of rules) {
         const count = use.fields.get(rule.field) ?? 0;
         if (count > 0)

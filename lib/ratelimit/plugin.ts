@@ -1,14 +1,14 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import { appError, ErrorCodes, requestError } from '../errors.ts';
-import type { CostModel } from '../graphql/cost.ts';
-import { requestCost } from '../gateway/limits.ts';
+import type { RequestAnalyses } from '../gateway/limits.ts';
 import type { GatewayContext } from '../gateway/context.ts';
 import type { Logger } from '../observability/index.ts';
 import type { OperationKind } from './config.ts';
-import { fieldUsage } from './fieldUsage.ts';
+import { usageOf } from './fieldUsage.ts';
 import {
   RateLimitUnavailableError,
+  REGISTRATIONS,
   type Admission,
   type RateLimiter,
   type RateLimitStatus,
@@ -28,9 +28,12 @@ function refusal(admission: Extract<Admission, { admitted: false }>, kind: Opera
   const field = admission.fields[refusedBy];
   const status = field ?? admission.status;
   const retry = `retry after ${status.resetAt.toISOString()} (in ${retryAfterSeconds} s)`;
-  const message = field
-    ? `Rate limit reached for ${refusedBy}: this ${kind} selects it ${field.cost} time(s) and ${field.remaining} of ${field.limit} are left; ${retry}`
-    : `Rate limit reached: this ${kind} costs ${status.cost} and ${status.remaining} of ${status.limit} ${kind === 'mutation' ? 'mutations' : 'cost points'} are left; ${retry}`;
+  const message =
+    refusedBy === REGISTRATIONS && field
+      ? `Rate limit reached for persisted-query registrations: ${field.remaining} of ${field.limit} are left; ${retry}`
+      : field
+        ? `Rate limit reached for ${refusedBy}: this ${kind} selects it ${field.cost} time(s) and ${field.remaining} of ${field.limit} are left; ${retry}`
+        : `Rate limit reached: this ${kind} costs ${status.cost} and ${status.remaining} of ${status.limit} ${kind === 'mutation' ? 'mutations' : 'cost points'} are left; ${retry}`;
   return appError('RATE_LIMITED', message, {
     retryAfterSeconds,
     ...(field ? { field: refusedBy } : {}),
@@ -43,14 +46,16 @@ function refusal(admission: Extract<Admission, { admitted: false }>, kind: Opera
  * before anything is planned, so a refused operation reaches no subgraph. Queries spend their static
  * cost and mutations one per root field: aliases add to either, and batches are refused at the door,
  * so neither multiplies a budget. Each selection of a field with a budget of its own (`@rateLimit`,
- * the profile's `checkout`) spends from that budget too, in the same atomic decision. An operation
- * costing 0 and selecting no such field (only `rateLimit`, `__typename`) spends nothing. One over the
- * gateway's cost limit is left to the cost-limit plugin, which refuses it without spending.
+ * the profile's `checkout`) spends from that budget too, in the same atomic decision, and so does a
+ * persisted-query registration from the caller's registration budget. Every operation spends at
+ * least 1 point (reading `rateLimit` or `__typename` included). An operation
+ * the limits refuse (too large once expanded, badly sliced, over the cost limit) is left to the
+ * limits plugin, which refuses it without spending. Cost, root fields and field selections are read
+ * from the request's one operation analysis.
  */
 export function rateLimitPlugin(
   limiter: RateLimiter,
-  model: CostModel,
-  maxCost: number,
+  analyses: RequestAnalyses,
   logger: Logger,
 ): ApolloServerPlugin<GatewayContext> {
   return {
@@ -58,20 +63,19 @@ export function rateLimitPlugin(
     async requestDidStart() {
       return {
         async didResolveOperation(requestContext) {
-          const { operation, contextValue, document, request } = requestContext;
-          if (!operation) return;
+          const { operation, contextValue } = requestContext;
+          if (!operation || analyses.refusal(requestContext)) return;
           const kind: OperationKind = operation.operation === OperationTypeNode.MUTATION ? 'mutation' : 'query';
-          const usage = fieldUsage(model.schema, document, request.operationName, limiter.watchedFields);
-          const cost = kind === 'mutation' ? usage.rootFields : requestCost(model, requestContext);
-          if (kind === 'query' && cost > maxCost) return;
+          const analysis = analyses.of(requestContext);
+          const usage = usageOf(analysis, limiter.watchedFields);
+          // Every admitted operation spends at least 1, so nothing (`{ __typename }`, a registration
+          // behind a long comment, a budget read) can be repeated for free.
+          const cost = Math.max(1, kind === 'mutation' ? usage.rootFields : analysis.cost);
+          const registrations = requestContext.metrics.persistedQueryRegister ? 1 : 0;
           const subject = subjectOf(contextValue);
-          if (cost === 0 && usage.fields.size === 0) {
-            contextValue.rateLimit = await limiter.peek(subject, kind);
-            return;
-          }
           let admission: Admission;
           try {
-            admission = await limiter.admit(subject, { kind, cost, fields: usage.fields });
+            admission = await limiter.admit(subject, { kind, cost, fields: usage.fields, registrations });
           } catch (error) {
             if (error instanceof RateLimitUnavailableError) {
               logger.warn(
@@ -117,7 +121,7 @@ export function rateLimitPlugin(
   };
 }
 
-/** `Query.rateLimit`: what the plugin read for this request (it spends nothing on a 0-cost operation). */
+/** `Query.rateLimit`: the budget as this request's admission left it. */
 export function rateLimitOf(context: GatewayContext): RateLimitStatus | null {
   return context.rateLimit ?? null;
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { cardBrand } from '../../../../lib/cards.ts';
 import { appError, badUserInput } from '../../../../lib/errors.ts';
 import type { OrdersDb, OrdersPrisma } from '../db.ts';
 import type { PaymentCard } from '../saga/providers.ts';
@@ -28,12 +29,15 @@ export function idempotencyHashKey(secret: Uint8Array): Buffer {
 }
 
 /**
- * The fingerprint of a checkout's input, normalized (card digits only, fields in a fixed order). An
- * HMAC rather than a plain hash: card numbers are few enough to brute-force a bare SHA-256 back to
- * the number, the secret makes the stored value useless without it.
+ * The fingerprint of a checkout's input: the card's brand, last four digits and expiry (what
+ * payments keeps too), never the CVC or the whole number: nothing derived from a CVC is kept once
+ * the charge is authorized (PCI DSS 3.2.2), and the same card with a mistyped CVC is the same
+ * request. An HMAC rather than a plain hash, so the stored value tells nothing without the secret.
+ * `v2` names this layout; a key stored with an earlier one is answered as another input.
  */
 export function requestHash(hashKey: Buffer, card: PaymentCard): string {
-  const normalized = JSON.stringify([card.number, card.expMonth, card.expYear, card.cvc]);
+  const digits = card.number.replace(/\D/g, '');
+  const normalized = JSON.stringify(['v2', cardBrand(digits), digits.slice(-4), card.expMonth, card.expYear]);
   return createHmac('sha256', hashKey).update(normalized).digest('base64url');
 }
 
