@@ -9,6 +9,7 @@ import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transp
 import { cacheConfigFromEnv, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
 import { redisConfigFromEnv } from '../redis/index.ts';
+import { metricsAccessFromEnv, type MetricsAccess } from '../observability/metrics/access.ts';
 
 export interface GatewayConfig extends GatewayProfile {
   /** NODE_ENV=production: introspection and field suggestions off, secrets required. */
@@ -28,6 +29,8 @@ export interface GatewayConfig extends GatewayProfile {
   rateLimit?: RateLimitConfig | null;
   /** Response and entity caches, shared APQ (REDIS_*, CACHE_*); absent: no caches, APQ in this process's memory (embedding, most tests). */
   cache?: CacheConfig | null;
+  /** Who may read `/metrics` (METRICS_PORT, METRICS_TOKEN); absent: open on the public port (development). */
+  metrics?: MetricsAccess;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -94,6 +97,7 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
       env,
     ),
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
+    metrics: metricsAccessFromEnv(env),
   };
 }
 
