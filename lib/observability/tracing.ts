@@ -100,11 +100,7 @@ export interface ServerSpan {
 }
 
 /** A SERVER span for an incoming request, continuing the caller's trace from its `traceparent`. */
-export function startServerSpan(
-  headers: IncomingHttpHeaders,
-  name: string,
-  attributes: Attributes,
-): ServerSpan {
+export function startServerSpan(headers: IncomingHttpHeaders, name: string, attributes: Attributes): ServerSpan {
   const parent = propagation.extract(ROOT_CONTEXT, headers);
   const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
   return { span, context: trace.setSpan(parent, span), traceparent: traceparentOf(span) };

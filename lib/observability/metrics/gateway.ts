@@ -250,7 +250,8 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
       const code = errorCodeLabel(error.extensions?.code);
       errors.inc({ code });
       if (code === 'RATE_LIMITED')
-        refusal = typeof error.extensions?.field === 'string' ? 'field' : operationType === 'mutation' ? 'mutation' : 'query';
+        refusal =
+          typeof error.extensions?.field === 'string' ? 'field' : operationType === 'mutation' ? 'mutation' : 'query';
       else if (code === 'SERVICE_UNAVAILABLE' && !error.path && operation) refusal ??= 'unavailable';
       else if (code === 'PERSISTED_QUERY_NOT_FOUND') apq.inc({ result: 'miss' });
     }
@@ -259,7 +260,11 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
     else if ((view.rateLimit && view.rateLimit.cost > 0) || Object.keys(view.fieldRateLimits ?? {}).length > 0)
       rateLimit.inc({ decision: 'admitted', reason: operationType });
     const persisted = request.extensions?.persistedQuery;
-    if (persisted && typeof persisted === 'object' && !found.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND'))
+    if (
+      persisted &&
+      typeof persisted === 'object' &&
+      !found.some((e) => e.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND')
+    )
       apq.inc({ result: request.query ? 'registered' : 'hit' });
   };
 

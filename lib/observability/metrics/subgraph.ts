@@ -134,7 +134,10 @@ export function createSubgraphMetrics(metrics: ServiceMetrics, sources: Subgraph
             const operationType = operationTypeOf(operation?.operation);
             const found = responseErrors(response);
             const hasData = response.body.kind === 'single' && response.body.singleResult.data != null;
-            requests.inc({ operation_type: operationType, outcome: found.length === 0 ? 'success' : hasData ? 'partial' : 'error' });
+            requests.inc({
+              operation_type: operationType,
+              outcome: found.length === 0 ? 'success' : hasData ? 'partial' : 'error',
+            });
             duration.observe({ operation_type: operationType }, (performance.now() - started) / 1000);
             for (const error of found) errors.inc({ code: errorCodeLabel(error.extensions?.code) });
             const scope = currentRequestScope();

@@ -217,7 +217,11 @@ export class SagaRunner {
             view = await this.#finish(view, pending);
             pending = [];
             if (view.saga)
-              this.metrics?.finished(view.saga.kind, view.saga.state, (Date.now() - view.saga.createdAt.getTime()) / 1000);
+              this.metrics?.finished(
+                view.saga.kind,
+                view.saga.state,
+                (Date.now() - view.saga.createdAt.getTime()) / 1000,
+              );
             logger.info(
               { sagaId, kind: view.saga?.kind, state: view.saga?.state, reason: view.saga?.reason },
               'saga finished',
