@@ -47,18 +47,18 @@ export function runTraced(
  */
 export function operationSpanPlugin(): ApolloServerPlugin<BaseContext> {
   return {
-    async requestDidStart() {
-      if (!tracingEnabled()) return;
-      const span = trace.getActiveSpan();
-      if (!span) return;
-      return {
-        async didResolveOperation({ operation, operationName }) {
+    requestDidStart() {
+      const span = tracingEnabled() ? trace.getActiveSpan() : undefined;
+      if (!span) return Promise.resolve();
+      return Promise.resolve({
+        didResolveOperation({ operation, operationName }) {
           const type = operation?.operation ?? 'unknown';
           span.setAttribute('graphql.operation.type', type);
           if (operationName) span.setAttribute('graphql.operation.name', operationName);
           span.updateName(operationName ? `${type} ${operationName}` : type);
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

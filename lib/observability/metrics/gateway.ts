@@ -259,7 +259,7 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
     if (refusal) rateLimit.inc({ decision: 'refused', reason: refusal });
     else if ((view.rateLimit && view.rateLimit.cost > 0) || Object.keys(view.fieldRateLimits ?? {}).length > 0)
       rateLimit.inc({ decision: 'admitted', reason: operationType });
-    const persisted = request.extensions?.persistedQuery;
+    const persisted: unknown = request.extensions?.persistedQuery;
     if (
       persisted &&
       typeof persisted === 'object' &&
@@ -270,13 +270,14 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
 
   return {
     plugin: {
-      async requestDidStart() {
+      requestDidStart() {
         const started = performance.now();
-        return {
-          async willSendResponse(requestContext) {
+        return Promise.resolve({
+          willSendResponse(requestContext) {
             record(requestContext, started);
+            return Promise.resolve();
           },
-        };
+        });
       },
     },
     recordSubgraphCall({ subgraph, seconds, outcome, attempts }) {

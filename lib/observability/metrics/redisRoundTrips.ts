@@ -12,7 +12,7 @@ export function countRoundTrips(clients: ReadonlyArray<CommandSender | null>): (
   let count = 0;
   for (const client of new Set(clients)) {
     if (!client) continue;
-    const send = client.sendCommand.bind(client) as (...args: never[]) => unknown;
+    const send: (...args: never[]) => unknown = client.sendCommand.bind(client);
     client.sendCommand = (...args: never[]) => {
       count++;
       return send(...args);

@@ -127,10 +127,10 @@ export function createSubgraphMetrics(metrics: ServiceMetrics, sources: Subgraph
 
   return {
     plugin: {
-      async requestDidStart() {
+      requestDidStart() {
         const started = performance.now();
-        return {
-          async willSendResponse({ response, operation }) {
+        return Promise.resolve({
+          willSendResponse({ response, operation }) {
             const operationType = operationTypeOf(operation?.operation);
             const found = responseErrors(response);
             const hasData = response.body.kind === 'single' && response.body.singleResult.data != null;
@@ -142,8 +142,9 @@ export function createSubgraphMetrics(metrics: ServiceMetrics, sources: Subgraph
             for (const error of found) errors.inc({ code: errorCodeLabel(error.extensions?.code) });
             const scope = currentRequestScope();
             if (scope) statements.observe({ operation_type: operationType }, scope.sqlStatements);
+            return Promise.resolve();
           },
-        };
+        });
       },
     },
   };
