@@ -22,7 +22,12 @@ const prefix = uniquePrefix('metrics');
 const keyPrefix = uniqueKeyPrefix('metrics');
 const logger = silentLogger();
 // Timeouts far above what a busy machine needs, one attempt per call: counts stay exact.
-const patientPolicy = JSON.stringify({ timeoutMs: 20_000, budgetMs: 40_000, retry: { maxAttempts: 1 } });
+const patientPolicy = JSON.stringify({
+  timeoutMs: 20_000,
+  budgetMs: 40_000,
+  retry: { maxAttempts: 1 },
+  health: { timeoutMs: 10_000, unhealthyThreshold: 100 },
+});
 const redisEnv = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, SUBGRAPH_POLICY: patientPolicy };
 const eventsEnv = { EVENTS_CLAIM_IDLE_MS: '200', EVENTS_BLOCK_MS: '100', EVENTS_RELAY_POLL_MS: '20' };
 

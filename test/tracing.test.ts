@@ -23,7 +23,12 @@ type ReadableSpan = tracing.ReadableSpan;
 const prefix = uniquePrefix('tracing');
 const keyPrefix = uniqueKeyPrefix('tracing');
 // Timeouts far above what a busy machine needs, one attempt per call: the trace has one span per call.
-const patientPolicy = JSON.stringify({ timeoutMs: 20_000, budgetMs: 40_000, retry: { maxAttempts: 1 } });
+const patientPolicy = JSON.stringify({
+  timeoutMs: 20_000,
+  budgetMs: 40_000,
+  retry: { maxAttempts: 1 },
+  health: { timeoutMs: 10_000, unhealthyThreshold: 100 },
+});
 const redisEnv = { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, SUBGRAPH_POLICY: patientPolicy };
 const exporter = new tracing.InMemorySpanExporter();
 
@@ -79,7 +84,9 @@ function render(spans: readonly ReadableSpan[]): string {
     lines.push(
       `${'  '.repeat(depth)}${span.name}${service ? ` [${String(service)}]` : ''}${extra.length ? ` (${extra.join(', ')})` : ''}`,
     );
-    for (const child of (children.get(idOf(span)) ?? []).sort((a, b) => a.startTime[1] - b.startTime[1] + (a.startTime[0] - b.startTime[0]) * 1e9))
+    for (const child of (children.get(idOf(span)) ?? []).sort(
+      (a, b) => a.startTime[1] - b.startTime[1] + (a.startTime[0] - b.startTime[0]) * 1e9,
+    ))
       walk(child, depth + 1);
   };
   for (const root of spans.filter((s) => !ids.has(parentOf(s) ?? ''))) walk(root, 0);
@@ -99,7 +106,9 @@ describe('tracing', () => {
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })).toBe(true);
     expect(tracingRequested({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' })).toBe(true);
     expect(tracingRequested({ OTEL_TRACES_EXPORTER: 'console' })).toBe(true);
-    expect(tracingRequested({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe(false);
+    expect(tracingRequested({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })).toBe(
+      false,
+    );
     expect(tracingRequested({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
   });
 
@@ -124,14 +133,15 @@ describe('tracing', () => {
     );
     expect(placed.body.errors).toBeUndefined();
     const orderId = (placed.body.data as { checkout: { id: string } }).checkout.id;
-    const saga = () => fleet.servers.orders.prisma.$queryRawUnsafe<Array<{ state: string }>>(
-      'SELECT state::text FROM "Saga" WHERE id = $1::uuid',
-      orderId,
-    );
+    const saga = () =>
+      fleet.servers.orders.prisma.$queryRawUnsafe<Array<{ state: string }>>(
+        'SELECT state::text FROM "Saga" WHERE id = $1::uuid',
+        orderId,
+      );
     await waitUntil(async () => ((await saga())[0]?.state === 'SUCCEEDED' ? true : undefined), 'the saga to succeed');
     // The saga's last spans end just after its terminal append.
     await waitUntil(
-      async () => exporter.getFinishedSpans().some((s) => s.name === 'saga.run') || undefined,
+      () => Promise.resolve(exporter.getFinishedSpans().some((s) => s.name === 'saga.run') || undefined),
       'the saga span to end',
     );
 
@@ -157,7 +167,10 @@ describe('tracing', () => {
     expect(fetchOrders!.attributes).toMatchObject({ 'bff.outcome': 'ok', 'bff.attempts': 1, 'bff.breaker': 'closed' });
     expect(ancestry(fetchOrders!, byId)).toEqual(expect.arrayContaining(['gateway.fetch', 'mutation Checkout']));
     // Orders' own server span, a child of that call: joined over HTTP by traceparent.
-    const [ordersOperation] = find((s) => service(s) === 'orders' && s.name.startsWith('mutation'), "orders' operation");
+    const [ordersOperation] = find(
+      (s) => service(s) === 'orders' && s.name.startsWith('mutation'),
+      "orders' operation",
+    );
     expect(parentOf(ordersOperation!)).toBe(idOf(fetchOrders!));
     // Orders' SQL, from Prisma's instrumentation, inside its operation.
     const ordersSql = find(
@@ -166,7 +179,10 @@ describe('tracing', () => {
     );
     expect(ordersSql.some((s) => s.name === 'prisma:client:db_query' || s.name.includes('db_query'))).toBe(true);
     // Redis: the rate limiter's admission and the gateway's cache, from ioredis' instrumentation.
-    find((s) => s.attributes['db.system'] === 'redis' && ancestry(s, byId).includes('mutation Checkout'), 'Redis commands');
+    find(
+      (s) => s.attributes['db.system'] === 'redis' && ancestry(s, byId).includes('mutation Checkout'),
+      'Redis commands',
+    );
 
     // The saga, in the same trace: its steps call inventory and payments, whose operations run under them.
     const [reserve] = find((s) => s.name === 'saga.step RESERVE_STOCK', 'the reservation step');
@@ -176,14 +192,32 @@ describe('tracing', () => {
       [charge!, 'payments'],
     ] as const) {
       expect(step.attributes['bff.saga.step.outcome']).toBe('ok');
-      expect(ancestry(step, byId)).toEqual(expect.arrayContaining(['saga.run', ordersOperation!.name, 'mutation Checkout']));
-      const [call] = find((s) => s.name === `subgraph ${provider}` && parentOf(s) === idOf(step), `the call to ${provider}`);
+      expect(ancestry(step, byId)).toEqual(
+        expect.arrayContaining(['saga.run', ordersOperation!.name, 'mutation Checkout']),
+      );
+      const [call] = find(
+        (s) => s.name === `subgraph ${provider}` && parentOf(s) === idOf(step),
+        `the call to ${provider}`,
+      );
       expect(call!.attributes['bff.outcome']).toBe('ok');
-      const [operation] = find((s) => service(s) === provider && parentOf(s) === idOf(call!), `${provider}'s operation`);
+      const [operation] = find(
+        (s) => service(s) === provider && parentOf(s) === idOf(call!),
+        `${provider}'s operation`,
+      );
       expect(operation!.name).toBe('mutation');
-      find((s) => s.name.startsWith('prisma:') && ancestry(s, byId).includes(operation!.name) && ancestry(s, byId)[0] === s.name && byId.has(parentOf(s) ?? ''), `${provider}'s SQL`);
+      find(
+        (s) =>
+          s.name.startsWith('prisma:') &&
+          ancestry(s, byId).includes(operation!.name) &&
+          ancestry(s, byId)[0] === s.name &&
+          byId.has(parentOf(s) ?? ''),
+        `${provider}'s SQL`,
+      );
     }
-    find((s) => s.name === 'saga.step CONFIRM_ORDER' || s.name === 'saga.step COMMIT_STOCK', 'the steps after the charge');
+    find(
+      (s) => s.name === 'saga.step CONFIRM_ORDER' || s.name === 'saga.step COMMIT_STOCK',
+      'the steps after the charge',
+    );
     // Nothing of the checkout escaped into another trace.
     const otherTraces = exporter
       .getFinishedSpans()
