@@ -14,7 +14,15 @@ export interface ServiceDatabase {
   target: DatabaseTarget;
   adapter: SqlMigrationAwareDriverAdapterFactory;
   migrate(migrationsDir: string): Promise<{ applied: string[] }>;
+  /** The connection pool now (Postgres; PGlite has one connection and no pool): for metrics. */
+  pool?(): PoolFigures;
   close(): Promise<void>;
+}
+
+export interface PoolFigures {
+  total: number;
+  idle: number;
+  waiting: number;
 }
 
 export interface OpenOptions {
@@ -64,6 +72,7 @@ async function openPostgres(
         client.release();
       }
     },
+    pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   };
 }

@@ -3,7 +3,8 @@ import { createRedisConnection, redisConfigFromEnv } from '../redis/index.ts';
 import { eventsConfigFromEnv } from './config.ts';
 import type { EventHandlers } from './inbox.ts';
 import type { EventDatabase, RawSql } from './outbox.ts';
-import type { RunningConsumer } from './redisStreams.ts';
+import { deadLetterKey, streamKey, type RunningConsumer } from './redisStreams.ts';
+import { registerEventSource } from '../observability/metrics/events.ts';
 import type { RunningRelay } from './relay.ts';
 import { createEventTransport, type EventTransport } from './transport.ts';
 
@@ -46,6 +47,14 @@ export async function startServiceEvents<TTx extends RawSql>(
     if (options.handlers)
       consumer = await transport.consume({ group: options.service, db: options.db, handlers: options.handlers });
     if (options.relay) relay = transport.relay(options.db);
+    // For the service's metrics: consumer lag and dead letters of its group.
+    if (consumer && redis.client)
+      registerEventSource(options.db, {
+        client: redis.client,
+        group: options.service,
+        streams: Object.fromEntries(Object.keys(options.handlers ?? {}).map((t) => [t, streamKey(redis.keyPrefix, t)])),
+        deadLetterKey: deadLetterKey(redis.keyPrefix, options.service),
+      });
     logger.info(
       { delivery: transport.kind, relay: relay !== null, consumes: Object.keys(options.handlers ?? {}) },
       'service events started',

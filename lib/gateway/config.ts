@@ -11,6 +11,7 @@ import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transp
 import { apqConfigFromEnv, cacheConfigFromEnv, type ApqConfig, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
 import { redisConfigFromEnv } from '../redis/index.ts';
+import { metricsAccessFromEnv, type MetricsAccess } from '../observability/metrics/access.ts';
 
 export interface GatewayConfig extends GatewayProfile {
   /** NODE_ENV=production: introspection and field suggestions off, secrets required. */
@@ -34,6 +35,8 @@ export interface GatewayConfig extends GatewayProfile {
   trustedProxies?: TrustedProxies | null;
   /** Automatic persisted queries' size cap and in-process bound (APQ_*); absent: DEFAULT_APQ_CONFIG. */
   apq?: ApqConfig;
+  /** Who may read `/metrics` (METRICS_PORT, METRICS_TOKEN); absent: open on the public port (development). */
+  metrics?: MetricsAccess;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -108,6 +111,7 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     ),
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
     apq: apqConfigFromEnv(env),
+    metrics: metricsAccessFromEnv(env),
   };
 }
 

@@ -35,6 +35,13 @@ import {
   type CacheStats,
 } from '../cache/index.ts';
 import { createEventTransport, type RunningConsumer } from '../events/index.ts';
+import { createServiceMetrics } from '../observability/metrics/registry.ts';
+import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics/gateway.ts';
+import { countRoundTrips } from '../observability/metrics/redisRoundTrips.ts';
+import { registeredOperationNames } from '../observability/metrics/operations.ts';
+import { DEVELOPMENT_METRICS_ACCESS } from '../observability/metrics/access.ts';
+import { operationsDir } from './paths.ts';
+import { operationSpanPlugin } from '../observability/serverTracing.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
 export function subgraphUpstreams(config: GatewayConfig, logger: Logger): SubgraphUpstreams {
@@ -63,6 +70,7 @@ export interface GatewayParts {
   upstreams?: SubgraphUpstreams;
   rateLimiter?: RateLimiter | null;
   cache?: CacheRuntime | null;
+  metrics?: GatewayMetrics | null;
 }
 
 /**
@@ -109,6 +117,8 @@ export function createGatewayApollo(
       ...(rateLimiter ? [rateLimitPlugin(rateLimiter, analyses, logger)] : []),
       ...(cache ? [responseCachePlugin(cache)] : []),
       ...(!isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
+      ...(parts.metrics ? [parts.metrics.plugin] : []),
+      operationSpanPlugin(),
     ],
     validationRules: [knownRootTypeRule, ...limitValidationRules(limits)],
     parseOptions: { maxTokens: limits.maxTokens },
@@ -182,8 +192,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         logger,
       });
     }
+    const metrics = createServiceMetrics(`gateway-${config.name}`);
+    const gatewayMetrics = createGatewayMetrics(metrics, {
+      client: config.name,
+      registeredOperations: registeredOperationNames(operationsDir(config.name)),
+      upstreams: () => upstreams.stats(),
+      cache: () => cache?.stats ?? null,
+      redisRoundTrips: countRoundTrips(redis.all.map((c) => c.client)),
+    });
+    upstreams.observe((call) => gatewayMetrics.recordSubgraphCall(call));
     const server = await startGraphQLServer({
-      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache }),
+      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache, metrics: gatewayMetrics }),
+      metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
       context: gatewayContextFactory({
         client: config.name,
         verifier: createTokenVerifier(config.auth.jwt),

@@ -1,5 +1,5 @@
 import { closeOnSignals } from '../http/index.ts';
-import { createLogger } from '../observability/index.ts';
+import { createLogger, startTracing } from '../observability/index.ts';
 import { gatewayConfigFromEnv } from './config.ts';
 import { startGateway } from './gateway.ts';
 import type { GatewayProfile } from './profile.ts';
@@ -9,9 +9,11 @@ export async function runGatewayProcess(profile: GatewayProfile): Promise<void> 
   const { name } = profile;
   const logger = createLogger(`gateway-${name}`);
   try {
+    // Before anything connects: OTEL_* variables decide whether this process traces.
+    const tracing = await startTracing(`gateway-${name}`);
     const server = await startGateway(gatewayConfigFromEnv(profile), logger);
     logger.info({ url: server.url }, `gateway-${name} ready`);
-    closeOnSignals(server, logger);
+    closeOnSignals(tracing ? { close: () => server.close().finally(() => tracing.shutdown()) } : server, logger);
   } catch (error) {
     logger.fatal({ err: error }, `gateway-${name} failed to start`);
     process.exit(1);

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
 import { ErrorCodes, type ErrorCode } from '../errors.ts';
 import { continueTrace, traceIdOf, type Logger } from '../observability/index.ts';
+import { serveMetrics, startMetricsServer, type MetricsEndpoint } from '../observability/metrics/endpoint.ts';
+import { runTraced } from '../observability/serverTracing.ts';
 import { BodyTooLargeError, readBody } from './readBody.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -34,6 +36,8 @@ export interface GraphQLServerOptions<TContext extends BaseContext> {
   pages?: PageHandler;
   /** Refuses a request before Apollo sees it (e.g. an operation not on a safelist); null admits it. */
   admit?: RequestGuard;
+  /** `/metrics`: this server's registry and who may read it (on this port, or on `access.port`). */
+  metrics?: MetricsEndpoint;
 }
 
 /** The GraphQL request as it arrived: the JSON body of a POST, or the query string of a GET. */
@@ -52,6 +56,8 @@ export interface RunningServer {
   url: string;
   port: number;
   httpServer: Server;
+  /** The separate metrics port, when `METRICS_PORT` gave one. */
+  metricsPort?: number;
   close(): Promise<void>;
 }
 
@@ -71,18 +77,20 @@ export async function startGraphQLServer<TContext extends BaseContext>(
 
   const httpServer = createServer((req, res) => {
     const requestId = validRequestId(headerValue(req, 'x-request-id')) ?? randomUUID();
-    const traceparent = continueTrace(headerValue(req, 'traceparent'));
     res.setHeader('x-request-id', requestId);
-    // Every line logged about this request carries both ids, in every process it crosses.
-    const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
-    logAccess(req, res, requestLogger);
-    route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch(
-      (error: unknown) => {
-        requestLogger.error({ err: error }, 'request failed');
-        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        else res.end();
-      },
-    );
+    // A server span (when tracing) and a request scope around everything the request runs.
+    runTraced(req, res, options.metrics?.service, continueTrace, (traceparent) => {
+      // Every line logged about this request carries both ids, in every process it crosses.
+      const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
+      logAccess(req, res, requestLogger);
+      route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch(
+        (error: unknown) => {
+          requestLogger.error({ err: error }, 'request failed');
+          if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+          else res.end();
+        },
+      );
+    });
   });
   httpServer.keepAliveTimeout = 65_000;
 
@@ -92,12 +100,21 @@ export async function startGraphQLServer<TContext extends BaseContext>(
   });
   const { port, address } = httpServer.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  const metricsServer =
+    options.metrics && options.metrics.access.port !== null
+      ? await startMetricsServer(options.metrics, options.host ?? '127.0.0.1').catch(async (error: unknown) => {
+          await new Promise((resolve) => httpServer.close(resolve));
+          throw error;
+        })
+      : null;
 
   return {
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
     httpServer,
+    ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
     async close() {
+      await metricsServer?.close();
       await apollo.stop();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
@@ -123,6 +140,7 @@ async function route<TContext extends BaseContext>(
     });
     return sendJson(res, report.ready ? 200 : 503, report);
   }
+  if (url.pathname === '/metrics' && options.metrics) return serveMetrics(options.metrics, req, res, false);
   if (options.pages && (await options.pages(req, res, url))) return;
   if (url.pathname !== GRAPHQL_PATH) return sendError(res, 'NOT_FOUND', `No route for ${url.pathname}`);
 

@@ -5,6 +5,7 @@ import type { IdentitySigningConfig } from '../auth/index.ts';
 import type { RawQuerier } from '../db/pagedChildren.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
+import type { ServiceMetrics } from '../observability/metrics/registry.ts';
 import type { SubgraphName } from '../services.ts';
 import {
   prepareDatabase,
@@ -28,6 +29,8 @@ export interface SubgraphDeps<TPrisma> {
   signing: IdentitySigningConfig;
   /** The process's env, for a service's own settings (read and validated once, in `buildServer`). */
   env: NodeJS.ProcessEnv;
+  /** The service's metrics registry, for a service's own families (orders' sagas); optional for embedders. */
+  metrics?: ServiceMetrics;
 }
 
 export interface SubgraphServer<TContext extends BaseContext> {
@@ -42,6 +45,7 @@ export interface WorkerDeps<TPrisma> {
   prisma: TPrisma;
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningWorkers {

@@ -1,6 +1,6 @@
 import { closeOnSignals } from '../http/index.ts';
 import { z } from 'zod';
-import { createLogger } from '../observability/index.ts';
+import { createLogger, startTracing } from '../observability/index.ts';
 import { portVariable, SUBGRAPHS } from '../services.ts';
 import { describeTarget } from '../db/describe.ts';
 import type { SubgraphService } from './module.ts';
@@ -23,6 +23,8 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
   const config = env.data;
   const port = Number(config[portVariable(service.name)]);
   try {
+    // Before anything connects: OTEL_* variables decide whether this process traces.
+    const tracing = await startTracing(service.name);
     const server = await service.start({
       port,
       host: String(config.HOST),
@@ -34,7 +36,7 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       { url: server.url, database: describeTarget(server.database.target) },
       `${service.name} subgraph ready`,
     );
-    closeOnSignals(server, logger);
+    closeOnSignals(tracing ? { close: () => server.close().finally(() => tracing.shutdown()) } : server, logger);
   } catch (error) {
     logger.fatal({ err: error }, `${service.name} failed to start`);
     process.exit(1);

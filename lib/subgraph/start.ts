@@ -2,7 +2,11 @@ import type { BaseContext } from '@apollo/server';
 import { identitySigningConfigFromEnv } from '../auth/index.ts';
 import { openServiceDatabase, type ServiceDatabase } from '../db/index.ts';
 import { startGraphQLServer, type RunningServer } from '../http/index.ts';
-import type { Logger } from '../observability/index.ts';
+import { currentRequestScope, type Logger } from '../observability/index.ts';
+import { metricsAccessFromEnv } from '../observability/metrics/access.ts';
+import { createServiceMetrics } from '../observability/metrics/registry.ts';
+import { createSubgraphMetrics } from '../observability/metrics/subgraph.ts';
+import { operationSpanPlugin } from '../observability/serverTracing.ts';
 import type { RunningWorkers, SeedReport, ServicePrisma, SubgraphModule, SubgraphServer } from './module.ts';
 
 export interface PrepareOptions {
@@ -73,16 +77,26 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
   // Read before the database is touched: a process without its signing secret must not start at all.
   const env = options.env ?? process.env;
   const signing = identitySigningConfigFromEnv(env);
+  const metricsAccess = metricsAccessFromEnv(env);
   const prepared = await prepareDatabase(module, options);
   const { prisma, database } = prepared;
   let built: SubgraphServer<TContext> | null = null;
   try {
-    const subgraph = module.buildServer({ prisma, logger: options.logger, signing, env });
+    const metrics = createServiceMetrics(module.name);
+    const subgraph = module.buildServer({ prisma, logger: options.logger, signing, env, metrics });
     built = subgraph;
     const { apollo, context } = subgraph;
+    apollo.addPlugin(createSubgraphMetrics(metrics, { db: prisma, pool: database.pool }).plugin);
+    apollo.addPlugin(operationSpanPlugin());
+    // Counted into the request that sent the statement (the scope follows its async calls).
+    prisma.$on('query', () => {
+      const scope = currentRequestScope();
+      if (scope) scope.sqlStatements++;
+    });
     const server = await startGraphQLServer({
       apollo,
       context,
+      metrics: { ...metrics, access: metricsAccess },
       logger: options.logger,
       port: options.port,
       host: options.host,
@@ -98,7 +112,7 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
     let workers: RunningWorkers | null = null;
     try {
       if (options.workers && module.startWorkers)
-        workers = await module.startWorkers({ prisma, logger: options.logger, env });
+        workers = await module.startWorkers({ prisma, logger: options.logger, env, metrics });
     } catch (error) {
       await server.close();
       throw error;

@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
-import type { Logger } from '../observability/index.ts';
+import { inSpan, SpanKind, withTraceContext, type Logger } from '../observability/index.ts';
 import { SubgraphInstances, type InstanceStats, type SubgraphInstance } from './subgraphInstances.ts';
 import { SubgraphBreaker, type BreakerStats } from './breaker.ts';
 import { Bulkhead, type BulkheadStats } from './bulkhead.ts';
@@ -20,6 +20,21 @@ export interface CallScope {
   deadline: number;
   /** Instances already tried, so a retry goes elsewhere when it can. */
   tried: Set<SubgraphInstance>;
+}
+
+/** How one logical call ended, for metrics: `ok`, or the failure / refusal reason in lower case. */
+export interface CallRecord {
+  subgraph: string;
+  seconds: number;
+  outcome: string;
+  attempts: number;
+}
+
+export type CallObserver = (record: CallRecord) => void;
+
+function outcomeOf(error: unknown): string {
+  if (error instanceof SubgraphCallFailed || error instanceof SubgraphCallRejected) return error.reason.toLowerCase();
+  return 'error';
 }
 
 export interface UpstreamStats {
@@ -118,6 +133,8 @@ export class SubgraphUpstream {
   readonly instances: SubgraphInstances;
   readonly breaker: SubgraphBreaker;
   readonly bulkhead: Bulkhead;
+  /** Told about every logical call (metrics); null: nobody listens. */
+  observer: CallObserver | null = null;
 
   constructor(
     readonly name: string,
@@ -146,6 +163,33 @@ export class SubgraphUpstream {
 
   /** Runs `attempt` as one logical call; each retry runs it again (so per-attempt headers are fresh). */
   async call<T>(scope: CallScope, attempt: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let attempts = 0;
+    const counted = () => {
+      attempts++;
+      return attempt();
+    };
+    // A span per logical call (when tracing): its attempts' requests are its children's parent.
+    return inSpan(
+      `subgraph ${this.name}`,
+      { 'bff.subgraph': this.name, 'bff.retryable': scope.retryable },
+      async (span) => {
+        let outcome = 'ok';
+        try {
+          return await this.#call(scope, counted);
+        } catch (error) {
+          outcome = outcomeOf(error);
+          throw error;
+        } finally {
+          span?.setAttributes({ 'bff.outcome': outcome, 'bff.attempts': attempts, 'bff.breaker': this.breaker.state });
+          this.observer?.({ subgraph: this.name, seconds: (performance.now() - started) / 1000, outcome, attempts });
+        }
+      },
+      SpanKind.CLIENT,
+    );
+  }
+
+  async #call<T>(scope: CallScope, attempt: () => Promise<T>): Promise<T> {
     // Checked before the breaker: "no instance is healthy" is discovery's verdict, not a failed call.
     if (!this.instances.hasHealthy()) throw new SubgraphCallRejected('NO_HEALTHY_INSTANCE');
     const retried = () =>
@@ -204,7 +248,8 @@ export class SubgraphUpstream {
       const { statusCode, headers, body } = await instance.pool.request({
         path: instance.path,
         method: 'POST',
-        headers: init.headers,
+        // The call's span becomes the subgraph's parent (its traceparent replaces the request's).
+        headers: withTraceContext(init.headers ?? {}),
         body: init.body,
         signal,
       });

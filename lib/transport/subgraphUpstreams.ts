@@ -3,7 +3,7 @@ import type { Logger } from '../observability/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
 import { RequestDeadlines } from './deadlines.ts';
 import { resolvePolicy, type SubgraphPolicyOverrides } from './policy.ts';
-import { SubgraphUpstream, type UpstreamStats } from './subgraphUpstream.ts';
+import { SubgraphUpstream, type CallObserver, type UpstreamStats } from './subgraphUpstream.ts';
 
 export interface SubgraphUpstreamsConfig {
   instances: Record<SubgraphName, readonly string[]>;
@@ -32,6 +32,11 @@ export class SubgraphUpstreams {
     const upstream = this.#upstreams.get(name);
     if (!upstream) throw new Error(`No upstream for subgraph "${name}"`);
     return upstream;
+  }
+
+  /** Tells `observer` about every call to every subgraph (metrics). */
+  observe(observer: CallObserver): void {
+    for (const upstream of this.#upstreams.values()) upstream.observer = observer;
   }
 
   /** Breaker, bulkhead and per-instance figures for every subgraph: metric-ready, and internal (it has URLs). */

@@ -1,4 +1,6 @@
 import type { Logger } from '../../../lib/observability/index.ts';
+import { sagaMetrics } from '../../../lib/observability/metrics/sagas.ts';
+import type { ServiceMetrics } from '../../../lib/observability/metrics/registry.ts';
 import type { CartDeps } from './cart/cart.ts';
 import type { CheckoutDeps } from './checkout/placeOrder.ts';
 import { idempotencyHashKey } from './checkout/idempotency.ts';
@@ -19,12 +21,19 @@ export interface OrdersRuntime extends CheckoutDeps, CartDeps {
  * database exactly as two replicas do.
  */
 export function createOrdersRuntime(
-  deps: { prisma: OrdersPrisma; logger: Logger; env: NodeJS.ProcessEnv },
+  deps: { prisma: OrdersPrisma; logger: Logger; env: NodeJS.ProcessEnv; metrics?: ServiceMetrics },
   name: string,
 ): OrdersRuntime {
   const config = ordersConfigFromEnv(deps.env);
   const providers = createProviders(config, deps.logger);
-  const runner = new SagaRunner({ prisma: deps.prisma, providers, config: config.saga, logger: deps.logger, name });
+  const runner = new SagaRunner({
+    prisma: deps.prisma,
+    providers,
+    config: config.saga,
+    logger: deps.logger,
+    name,
+    metrics: deps.metrics ? sagaMetrics(deps.metrics) : null,
+  });
   return {
     config,
     prisma: deps.prisma,

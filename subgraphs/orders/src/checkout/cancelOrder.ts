@@ -92,6 +92,7 @@ export async function cancelOrder(
     requested ? 'order cancellation started' : 'order cancellation already asked',
   );
   // An earlier cancellation nobody drives any more is resumed; one being driven is left alone (lease).
+  if (requested) deps.runner.metrics?.started('CANCELLATION');
   deps.runner.launch(cancellationId, requested ? { leased: true } : {});
   return order;
 }

@@ -42,6 +42,7 @@ async function replay(
   card: PaymentCard,
 ): Promise<OrderRecord> {
   requireSameRequest(record, hash);
+  deps.runner.metrics?.idempotentReplay();
   const order = await deps.prisma.order.findUnique({ where: { id: record.orderId } });
   if (!order) throw new Error(`Idempotency key names order ${record.orderId}, which has no row`);
   if (order.status === 'PENDING') deps.runner.launch(order.id, { card });
@@ -139,6 +140,7 @@ export async function placeOrder(
     return replay(deps, winner, hash, card);
   }
   deps.logger.info({ orderId, userId, totalCents: view.order.totalCents }, 'order placed; checkout saga started');
+  deps.runner.metrics?.started('CHECKOUT');
   deps.runner.launch(orderId, { card, leased: true, announced: 'RESERVE_STOCK', view });
   // The row just projected, as the read model holds it.
   return view.order;

@@ -39,6 +39,7 @@ export function startRecoveryWorker(deps: RecoveryWorkerDeps): RecoveryWorker {
     if (room <= 0) return [];
     const ids = await sagasWithoutDriver(prisma, room);
     if (ids.length) logger.info({ sagas: ids.length }, 'recovering sagas nobody drives');
+    runner.metrics?.recovered(ids.length);
     return ids.map((id) =>
       runner.drive(id).then((result) => {
         wake?.();

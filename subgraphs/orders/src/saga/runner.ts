@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { appendToOutbox, createEvent } from '../../../../lib/events/index.ts';
 import { Bulkhead } from '../../../../lib/transport/bulkhead.ts';
 import { fullJitterDelay } from '../../../../lib/transport/retry.ts';
-import type { Logger } from '../../../../lib/observability/index.ts';
+import { inSpan, type Logger } from '../../../../lib/observability/index.ts';
+import type { SagaMetrics } from '../../../../lib/observability/metrics/sagas.ts';
 import type { SagaBoundary, SagaConfig } from '../config.ts';
 import { TX_OPTIONS, type OrdersPrisma, type OrdersTx } from '../db.ts';
 import { appendToStream, readStream, StreamConflict } from '../eventStore/eventStore.ts';
@@ -23,6 +24,8 @@ export interface SagaRunnerDeps {
   logger: Logger;
   /** Names this runner in leases and logs: a replica runs two, its requests' and its recovery worker's. */
   name: string;
+  /** Saga counters and durations; null: not measured (tools, some tests). */
+  metrics?: SagaMetrics | null;
 }
 
 /**
@@ -75,6 +78,10 @@ export class SagaRunner {
     this.#heartbeat.unref();
   }
 
+  get metrics(): SagaMetrics | null {
+    return this.#deps.metrics ?? null;
+  }
+
   /** Sagas this runner is driving or about to drive. */
   get activeCount(): number {
     return this.#active.size;
@@ -99,7 +106,9 @@ export class SagaRunner {
         if (!options.leased && !(await takeLease(this.#deps.prisma, sagaId, this.owner, this.#deps.config.leaseMs)))
           return 'busy';
         this.#leased.add(sagaId);
-        const result = await this.#slots.run(() => this.#run(sagaId, options));
+        const result = await this.#slots.run(() =>
+          inSpan('saga.run', { 'bff.saga.id': sagaId }, () => this.#run(sagaId, options)),
+        );
         if (result !== 'stopped') this.#leased.delete(sagaId);
         return result;
       } catch (error) {
@@ -205,6 +214,12 @@ export class SagaRunner {
           case 'finish':
             view = await this.#finish(view, pending);
             pending = [];
+            if (view.saga)
+              this.metrics?.finished(
+                view.saga.kind,
+                view.saga.state,
+                (Date.now() - view.saga.createdAt.getTime()) / 1000,
+              );
             logger.info(
               { sagaId, kind: view.saga?.kind, state: view.saga?.state, reason: view.saga?.reason },
               'saga finished',
@@ -218,7 +233,11 @@ export class SagaRunner {
             pending = [];
             announced = null;
             this.#checkpoint(`before:${step}`);
-            const outcome = await performStep(view, step, providers, card);
+            const outcome = await inSpan(`saga.step ${step}`, { 'bff.saga.step': step }, async (span) => {
+              const result = await performStep(view, step, providers, card);
+              span?.setAttribute('bff.saga.step.outcome', result.kind);
+              return result;
+            });
             if (outcome.kind === 'ok') {
               this.#checkpoint(`after:${step}`);
               pending.push(orderEvent('SagaStepSucceeded', { step, detail: outcome.detail }));

@@ -5,8 +5,13 @@ import { createOrdersRuntime } from '../runtime.ts';
 import { startRecoveryWorker } from './recovery.ts';
 
 /** Orders' background work: relaying its outbox (order.confirmed, order.cancelled) and recovering sagas. */
-export async function startOrdersWorkers({ prisma, logger, env }: WorkerDeps<OrdersPrisma>): Promise<RunningWorkers> {
-  const runtime = createOrdersRuntime({ prisma, logger, env }, 'recovery');
+export async function startOrdersWorkers({
+  prisma,
+  logger,
+  env,
+  metrics,
+}: WorkerDeps<OrdersPrisma>): Promise<RunningWorkers> {
+  const runtime = createOrdersRuntime({ prisma, logger, env, metrics }, 'recovery');
   try {
     const events = await startServiceEvents({ service: 'orders', db: prisma, logger, env, relay: true });
     const recovery = startRecoveryWorker({
