@@ -1,3 +1,4 @@
+/* global process, console, fetch, AbortSignal */
 // Docker HEALTHCHECK: GET http://127.0.0.1:<port><path> (path /health unless given), exit 0 on 200.
 // Plain JavaScript so a check costs one Node start, not a TypeScript loader. The port is the one the
 // process listens on: SERVICE's `<NAME>_PORT` (or its default); when the service was chosen by the

@@ -1,4 +1,4 @@
-import { closeOnSignals } from '../http/index.ts';
+import { closeOnSignals, shutdownConfigFromEnv } from '../http/index.ts';
 import { createLogger } from '../observability/index.ts';
 import { gatewayConfigFromEnv } from './config.ts';
 import { startGateway } from './gateway.ts';
@@ -9,9 +9,10 @@ export async function runGatewayProcess(profile: GatewayProfile): Promise<void> 
   const { name } = profile;
   const logger = createLogger(`gateway-${name}`);
   try {
+    const shutdown = shutdownConfigFromEnv();
     const server = await startGateway(gatewayConfigFromEnv(profile), logger);
     logger.info({ url: server.url }, `gateway-${name} ready`);
-    closeOnSignals(server, logger);
+    closeOnSignals(server, logger, shutdown);
   } catch (error) {
     logger.fatal({ err: error }, `gateway-${name} failed to start`);
     process.exit(1);

@@ -52,7 +52,13 @@ export interface RunningServer {
   url: string;
   port: number;
   httpServer: Server;
-  close(): Promise<void>;
+  /** Starts a graceful stop: `/ready` answers 503 from now on, requests are still served. */
+  drain(): void;
+  /**
+   * Stops accepting connections, lets the requests in flight finish (for at most `timeoutMs`, then
+   * their connections are cut), then stops Apollo.
+   */
+  close(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -68,21 +74,35 @@ export async function startGraphQLServer<TContext extends BaseContext>(
   const { apollo, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   await apollo.start();
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
 
   const httpServer = createServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    // While stopping, every answer ends its connection, so clients move to another instance.
+    if (draining) res.shouldKeepAlive = false;
     const requestId = validRequestId(headerValue(req, 'x-request-id')) ?? randomUUID();
     const traceparent = continueTrace(headerValue(req, 'traceparent'));
     res.setHeader('x-request-id', requestId);
     // Every line logged about this request carries both ids, in every process it crosses.
     const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
     logAccess(req, res, requestLogger);
-    route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch(
-      (error: unknown) => {
-        requestLogger.error({ err: error }, 'request failed');
-        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        else res.end();
+    route(
+      req,
+      res,
+      { ...options, maxBodyBytes, draining: () => draining },
+      {
+        req,
+        requestId,
+        traceparent,
+        logger: requestLogger,
       },
-    );
+    ).catch((error: unknown) => {
+      requestLogger.error({ err: error }, 'request failed');
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+      else res.end();
+    });
   });
   httpServer.keepAliveTimeout = 65_000;
 
@@ -97,12 +117,23 @@ export async function startGraphQLServer<TContext extends BaseContext>(
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
     port,
     httpServer,
-    async close() {
-      await apollo.stop();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
+    drain() {
+      draining = true;
+    },
+    async close({ timeoutMs = 10_000 } = {}) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+      // Apollo is stopped only once nothing is in flight: it refuses operations once stopping.
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight.size > 0 && Date.now() < deadline) {
         httpServer.closeIdleConnections();
-      });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size, timeoutMs }, 'drain timed out; cutting requests');
+      httpServer.closeAllConnections();
+      await closed;
+      await apollo.stop();
     },
   };
 }
@@ -110,12 +141,13 @@ export async function startGraphQLServer<TContext extends BaseContext>(
 async function route<TContext extends BaseContext>(
   req: IncomingMessage,
   res: ServerResponse,
-  options: GraphQLServerOptions<TContext> & { maxBodyBytes: number },
+  options: GraphQLServerOptions<TContext> & { maxBodyBytes: number; draining: () => boolean },
   info: RequestInfo,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/ready') {
+    if (options.draining()) return sendJson(res, 503, { ready: false, checks: { shutdown: 'draining' } });
     const report = await options.ready().catch((error: unknown) => ({ ready: false, checks: { self: String(error) } }));
     return sendJson(res, report.ready ? 200 : 503, report);
   }

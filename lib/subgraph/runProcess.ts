@@ -1,4 +1,4 @@
-import { closeOnSignals } from '../http/index.ts';
+import { closeOnSignals, shutdownConfigFromEnv } from '../http/index.ts';
 import { z } from 'zod';
 import { createLogger } from '../observability/index.ts';
 import { portVariable, SUBGRAPHS } from '../services.ts';
@@ -23,6 +23,7 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
   const config = env.data;
   const port = Number(config[portVariable(service.name)]);
   try {
+    const shutdown = shutdownConfigFromEnv();
     const server = await service.start({
       port,
       host: String(config.HOST),
@@ -34,7 +35,7 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       { url: server.url, database: describeTarget(server.database.target) },
       `${service.name} subgraph ready`,
     );
-    closeOnSignals(server, logger);
+    closeOnSignals(server, logger, shutdown);
   } catch (error) {
     logger.fatal({ err: error }, `${service.name} failed to start`);
     process.exit(1);
