@@ -13,6 +13,8 @@ export async function runGatewayProcess(profile: GatewayProfile): Promise<void> 
     const server = await startGateway(gatewayConfigFromEnv(profile), logger);
     logger.info({ url: server.url }, `gateway-${name} ready`);
     closeOnSignals(server, logger, shutdown);
+    // Tells a supervising `npm start` (an IPC channel) that this very process serves its port.
+    process.send?.({ type: 'ready', url: server.url });
   } catch (error) {
     logger.fatal({ err: error }, `gateway-${name} failed to start`);
     process.exit(1);

@@ -36,6 +36,8 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       `${service.name} subgraph ready`,
     );
     closeOnSignals(server, logger, shutdown);
+    // Tells a supervising `npm start` (an IPC channel) that this very process serves its port.
+    process.send?.({ type: 'ready', url: server.url });
   } catch (error) {
     logger.fatal({ err: error }, `${service.name} failed to start`);
     process.exit(1);
