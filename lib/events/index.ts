@@ -28,3 +28,5 @@ export {
   type IdempotentConsumeOptions,
 } from './transport.ts';
 export { startServiceEvents, type RunningServiceEvents, type ServiceEventsOptions } from './serviceEvents.ts';
+export { eventRetentionFromEnv, pruneEvents, startEventPruner, type EventRetention } from './prune.ts';
+export { deadLetterStreams, listDeadLetters, redriveDeadLetters, type DeadLetterEntry } from './deadLetters.ts';

@@ -3,6 +3,7 @@ import { createRedisConnection, redisConfigFromEnv } from '../redis/index.ts';
 import { eventsConfigFromEnv } from './config.ts';
 import type { EventHandlers } from './inbox.ts';
 import type { EventDatabase, RawSql } from './outbox.ts';
+import { eventRetentionFromEnv, startEventPruner, type RunningPruner } from './prune.ts';
 import { deadLetterKey, streamKey, type RunningConsumer } from './redisStreams.ts';
 import { registerEventSource } from '../observability/metrics/events.ts';
 import type { RunningRelay } from './relay.ts';
@@ -34,15 +35,20 @@ export async function startServiceEvents<TTx extends RawSql>(
   options: ServiceEventsOptions<TTx>,
 ): Promise<RunningServiceEvents> {
   const { logger } = options;
+  const retention = eventRetentionFromEnv(options.env);
   const redis = createRedisConnection(redisConfigFromEnv(options.env), logger);
   let relay: RunningRelay | null = null;
   let consumer: RunningConsumer | null = null;
+  let pruner: RunningPruner | null = null;
   const stop = async () => {
     await relay?.stop();
     await consumer?.stop();
+    await pruner?.stop();
     await redis.close();
   };
   try {
+    // Every replica prunes: the deletes are idempotent and batched, so they need no coordination.
+    pruner = startEventPruner({ db: options.db, retention, logger });
     const transport = createEventTransport({ redis, config: eventsConfigFromEnv(options.env), logger });
     if (options.handlers)
       consumer = await transport.consume({ group: options.service, db: options.db, handlers: options.handlers });

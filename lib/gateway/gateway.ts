@@ -245,8 +245,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     return Object.assign(server, {
       upstreams,
       cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
-      async close() {
-        await close();
+      async close(options?: { timeoutMs?: number }) {
+        await close(options);
         await closeAll();
       },
     });

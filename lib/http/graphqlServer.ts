@@ -58,7 +58,13 @@ export interface RunningServer {
   httpServer: Server;
   /** The separate metrics port, when `METRICS_PORT` gave one. */
   metricsPort?: number;
-  close(): Promise<void>;
+  /** Starts a graceful stop: `/ready` answers 503 from now on, requests are still served. */
+  drain(): void;
+  /**
+   * Stops accepting connections, lets the requests in flight finish (for at most `timeoutMs`, then
+   * their connections are cut), then stops Apollo.
+   */
+  close(options?: { timeoutMs?: number }): Promise<void>;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -74,8 +80,14 @@ export async function startGraphQLServer<TContext extends BaseContext>(
   const { apollo, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   await apollo.start();
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
 
   const httpServer = createServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    // While stopping, every answer ends its connection, so clients move to another instance.
+    if (draining) res.shouldKeepAlive = false;
     const requestId = validRequestId(headerValue(req, 'x-request-id')) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
     // A server span (when tracing) and a request scope around everything the request runs.
@@ -83,13 +95,16 @@ export async function startGraphQLServer<TContext extends BaseContext>(
       // Every line logged about this request carries both ids, in every process it crosses.
       const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
       logAccess(req, res, requestLogger);
-      route(req, res, { ...options, maxBodyBytes }, { req, requestId, traceparent, logger: requestLogger }).catch(
-        (error: unknown) => {
-          requestLogger.error({ err: error }, 'request failed');
-          if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-          else res.end();
-        },
-      );
+      route(
+        req,
+        res,
+        { ...options, maxBodyBytes, draining: () => draining },
+        { req, requestId, traceparent, logger: requestLogger },
+      ).catch((error: unknown) => {
+        requestLogger.error({ err: error }, 'request failed');
+        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+        else res.end();
+      });
     });
   });
   httpServer.keepAliveTimeout = 65_000;
@@ -113,13 +128,24 @@ export async function startGraphQLServer<TContext extends BaseContext>(
     port,
     httpServer,
     ...(metricsServer ? { metricsPort: metricsServer.port } : {}),
-    async close() {
+    drain() {
+      draining = true;
+    },
+    async close({ timeoutMs = 10_000 } = {}) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+      // Apollo is stopped only once nothing is in flight: it refuses operations once stopping.
+      const deadline = Date.now() + timeoutMs;
+      while (inFlight.size > 0 && Date.now() < deadline) {
+        httpServer.closeIdleConnections();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size, timeoutMs }, 'drain timed out; cutting requests');
+      httpServer.closeAllConnections();
+      await closed;
       await metricsServer?.close();
       await apollo.stop();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeIdleConnections();
-      });
     },
   };
 }
@@ -127,12 +153,13 @@ export async function startGraphQLServer<TContext extends BaseContext>(
 async function route<TContext extends BaseContext>(
   req: IncomingMessage,
   res: ServerResponse,
-  options: GraphQLServerOptions<TContext> & { maxBodyBytes: number },
+  options: GraphQLServerOptions<TContext> & { maxBodyBytes: number; draining: () => boolean },
   info: RequestInfo,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/ready') {
+    if (options.draining()) return sendJson(res, 503, { ready: false, checks: { shutdown: 'draining' } });
     // Public: the failing check's name, never its error text (the log has it).
     const report = await options.ready().catch((error: unknown) => {
       info.logger.warn({ err: error }, 'readiness check failed');

@@ -11,4 +11,4 @@ export {
   type RunningServer,
 } from './graphqlServer.ts';
 export { readBody, BodyTooLargeError } from './readBody.ts';
-export { closeOnSignals } from './shutdown.ts';
+export { closeOnSignals, shutdownConfigFromEnv, CLOSE_GRACE_MS, type ShutdownConfig } from './shutdown.ts';

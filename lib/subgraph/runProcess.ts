@@ -1,4 +1,4 @@
-import { closeOnSignals } from '../http/index.ts';
+import { closeOnSignals, shutdownConfigFromEnv } from '../http/index.ts';
 import { z } from 'zod';
 import { createLogger, startTracing } from '../observability/index.ts';
 import { portVariable, SUBGRAPHS } from '../services.ts';
@@ -23,6 +23,7 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
   const config = env.data;
   const port = Number(config[portVariable(service.name)]);
   try {
+    const shutdown = shutdownConfigFromEnv();
     // Before anything connects: OTEL_* variables decide whether this process traces.
     const tracing = await startTracing(service.name);
     const server = await service.start({
@@ -36,7 +37,15 @@ export async function runSubgraphProcess(service: SubgraphService): Promise<void
       { url: server.url, database: describeTarget(server.database.target) },
       `${service.name} subgraph ready`,
     );
-    closeOnSignals(tracing ? { close: () => server.close().finally(() => tracing.shutdown()) } : server, logger);
+    closeOnSignals(
+      tracing
+        ? { drain: () => server.drain(), close: (options) => server.close(options).finally(() => tracing.shutdown()) }
+        : server,
+      logger,
+      shutdown,
+    );
+    // Tells a supervising `npm start` (an IPC channel) that this very process serves its port.
+    process.send?.({ type: 'ready', url: server.url });
   } catch (error) {
     logger.fatal({ err: error }, `${service.name} failed to start`);
     process.exit(1);

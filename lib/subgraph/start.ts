@@ -122,8 +122,9 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
       prisma,
       database,
       seedReport: prepared.seedReport,
-      async close() {
-        await server.close();
+      async close(options?: { timeoutMs?: number }) {
+        await server.close(options);
+        // Consumers and relays, then the saga runner (its running steps finish their call), then the pools.
         await workers?.stop();
         await subgraph.close?.();
         await prepared.close();
