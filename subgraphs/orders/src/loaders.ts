@@ -2,7 +2,14 @@ import { fetchChildPages } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
 import { cancellationIdOf } from './checkout/cancelOrder.ts';
-import type { OrderRecord, OrdersPrisma, OrderStatus, SagaRecord, SagaStepRecord } from './db.ts';
+import {
+  TX_OPTIONS,
+  type OrderRecord,
+  type OrdersPrisma,
+  type OrderStatus,
+  type SagaRecord,
+  type SagaStepRecord,
+} from './db.ts';
 
 const DAY_MS = 86_400_000;
 /** Orders that count as spending: paid and not cancelled. */
@@ -25,7 +32,8 @@ async function ordersWithSagas(prisma: OrdersPrisma, ids: readonly string[]) {
         orderBy: [{ sagaId: 'asc' }, { position: 'asc' }],
       }),
     ],
-    { isolationLevel: 'RepeatableRead' },
+    // A read waits for a connection as long as any statement would (Prisma's default is 2 s for a transaction).
+    { ...TX_OPTIONS, isolationLevel: 'RepeatableRead' },
   );
   return { orders, sagaIds, sagas, steps };
 }
