@@ -37,6 +37,8 @@ export const ErrorCodes = {
   PAYMENT_PROCESSOR_UNAVAILABLE: { status: 503 },
   // Checkout: an idempotency key sent again with a different input (IETF httpapi idempotency-key draft: 422).
   IDEMPOTENCY_KEY_REUSED: { status: 422 },
+  // Checkout: the cart changed (another checkout emptied it, an edit landed) between pricing and placing.
+  CART_CHANGED: { status: 409 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

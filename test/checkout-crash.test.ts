@@ -116,9 +116,9 @@ const CASES: Case[] = [
     final: { status: 'FAILED', hold: 'RELEASED', payment: 'REFUNDED' },
   },
   {
-    boundary: 'before:CONFIRM_ORDER',
+    boundary: 'before:COMMIT_STOCK',
     card: CARDS.visa,
-    atDeath: { lastEvent: 'SagaStepStarted:CONFIRM_ORDER', hold: 'HELD', payment: 'CAPTURED' },
+    atDeath: { lastEvent: 'SagaStepStarted:COMMIT_STOCK', hold: 'HELD', payment: 'CAPTURED' },
     final: { status: 'CONFIRMED', hold: 'COMMITTED', payment: 'CAPTURED' },
   },
   {

@@ -2,7 +2,7 @@ import { demoData, insertInChunks, type DemoData } from '../../lib/seed/index.ts
 import type { SeedReport } from '../../lib/subgraph/index.ts';
 import type { OrdersPrisma } from '../../subgraphs/orders/src/db.ts';
 import {
-  CURRENT_DATA_VERSION,
+  currentDataVersion,
   orderEvent,
   validateEventData,
   type NewOrderEvent,
@@ -51,12 +51,12 @@ export async function seedOrders(prisma: OrdersPrisma, scale: number): Promise<S
   const rows = data.orders.flatMap((order) =>
     historyOf(order).map((event, i) => {
       const version = i + 1;
-      validateEventData(event.type, CURRENT_DATA_VERSION, event.data, `${order.id}@${version}`);
+      validateEventData(event.type, currentDataVersion(event.type), event.data, `${order.id}@${version}`);
       return {
         streamId: order.id,
         version,
         type: event.type,
-        dataVersion: CURRENT_DATA_VERSION,
+        dataVersion: currentDataVersion(event.type),
         data: event.data,
         occurredAt: event.occurredAt,
       };

@@ -34,28 +34,43 @@ function failWith(violations: string[]): void {
 export type SendAsService = (query: string, variables: Record<string, unknown>) => Promise<GraphQLResponse>;
 
 /**
+ * Values a provider state brings that no fixed value can name (an order a checkout just placed), by
+ * the consumer's operation name: they replace the contract's recorded values for that replay.
+ */
+export type ProviderStateValues = Record<string, Record<string, unknown>>;
+
+export interface ReplayOptions {
+  /**
+   * Sets up the provider states the contracts rely on beyond the seed, through the subgraph's own
+   * API: `send` as a service (a hold to commit, a charge to refund), `sendAsUser` as the demo user
+   * through a gateway (a cart, a placed order).
+   */
+  given?: (send: SendAsService, sendAsUser: SendAsService) => Promise<ProviderStateValues | void>;
+  /** More env for the subgraph under test (where the services it calls listen), read when it starts. */
+  env?: () => NodeJS.ProcessEnv;
+}
+
+/**
  * Declares a subgraph's contract tests: starts that one subgraph on its own seeded database and, for
  * every contract committed under subgraphs/<name>/contracts/, checks it against the schema the
  * subgraph serves, then sends it as the demo user and reads the answer as the consumer would.
  * `given` sets up the provider states hand-written contracts rely on beyond the seed (a hold to
  * commit, a charge to refund), through the subgraph's own API, before any contract is replayed.
  */
-export function replayContracts(
-  subgraph: SubgraphName,
-  options: { given?: (send: SendAsService) => Promise<void> } = {},
-): void {
+export function replayContracts(subgraph: SubgraphName, options: ReplayOptions = {}): void {
   const contracts = readContracts(subgraph);
   describe(`contracts with ${subgraph}'s consumers`, () => {
     const prefix = uniquePrefix(`contracts${subgraph}`);
     let server: StartedSubgraph<ServicePrisma> | undefined;
     let schema: GraphQLSchema;
+    let stateValues: ProviderStateValues = {};
 
     const post = (query: string, variables: Record<string, unknown>, client: Client) =>
       postToSubgraph(server?.url ?? '', query, variables, gatewaySigned({ userId: DEMO_USER_ID, client }));
 
     beforeAll(async () => {
       server = await SUBGRAPH_SERVICES[subgraph].start({
-        env: { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET },
+        env: { ...databaseEnv(prefix), GATEWAY_SIGNING_SECRET: TEST_SIGNING_SECRET, ...options.env?.() },
         port: 0,
         logger: silentLogger(),
         seedScale: 1,
@@ -66,7 +81,11 @@ export function replayContracts(
       if (typeof sdl !== 'object' || sdl === null || !('sdl' in sdl) || typeof sdl.sdl !== 'string')
         throw new Error(`${subgraph} serves no _service.sdl`);
       schema = subgraphSchema(sdl.sdl);
-      await options.given?.((query, variables) => post(query, variables, 'service'));
+      stateValues =
+        (await options.given?.(
+          (query, variables) => post(query, variables, 'service'),
+          (query, variables) => post(query, variables, 'web'),
+        )) ?? {};
     });
 
     afterAll(async () => {
@@ -86,6 +105,7 @@ export function replayContracts(
     )('keeps %s', async (_title: string, contract: Contract) => {
       failWith(checkContractAgainstSchema(contract, schema));
       const { variables, entityTypes } = replayRequest(contract, schema, { userId: DEMO_USER_ID, data: demoData(1) });
+      Object.assign(variables, stateValues[contract.operationName]);
       const { status, body } = await post(contract.document, variables, clientOf(contract.consumer));
       const { violations, unreached } = checkResponseShape({ contract, schema, body, entityTypes });
       failWith(

@@ -28,7 +28,11 @@ createRoot(root).render(
     null,
     createElement(GraphiQL, {
       fetcher,
-      defaultTabs: settings.operations.map((operation) => ({ query: operation.document, headers })),
+      defaultTabs: settings.operations.map((operation) => ({
+        query: operation.document,
+        variables: operation.variables,
+        headers,
+      })),
       defaultHeaders: headers,
       defaultEditorToolsVisibility: headers ? 'headers' : false,
       // A development token must not outlive the tab in localStorage.

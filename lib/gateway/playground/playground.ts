@@ -72,13 +72,43 @@ interface Asset {
   gzipped?: Promise<Buffer>;
 }
 
-/** The client's example operations, in file-name order. A missing folder means no examples. */
+/** The tab a newcomer sees first: the client's main query, which runs as is and shows data. */
+export const FIRST_PLAYGROUND_TAB = 'Dashboard';
+
+/**
+ * Each operation's example variables: those of its budget (`budgets.json` beside the operations),
+ * which are values the seeded demo data accepts for the demo user, as CI's contracts replay them.
+ */
+function exampleVariables(dir: string): Map<string, unknown> {
+  const file = join(dir, 'budgets.json');
+  if (!existsSync(file)) return new Map();
+  const budgets = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { variables?: unknown }>;
+  return new Map(
+    Object.entries(budgets).flatMap(([name, budget]) => (budget.variables ? [[name, budget.variables]] : [])),
+  );
+}
+
+/**
+ * The client's example operations: the main query first, then the others in file-name order, each
+ * with its example variables. A missing folder means no examples.
+ */
 function readPlaygroundOperations(dir: string): PlaygroundOperation[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
+  const variables = exampleVariables(dir);
+  const operations = readdirSync(dir)
     .filter((file) => file.endsWith('.graphql'))
     .sort()
-    .map((file) => ({ name: file.slice(0, -'.graphql'.length), document: readFileSync(join(dir, file), 'utf8') }));
+    .map((file) => {
+      const name = file.slice(0, -'.graphql'.length);
+      const example = variables.get(name);
+      return {
+        name,
+        document: readFileSync(join(dir, file), 'utf8'),
+        variables: example === undefined ? '' : JSON.stringify(example, null, 2),
+      };
+    });
+  const first = operations.filter((o) => o.name === FIRST_PLAYGROUND_TAB);
+  return [...first, ...operations.filter((o) => o.name !== FIRST_PLAYGROUND_TAB)];
 }
 
 function readAssets(assetsDir: string): Map<string, Asset> {

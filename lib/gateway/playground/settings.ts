@@ -6,6 +6,8 @@ export const PLAYGROUND_SETTINGS_ELEMENT_ID = 'playground-settings';
 export interface PlaygroundOperation {
   name: string;
   document: string;
+  /** Example variables as the variables editor shows them (JSON text); empty when it takes none. */
+  variables: string;
 }
 
 export interface PlaygroundSettings {
@@ -27,7 +29,12 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isOperation(value: unknown): value is PlaygroundOperation {
-  return isRecord(value) && typeof value.name === 'string' && typeof value.document === 'string';
+  return (
+    isRecord(value) &&
+    typeof value.name === 'string' &&
+    typeof value.document === 'string' &&
+    typeof value.variables === 'string'
+  );
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

@@ -1,16 +1,58 @@
 import { fetchChildPages } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
-import type { OrderRecord, OrdersPrisma, OrderStatus } from './db.ts';
+import { cancellationIdOf } from './checkout/cancelOrder.ts';
+import {
+  TX_OPTIONS,
+  type OrderRecord,
+  type OrdersPrisma,
+  type OrderStatus,
+  type SagaRecord,
+  type SagaStepRecord,
+} from './db.ts';
 
 const DAY_MS = 86_400_000;
 /** Orders that count as spending: paid and not cancelled. */
 const COMPLETED: OrderStatus[] = ['CONFIRMED', 'SHIPPED', 'DELIVERED'];
 
+/**
+ * Orders with their checkout and cancellation sagas and the sagas' steps, read in one snapshot (a
+ * REPEATABLE READ transaction of three statements): the saga runner changes an order's status and
+ * its saga in one transaction, so a read between them must not see one changed and not the other
+ * (`status: PENDING` beside `saga.state: COMPENSATED`).
+ */
+async function ordersWithSagas(prisma: OrdersPrisma, ids: readonly string[]) {
+  const sagaIds = ids.flatMap((id) => [id, cancellationIdOf(id)]);
+  const [orders, sagas, steps] = await prisma.$transaction(
+    [
+      prisma.order.findMany({ where: { id: { in: [...ids] } } }),
+      prisma.saga.findMany({ where: { id: { in: sagaIds } } }),
+      prisma.sagaStep.findMany({
+        where: { sagaId: { in: sagaIds } },
+        orderBy: [{ sagaId: 'asc' }, { position: 'asc' }],
+      }),
+    ],
+    // A read waits for a connection as long as any statement would (Prisma's default is 2 s for a transaction).
+    { ...TX_OPTIONS, isolationLevel: 'RepeatableRead' },
+  );
+  return { orders, sagaIds, sagas, steps };
+}
+
 export function createLoaders(prisma: OrdersPrisma) {
-  return {
+  const loaders = {
+    /** Orders by id; their sagas and steps come in the same snapshot, primed into the loaders below. */
     orderById: uniqueLoader(
-      (ids: readonly string[]) => prisma.order.findMany({ where: { id: { in: [...ids] } } }),
+      async (ids: readonly string[]) => {
+        const { orders, sagaIds, sagas, steps } = await ordersWithSagas(prisma, ids);
+        const sagaById = new Map<string, SagaRecord>(sagas.map((saga) => [saga.id, saga]));
+        const stepsBySaga = new Map<string, SagaStepRecord[]>(sagaIds.map((id) => [id, []]));
+        for (const step of steps) stepsBySaga.get(step.sagaId)?.push(step);
+        for (const id of sagaIds) {
+          loaders.sagaById.clear(id).prime(id, sagaById.get(id) ?? null);
+          loaders.stepsBySaga.clear(id).prime(id, stepsBySaga.get(id) ?? []);
+        }
+        return orders;
+      },
       (order) => order.id,
     ),
     itemsByOrder: groupLoader(
@@ -78,6 +120,7 @@ export function createLoaders(prisma: OrdersPrisma) {
       (row) => row.userId,
     ),
   };
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

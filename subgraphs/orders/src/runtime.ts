@@ -16,9 +16,8 @@ export interface OrdersRuntime extends CheckoutDeps, CartDeps {
 }
 
 /**
- * Built once per use: the HTTP server has one (its runner drives the sagas its requests start), the
- * recovery worker another. Each runner has its own lease owner, so the two cooperate through the
- * database exactly as two replicas do.
+ * A runtime of its own: one saga runner (with its own lease owner) and one set of clients of the
+ * other services. A process uses `acquireOrdersRuntime`; tests build several to play replicas.
  */
 export function createOrdersRuntime(
   deps: { prisma: OrdersPrisma; logger: Logger; env: NodeJS.ProcessEnv; metrics?: ServiceMetrics },
@@ -45,6 +44,47 @@ export function createOrdersRuntime(
     async close() {
       await runner.stop();
       await providers.close();
+    },
+  };
+}
+
+interface Shared {
+  runtime: OrdersRuntime;
+  users: number;
+}
+
+/** The process's runtime per orders database client: the HTTP server and the workers get the same one. */
+const shared = new WeakMap<OrdersPrisma, Shared>();
+
+/**
+ * The one runtime of this process: the server (whose requests start sagas) and the recovery worker
+ * (which resumes them) share its saga runner, its clients of inventory, payments and products, and
+ * so their breakers and bulkheads; one lease owner per process, as replicas are told apart. Each
+ * caller's `close` releases its use; the last one closes the runtime.
+ */
+export function acquireOrdersRuntime(deps: {
+  prisma: OrdersPrisma;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  metrics?: ServiceMetrics;
+}): OrdersRuntime {
+  let entry = shared.get(deps.prisma);
+  if (!entry) {
+    entry = { runtime: createOrdersRuntime(deps, 'process'), users: 0 };
+    shared.set(deps.prisma, entry);
+  }
+  const current = entry;
+  current.users += 1;
+  let released = false;
+  return {
+    ...current.runtime,
+    async close() {
+      if (released) return;
+      released = true;
+      current.users -= 1;
+      if (current.users > 0) return;
+      shared.delete(deps.prisma);
+      await current.runtime.close();
     },
   };
 }

@@ -15,7 +15,7 @@ import { Order, OrderConnection, OrderItem } from './resolvers/Order.ts';
 import { Query } from './resolvers/Query.ts';
 import { Saga } from './resolvers/Saga.ts';
 import { User } from './resolvers/User.ts';
-import { createOrdersRuntime } from './runtime.ts';
+import { acquireOrdersRuntime } from './runtime.ts';
 
 const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
@@ -30,9 +30,9 @@ const resolvers: Resolvers = {
   Saga,
 };
 
-/** The orders subgraph; its runtime (other services' clients, the saga runner of its requests) closes with it. */
+/** The orders subgraph, on the process's one runtime (other services' clients, the saga runner), released when it closes. */
 export function buildServer(deps: SubgraphDeps<OrdersPrisma>): SubgraphServer<Context> {
-  const runtime = createOrdersRuntime(deps, 'requests');
+  const runtime = acquireOrdersRuntime(deps);
   const base = subgraphContextFactory(deps, createLoaders);
   return {
     apollo: createSubgraphApollo({ name: 'orders', resolvers, logger: deps.logger }),

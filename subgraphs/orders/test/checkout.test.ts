@@ -65,7 +65,7 @@ describe('checkout', () => {
     expect(stepsOf(order)).toEqual([
       { name: 'RESERVE_STOCK', status: 'SUCCEEDED', attempts: 1 },
       { name: 'CHARGE_PAYMENT', status: 'SUCCEEDED', attempts: 1 },
-      { name: 'CONFIRM_ORDER', status: 'SUCCEEDED', attempts: 1 },
+      { name: 'COMMIT_STOCK', status: 'SUCCEEDED', attempts: 1 },
     ]);
     const { inventory, payments } = h.standIns;
     expect(inventory.holds.get(placed.id)).toMatchObject({
@@ -175,7 +175,7 @@ describe('checkout', () => {
     expect(stepsOf(order)).toEqual([
       { name: 'RESERVE_STOCK', status: 'SUCCEEDED', attempts: 3 },
       { name: 'CHARGE_PAYMENT', status: 'SUCCEEDED', attempts: 3 },
-      { name: 'CONFIRM_ORDER', status: 'SUCCEEDED', attempts: 1 },
+      { name: 'COMMIT_STOCK', status: 'SUCCEEDED', attempts: 1 },
     ]);
     expect(h.standIns.payments.captures.filter((id) => id === placed.id)).toHaveLength(1);
   });

@@ -82,7 +82,7 @@ describe('checkout through gateway-web', () => {
     expect(confirmed).toMatchObject({
       status: 'CONFIRMED',
       statusLabel: expect.any(String) as unknown,
-      saga: { steps: [{ name: 'RESERVE_STOCK' }, { name: 'CHARGE_PAYMENT' }, { name: 'CONFIRM_ORDER' }] },
+      saga: { steps: [{ name: 'RESERVE_STOCK' }, { name: 'CHARGE_PAYMENT' }, { name: 'COMMIT_STOCK' }] },
     });
 
     const reused = await postGraphQL(

@@ -126,7 +126,7 @@ describe('recovery after a crash', () => {
       const order = await settledOrder(h, user, placed.id);
       console.log(`kill -> saga terminal (confirmed): ${Date.now() - killedAt} ms`);
       expect(order).toMatchObject({ status: 'CONFIRMED', saga: { state: 'SUCCEEDED' } });
-      expect(order.saga!.steps.find((s) => s.name === 'CONFIRM_ORDER')).toMatchObject({
+      expect(order.saga!.steps.find((s) => s.name === 'COMMIT_STOCK')).toMatchObject({
         status: 'SUCCEEDED',
         attempts: 2,
       });

@@ -50,12 +50,17 @@ async function requireProduct(deps: CartDeps, userId: string, productId: string)
 }
 
 /**
- * Cart changes of one user run one at a time (a transaction-scoped advisory lock on the user), so
- * the 100-line cap holds under concurrent adds: counting and inserting are otherwise two steps.
+ * Takes the user's cart lock for the rest of `tx` (a transaction-scoped advisory lock). Every cart
+ * edit and checkout's placing transaction hold it, so they run one at a time per user: the 100-line
+ * cap holds under concurrent adds, and checkout orders exactly the lines it read.
  */
+export async function lockCart(tx: OrdersTx, userId: string): Promise<void> {
+  await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7001))`, `cart:${userId}`);
+}
+
 async function lockedCart<T>(prisma: OrdersPrisma, userId: string, change: (tx: OrdersTx) => Promise<T>): Promise<T> {
   return prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(hashtextextended($1, 7001))`, `cart:${userId}`);
+    await lockCart(tx, userId);
     return change(tx);
   }, TX_OPTIONS);
 }
@@ -113,6 +118,6 @@ export async function updateCartItem(
 
 export async function removeFromCart(deps: CartDeps, userId: string, rawProductId: string): Promise<CartValue> {
   const productId = parseId(rawProductId, 'productId');
-  await deps.prisma.cartItem.deleteMany({ where: { userId, productId } });
+  await lockedCart(deps.prisma, userId, (tx) => tx.cartItem.deleteMany({ where: { userId, productId } }));
   return cartOf(deps.prisma, userId);
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { badUserInput } from '../../../../lib/errors.ts';
+import { appError, badUserInput } from '../../../../lib/errors.ts';
 import type { Logger } from '../../../../lib/observability/index.ts';
-import { productSnapshots } from '../cart/cart.ts';
+import { lockCart, productSnapshots } from '../cart/cart.ts';
 import type { SagaConfig } from '../config.ts';
-import { TX_OPTIONS, type OrderRecord, type OrdersPrisma } from '../db.ts';
+import { TX_OPTIONS, type CartItemRecord, type OrderRecord, type OrdersPrisma, type OrdersTx } from '../db.ts';
 import { appendToStream } from '../eventStore/eventStore.ts';
 import { orderEvent } from '../eventStore/events.ts';
 import { emptyStream, fold } from '../readModel/fold.ts';
@@ -50,11 +50,44 @@ async function replay(
 }
 
 /**
- * `checkout`: the cart becomes an order at the products' current prices and its saga starts. One
- * transaction records the idempotency key, the OrderPlaced event (with the reservation's start),
- * its read-model rows and the runner's lease, and empties the ordered lines from the cart; the saga
- * then runs in the background in this process. Of concurrent calls with one key, the first to
- * insert the key places the order and the others wait on its row and replay it.
+ * What a second placement meets when the cart it priced is not the cart under the lock: another
+ * checkout (a double tap with a fresh key) emptied it, or an edit landed in between. Nothing was
+ * written; the client shows the cart (or its latest order) again.
+ */
+function cartChanged(now: readonly CartItemRecord[]) {
+  return appError(
+    'CART_CHANGED',
+    now.length === 0
+      ? 'The cart was emptied while checking out (another checkout placed it); see your latest order'
+      : 'The cart changed while checking out; review it and check out again',
+    { argumentName: 'input' },
+  );
+}
+
+/**
+ * The cart's lines under its lock, which must be the lines that were priced: same products, same
+ * quantities. Read inside the placing transaction, so what is ordered is exactly what is deleted.
+ */
+async function lockedLines(tx: OrdersTx, userId: string, priced: readonly CartItemRecord[]): Promise<CartItemRecord[]> {
+  await lockCart(tx, userId);
+  const now = await tx.cartItem.findMany({ where: { userId }, orderBy: [{ addedAt: 'asc' }, { productId: 'asc' }] });
+  const same =
+    now.length === priced.length &&
+    now.every((line, i) => line.productId === priced[i]!.productId && line.quantity === priced[i]!.quantity);
+  if (!same) throw cartChanged(now);
+  return now;
+}
+
+/**
+ * `checkout`: the cart becomes an order at the products' current prices and its saga starts. The
+ * cart is read and priced first (products is a network call, kept out of the transaction), then one
+ * transaction records the idempotency key, takes the cart's lock (the one cart edits take), checks
+ * the cart is still what was priced (else CART_CHANGED), records the OrderPlaced event (with the
+ * reservation's start), its read-model rows and the runner's lease, and deletes exactly the ordered
+ * lines; the saga then runs in the background in this process. Of concurrent calls with one key, the
+ * first to insert the key places the order and the others wait on its row and replay it; of
+ * concurrent calls with different keys, the first places the order and the others find the cart
+ * emptied: CART_CHANGED, one order, one charge.
  */
 export async function placeOrder(
   deps: CheckoutDeps,
@@ -124,6 +157,8 @@ export async function placeOrder(
       ({ count } = await tx.idempotencyKey.createMany({ data: [keyRow], skipDuplicates: true }));
       if (count === 0) return null;
     }
+    // The key first: a call with the same key waits on it here and replays, never on the cart lock.
+    const ordered = await lockedLines(tx, userId, lines);
     const stored = await appendToStream(tx, orderId, 0, [
       placed,
       orderEvent('SagaStepStarted', { step: 'RESERVE_STOCK', attempt: 1 }, now),
@@ -131,7 +166,10 @@ export async function placeOrder(
     const next = fold(orderId, stored);
     await projectChange(tx, emptyStream(orderId), next);
     await takeLease(tx, orderId, deps.runner.owner, deps.saga.leaseMs);
-    await tx.cartItem.deleteMany({ where: { userId, productId: { in: lines.map((l) => l.productId) } } });
+    const removed = await tx.cartItem.deleteMany({
+      where: { userId, productId: { in: ordered.map((l) => l.productId) } },
+    });
+    if (removed.count !== ordered.length) throw cartChanged([]);
     return next;
   }, TX_OPTIONS);
   if (!view?.order) {

@@ -1,5 +1,5 @@
 import type { OrdersDb, OrdersTx } from '../db.ts';
-import { CURRENT_DATA_VERSION, validateEventData, type NewOrderEvent, type StoredOrderEvent } from './events.ts';
+import { currentDataVersion, validateEventData, type NewOrderEvent, type StoredOrderEvent } from './events.ts';
 
 /**
  * Another writer appended to the stream since it was read: the caller's decision was made on a stale
@@ -30,8 +30,8 @@ export async function appendToStream(
 ): Promise<StoredOrderEvent[]> {
   const stored = events.map((event, i): StoredOrderEvent => {
     const version = expectedVersion + i + 1;
-    validateEventData(event.type, CURRENT_DATA_VERSION, event.data, `${streamId}@${version}`);
-    return { ...event, streamId, version };
+    validateEventData(event.type, currentDataVersion(event.type), event.data, `${streamId}@${version}`);
+    return { ...event, streamId, version } as StoredOrderEvent;
   });
   if (stored.length === 0) return stored;
   const { count } = await tx.orderEvent.createMany({
@@ -39,7 +39,7 @@ export async function appendToStream(
       streamId,
       version: e.version,
       type: e.type,
-      dataVersion: CURRENT_DATA_VERSION,
+      dataVersion: currentDataVersion(e.type),
       data: e.data,
       occurredAt: e.occurredAt,
     })),

@@ -23,9 +23,9 @@ function stream(...events: NewOrderEvent[]) {
 }
 
 const before = { now: deadline.getTime() - 1000, canCharge: true };
-const started = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'CONFIRM_ORDER' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') =>
+const started = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'COMMIT_STOCK' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') =>
   orderEvent('SagaStepStarted', { step, attempt: 1 });
-const ok = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'CONFIRM_ORDER' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') =>
+const ok = (step: 'RESERVE_STOCK' | 'CHARGE_PAYMENT' | 'COMMIT_STOCK' | 'REFUND_PAYMENT' | 'RELEASE_STOCK') =>
   orderEvent('SagaStepSucceeded', { step, detail: null });
 
 describe('checkout saga decisions', () => {
@@ -37,11 +37,11 @@ describe('checkout saga decisions', () => {
     });
     const charged = [started('RESERVE_STOCK'), ok('RESERVE_STOCK'), started('CHARGE_PAYMENT'), ok('CHARGE_PAYMENT')];
     expect(decide(stream(...charged), before)).toEqual({ type: 'confirm' });
-    const confirmed = [...charged, orderEvent('OrderConfirmed', {}), started('CONFIRM_ORDER')];
-    expect(decide(stream(...confirmed), before)).toEqual({ type: 'call', step: 'CONFIRM_ORDER' });
-    expect(decide(stream(...confirmed, ok('CONFIRM_ORDER')), before)).toEqual({ type: 'finish' });
+    const confirmed = [...charged, orderEvent('OrderConfirmed', {}), started('COMMIT_STOCK')];
+    expect(decide(stream(...confirmed), before)).toEqual({ type: 'call', step: 'COMMIT_STOCK' });
+    expect(decide(stream(...confirmed, ok('COMMIT_STOCK')), before)).toEqual({ type: 'finish' });
     expect(
-      decide(stream(...confirmed, ok('CONFIRM_ORDER'), orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })), before),
+      decide(stream(...confirmed, ok('COMMIT_STOCK'), orderEvent('SagaCompleted', { outcome: 'SUCCEEDED' })), before),
     ).toEqual({ type: 'done' });
   });
 

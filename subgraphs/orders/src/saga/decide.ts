@@ -48,9 +48,9 @@ function decideCheckout(view: StreamView, saga: SagaView, context: DecisionConte
     return { type: 'finish' };
   }
   // Past the pivot the saga only goes forward: the order is confirmed, the reservation committed.
-  const confirm = stepOf(saga, 'CONFIRM_ORDER');
-  if (confirm || view.order?.status === 'CONFIRMED')
-    return succeeded(confirm) ? { type: 'finish' } : { type: 'call', step: 'CONFIRM_ORDER' };
+  const commit = stepOf(saga, 'COMMIT_STOCK');
+  if (commit || view.order?.status === 'CONFIRMED')
+    return succeeded(commit) ? { type: 'finish' } : { type: 'call', step: 'COMMIT_STOCK' };
   if (succeeded(charge)) return { type: 'confirm' };
   const running = [reserve, charge].find((s) => s?.status === 'RUNNING')?.name ?? null;
   const failed = [reserve, charge].find((s) => s?.status === 'FAILED');

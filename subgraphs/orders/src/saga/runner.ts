@@ -204,12 +204,12 @@ export class SagaRunner {
               [
                 ...pending,
                 orderEvent('OrderConfirmed', {}),
-                orderEvent('SagaStepStarted', { step: 'CONFIRM_ORDER', attempt: 1 }),
+                orderEvent('SagaStepStarted', { step: 'COMMIT_STOCK', attempt: 1 }),
               ],
               (tx, next) => appendToOutbox(tx, orderConfirmedEvent(next)),
             );
             pending = [];
-            announced = 'CONFIRM_ORDER';
+            announced = 'COMMIT_STOCK';
             continue;
           case 'finish':
             view = await this.#finish(view, pending);

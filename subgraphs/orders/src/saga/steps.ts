@@ -21,7 +21,7 @@ const PERMANENT_CODES = new Set(['BAD_USER_INPUT', 'GRAPHQL_VALIDATION_FAILED', 
 const SERVICE_OF: Record<StepName, 'inventory' | 'payments'> = {
   RESERVE_STOCK: 'inventory',
   CHARGE_PAYMENT: 'payments',
-  CONFIRM_ORDER: 'inventory',
+  COMMIT_STOCK: 'inventory',
   REFUND_PAYMENT: 'payments',
   RELEASE_STOCK: 'inventory',
 };
@@ -74,7 +74,7 @@ async function call(
         };
       return { kind: 'refused', error: `the payment was already ${result.outcome.toLowerCase()}`, effect: 'unknown' };
     }
-    case 'CONFIRM_ORDER': {
+    case 'COMMIT_STOCK': {
       const hold = await providers.commitStock(userId, sagaId);
       return { kind: 'ok', detail: hold.status };
     }

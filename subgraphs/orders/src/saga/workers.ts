@@ -1,7 +1,7 @@
 import { startServiceEvents } from '../../../../lib/events/index.ts';
 import type { RunningWorkers, WorkerDeps } from '../../../../lib/subgraph/index.ts';
 import type { OrdersPrisma } from '../db.ts';
-import { createOrdersRuntime } from '../runtime.ts';
+import { acquireOrdersRuntime } from '../runtime.ts';
 import { startRecoveryWorker } from './recovery.ts';
 
 /** Orders' background work: relaying its outbox (order.confirmed, order.cancelled) and recovering sagas. */
@@ -11,7 +11,8 @@ export async function startOrdersWorkers({
   env,
   metrics,
 }: WorkerDeps<OrdersPrisma>): Promise<RunningWorkers> {
-  const runtime = createOrdersRuntime({ prisma, logger, env, metrics }, 'recovery');
+  // The server's runtime: one saga runner and one set of clients per process.
+  const runtime = acquireOrdersRuntime({ prisma, logger, env, metrics });
   try {
     const events = await startServiceEvents({ service: 'orders', db: prisma, logger, env, relay: true });
     const recovery = startRecoveryWorker({
