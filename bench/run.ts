@@ -40,6 +40,10 @@ const settings = z
       .positive()
       .default(quick ? 100 : 4000),
     BENCH_CONNECTIONS: z.string().default('1,10'),
+    /** Only the scenarios whose names contain one of these (comma-separated); all by default. */
+    BENCH_SCENARIOS: z.string().optional(),
+    /** A directory: every bench process runs with --cpu-prof and writes its profile there on exit. */
+    BENCH_CPU_PROF: z.string().optional(),
   })
   .parse(process.env);
 const connectionCounts = settings.BENCH_CONNECTIONS.split(',').map(Number);
@@ -56,6 +60,8 @@ const env: NodeJS.ProcessEnv = {
   REDIS_KEY_PREFIX: redisPrefix,
   NODE_ENV: 'development',
 };
+
+const profiling = settings.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${settings.BENCH_CPU_PROF}`] : [];
 
 const TARGET_LABELS: Record<TargetKind, string> = {
   stock: 'stock @apollo/gateway',
@@ -131,7 +137,7 @@ async function startHive(
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   started.push({ stop: () => stopChild(child) });
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Hive Gateway exited: ${output}`);
     if (Date.now() > deadline) throw new Error(`Hive Gateway not ready: ${output}`);
@@ -147,7 +153,7 @@ async function startHive(
 }
 
 async function fork<T>(script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<BenchProcess<T>> {
-  const p = await startProcess<T>(join(here, script), args, { ...env, ...extra });
+  const p = await startProcess<T>(join(here, script), args, { ...env, ...extra }, { execArgv: profiling });
   started.push(p);
   return p;
 }
@@ -220,7 +226,8 @@ async function load(
 }
 
 try {
-  const all = await scenarios();
+  const wanted = settings.BENCH_SCENARIOS?.split(',').map((w) => w.trim());
+  const all = (await scenarios()).filter((s) => !wanted || wanted.some((w) => s.name.includes(w)));
   const workDir = await mkdtemp(join(tmpdir(), 'bench-'));
   const t0 = Date.now();
   console.log(`Seeding scale ${settings.SEED_SCALE} into ${prefix}* and starting the subgraphs...`);

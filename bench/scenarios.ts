@@ -31,12 +31,12 @@ const operation = (client: GatewayName, name: string) =>
   readFileSync(join(operationsDir(client), `${name}.graphql`), 'utf8');
 
 /**
- * About 100 KB across four subgraphs (products, reviews, users, inventory): 30 products, each with
+ * About 100 KB across four subgraphs (products, reviews, users, inventory): 22 products, each with
  * stock and 5 reviews, each review's author with 3 reviews of their own and those reviews' products
  * (depth 12, web's limit). Apollo's planner fetches the same users and products many times over.
  */
 export const DEEP_QUERY = `query Deep {
-  products(first: 30) {
+  products(first: 22) {
     totalCount
     edges { node {
       id name description imageUrl

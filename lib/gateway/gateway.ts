@@ -13,6 +13,7 @@ import { createPlayground, demoUserHeaders } from './playground/index.ts';
 import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
+import { sharingInflightQueries, type InflightStats } from './inflight.ts';
 import { knownRootTypeRule } from './knownRootType.ts';
 import { costLimitPlugin, limitValidationRules } from './limits.ts';
 import { operationMustResolve } from './operationResolution.ts';
@@ -58,6 +59,8 @@ export interface GatewayParts {
   upstreams?: SubgraphUpstreams;
   rateLimiter?: RateLimiter | null;
   cache?: CacheRuntime | null;
+  /** Counts of queries executed and answered from a run in flight (filled when the response cache is off). */
+  inflight?: InflightStats;
 }
 
 /**
@@ -87,7 +90,8 @@ export function createGatewayApollo(
   const { limits, operations } = config;
   const costModel = costModelFromSupergraph(config.supergraphSdl);
   return new ApolloServer<GatewayContext>({
-    gateway,
+    // Without the response cache, identical queries in flight at once share one run of their plan.
+    gateway: cache ? gateway : sharingInflightQueries(gateway, parts.inflight).gateway,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
@@ -121,6 +125,8 @@ export interface RunningGateway extends RunningServer {
   upstreams: SubgraphUpstreams;
   /** Hit, miss and error counts per cache layer; null without caches. */
   cacheStats(): CacheStats | null;
+  /** Queries executed, and queries answered by an identical one in flight. */
+  inflightStats(): InflightStats;
 }
 
 /** One connection for the rate limiter and the caches when they name the same Redis (they do when both come from env). */
@@ -137,6 +143,7 @@ function redisConnections(
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const upstreams = subgraphUpstreams(config, logger);
   const redis = redisConnections(config, logger);
+  const inflight: InflightStats = { executed: 0, shared: 0 };
   let invalidation: RunningConsumer | null = null;
   const closeAll = async () => {
     await invalidation?.stop();
@@ -172,7 +179,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       });
     }
     const server = await startGraphQLServer({
-      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache }),
+      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache, inflight }),
       context: gatewayContextFactory({
         client: config.name,
         verifier: createTokenVerifier(config.auth.jwt),
@@ -205,6 +212,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     return Object.assign(server, {
       upstreams,
       cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
+      inflightStats: () => ({ ...inflight }),
       async close() {
         await close();
         await closeAll();
