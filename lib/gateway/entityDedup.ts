@@ -52,7 +52,7 @@ export function dedupeRepresentations<TRequest extends EntityRequest>(
       const entities = response.data?._entities;
       const data =
         Array.isArray(entities) && entities.length === unique.length
-          ? { ...response.data, _entities: slots.map((slot) => entities[slot]) }
+          ? { ...response.data, _entities: slots.map((slot): unknown => (entities as unknown[])[slot]) }
           : response.data;
       const errors = response.errors?.flatMap((error) => {
         const [root, index, ...rest] = error.path ?? [];

@@ -1,3 +1,4 @@
+import { OperationTypeNode } from 'graphql';
 import type { GatewayExecutor, GatewayInterface } from '@apollo/server-gateway-interface';
 import type { GatewayContext } from './context.ts';
 
@@ -13,7 +14,7 @@ export interface InflightStats {
  * budget, so no answer is shared across callers). Null for anything that is not a query.
  */
 function keyOf(requestContext: Parameters<GatewayExecutor>[0]): string | null {
-  if (requestContext.operation.operation !== 'query') return null;
+  if (requestContext.operation.operation !== OperationTypeNode.QUERY) return null;
   const context = requestContext.context as Partial<GatewayContext>;
   const caller = context.userId ? `u:${context.userId}` : `ip:${context.clientIp ?? ''}`;
   return `${requestContext.queryHash}\n${requestContext.operationName ?? ''}\n${JSON.stringify(requestContext.request.variables ?? {})}\n${caller}`;
