@@ -35,7 +35,7 @@ export interface BenchProcess<TReady = Record<string, unknown>> {
   pid: number;
   ready: TReady;
   ask<T>(question: string, payload?: unknown): Promise<T>;
-  stop(): Promise<void>;
+  stop(graceMs?: number): Promise<void>;
 }
 
 const TSX = ['--import', 'tsx'];
@@ -45,7 +45,7 @@ export async function startProcess<TReady>(
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  { timeoutMs = 120_000, execArgv = [] as string[] } = {},
+  { timeoutMs = 300_000, execArgv = [] as string[] } = {},
 ): Promise<BenchProcess<TReady>> {
   const child = fork(script, args, {
     env,
@@ -91,7 +91,7 @@ function wrap<TReady>(child: ChildProcess, ready: TReady): BenchProcess<TReady> 
         child.send({ id, ask, payload });
       });
     },
-    stop: () => stopChild(child),
+    stop: (graceMs?: number) => stopChild(child, graceMs),
   };
 }
 

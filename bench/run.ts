@@ -42,6 +42,8 @@ const settings = z
     BENCH_CONNECTIONS: z.string().default('1,10'),
     /** Only the scenarios whose names contain one of these (comma-separated); all by default. */
     BENCH_SCENARIOS: z.string().optional(),
+    /** Only these targets besides stock (the reference), comma-separated: hive, ours, ours-cached, ceiling. */
+    BENCH_TARGETS: z.string().optional(),
     /** A directory: every bench process runs with --cpu-prof and writes its profile there on exit. */
     BENCH_CPU_PROF: z.string().optional(),
   })
@@ -61,6 +63,7 @@ const env: NodeJS.ProcessEnv = {
   NODE_ENV: 'development',
 };
 
+const wantedTargets = settings.BENCH_TARGETS?.split(',').map((t) => t.trim());
 const profiling = settings.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${settings.BENCH_CPU_PROF}`] : [];
 
 const TARGET_LABELS: Record<TargetKind, string> = {
@@ -154,7 +157,8 @@ async function startHive(
 
 async function fork<T>(script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<BenchProcess<T>> {
   const p = await startProcess<T>(join(here, script), args, { ...env, ...extra }, { execArgv: profiling });
-  started.push(p);
+  // A profile is written as the process exits: give it time to close and write rather than SIGKILL it.
+  started.push({ stop: () => p.stop(profiling.length ? 60_000 : 5_000) });
   return p;
 }
 
@@ -248,22 +252,29 @@ try {
         BENCH_CACHED: String(cached),
         BENCH_RATE_LIMITED: 'true',
       });
+    const want = (kind: TargetKind) => !wantedTargets || wantedTargets.includes(kind);
     const [stock, cold, cached, hive] = await Promise.all([
       fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
-      ours(false),
-      ours(true),
-      startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir),
+      want('ours') ? ours(false) : null,
+      want('ours-cached') ? ours(true) : null,
+      want('hive')
+        ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
+        : null,
     ]);
     const withCounts = (p: BenchProcess<{ url: string }>) => () =>
       p.ask<{ redisCommands: number; cache: unknown }>('counts');
-    return [
-      { kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] },
-      { ...hive, gatewayPids: [hive.child.pid as number, bff.pid] },
-      { kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) },
-      { kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) },
-    ];
+    const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
+    if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
+    if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
+    if (cached)
+      list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });
+    return list;
   };
-  const [web, mobile] = await Promise.all([targetsOf('web'), targetsOf('mobile')]);
+  const profilesNeeded = new Set(all.map((s) => s.profile));
+  const [web, mobile] = await Promise.all([
+    profilesNeeded.has('web') ? targetsOf('web') : [],
+    profilesNeeded.has('mobile') ? targetsOf('mobile') : [],
+  ]);
   const targets: Record<GatewayName, Target[]> = { web, mobile };
   console.log(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -297,7 +308,8 @@ try {
     const expected = JSON.stringify(canonical(reference.json.data));
     const path = `/${encodeURIComponent(scenario.name)}`;
     await ceiling.ask('record', { path, body: reference.text });
-    list.push({ kind: 'ceiling', url: `${ceiling.ready.url}${path}`, gatewayPids: [ceiling.pid] });
+    if (!wantedTargets || wantedTargets.includes('ceiling'))
+      list.push({ kind: 'ceiling', url: `${ceiling.ready.url}${path}`, gatewayPids: [ceiling.pid] });
     console.log(`\n${scenario.name}: ${reference.text.length} bytes`);
 
     for (const target of list) {
