@@ -1,322 +1,388 @@
-// `npm run bench`: the stack in this process on the local Postgres, measured with autocannon over
-// loopback. Every figure is reported next to a baseline measured in the same run, so the ratios
-// carry the meaning, not the absolute numbers of this machine.
-import type { IncomingMessage } from 'node:http';
-import { writeFile, mkdir } from 'node:fs/promises';
-import autocannon from 'autocannon';
-import { z } from 'zod';
-import { devToken, identitySigningConfigFromEnv, signIdentity } from '../lib/auth/index.ts';
-import { Redis } from 'ioredis';
-import type { CacheStats } from '../lib/cache/index.ts';
-import {
-  gatewayConfigFromEnv,
-  isPersistedOnly,
-  startGateway,
-  type GatewayConfig,
-  type GatewayProfile,
-  type RunningGateway,
-} from '../lib/gateway/index.ts';
-import { dropDatabase, listDatabases } from '../lib/db/index.ts';
-import { silentLogger } from '../lib/observability/index.ts';
-import { DEMO_USER_ID } from '../lib/seed/index.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/services.ts';
-import type { ServicePrisma, StartedSubgraph } from '../lib/subgraph/index.ts';
-import { SUBGRAPH_SERVICES } from '../subgraphs/index.ts';
-import { mobileProfile } from '../gateway-mobile/src/profile.ts';
-import { webProfile } from '../gateway-web/src/profile.ts';
-import { readFile } from 'node:fs/promises';
+// `npm run bench`: our gateways against the gateways users would pick instead, on the same subgraphs
+// and the same machine, in one run. Every target runs in its own process, so its CPU time per request
+// (utime + stime from /proc over a fixed request count, the figure shared cores blur least) is its
+// own; requests/s and latencies come from autocannon over loopback. Before a target is measured its
+// answer must equal stock @apollo/gateway's (data, keys sorted): a fast wrong answer fails the run.
+// `npm run bench -- --quick` proves the harness and its checks in CI (few requests, no timing claims).
+import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { operationsDir } from '../lib/gateway/index.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { gatewaySupergraphPath } from '../lib/composition.ts';
+import { dropDatabase, listDatabases } from '../lib/db/index.ts';
+import { bffSubgraphName } from '../lib/composition.ts';
+import { SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from '../lib/services.ts';
+import { cpuMsOfTree, startProcess, stopChild, type BenchProcess } from './ipc.ts';
+import { scenarios, type BenchRequest, type Scenario, type TargetKind } from './scenarios.ts';
+import { writeReport, type BenchReport, type Measurement } from './report.ts';
 
+const quick = process.argv.includes('--quick');
 const settings = z
   .object({
     DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/postgres'),
-    BENCH_SECONDS: z.coerce.number().positive().max(120).default(5),
-    SEED_SCALE: z.coerce.number().positive().max(100).default(1),
-    // The cached gateway's Redis (keys under a prefix of this run, deleted after).
     BENCH_REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    SEED_SCALE: z.coerce.number().positive().max(100).default(1),
+    /** Requests per measured run of a gateway that computes its answer (10 connections; 1 connection runs half). */
+    BENCH_REQUESTS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(quick ? 10 : 400),
+    /** Requests per measured run of a cache hit or the ceiling (they are 10-100x faster). */
+    BENCH_HIT_REQUESTS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(quick ? 100 : 4000),
+    BENCH_CONNECTIONS: z.string().default('1,10'),
+    /** Only the scenarios whose names contain one of these (comma-separated); all by default. */
+    BENCH_SCENARIOS: z.string().optional(),
+    /** Only these targets besides stock (the reference), comma-separated: hive, ours, ours-cached, ceiling. */
+    BENCH_TARGETS: z.string().optional(),
+    /** A directory: every bench process runs with --cpu-prof and writes its profile there on exit. */
+    BENCH_CPU_PROF: z.string().optional(),
   })
   .parse(process.env);
+const connectionCounts = settings.BENCH_CONNECTIONS.split(',').map(Number);
 
-interface Scenario {
-  name: string;
-  url: string;
-  /** One body, or a new one per request (to defeat the response cache). */
-  body: string | (() => string);
-  headers: Record<string, string>;
-  connections: number;
-}
-
-interface Figures {
-  name: string;
-  connections: number;
-  requestsPerSecond: number;
-  p50: number;
-  p99: number;
-  bytesPerResponse: number;
-  non2xx: number;
-}
-
-async function measure(s: Scenario): Promise<Figures> {
-  const result = await autocannon({
-    url: s.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...s.headers },
-    ...(typeof s.body === 'string'
-      ? { body: s.body }
-      : {
-          requests: [
-            { setupRequest: (request: autocannon.Request) => ({ ...request, body: (s.body as () => string)() }) },
-          ],
-        }),
-    connections: s.connections,
-    duration: settings.BENCH_SECONDS,
-  });
-  return {
-    name: s.name,
-    connections: s.connections,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
-    non2xx: result.non2xx + result.errors,
-  };
-}
-
+const here = fileURLToPath(new URL('.', import.meta.url));
 const prefix = `bench_${process.pid}_`;
-// One user drives every scenario: with per-user rate limits on, the harness would measure 429s.
+const redisPrefix = `bench:${process.pid}:`;
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   DATABASE_URL: settings.DATABASE_URL,
   DATABASE_PREFIX: prefix,
-  RATE_LIMIT_ENABLED: 'false',
+  SEED_SCALE: String(settings.SEED_SCALE),
+  REDIS_URL: settings.BENCH_REDIS_URL,
+  REDIS_KEY_PREFIX: redisPrefix,
+  NODE_ENV: 'development',
 };
-const servers = {} as Record<SubgraphName, StartedSubgraph<ServicePrisma>>;
-const gateways: RunningGateway[] = [];
 
-const REDIS_PREFIX = `bench:${process.pid}:`;
+const wantedTargets = settings.BENCH_TARGETS?.split(',').map((t) => t.trim());
+const profiling = settings.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${settings.BENCH_CPU_PROF}`] : [];
 
-/**
- * A gateway over the bench's subgraphs: uncached unless `cached`, then with its caches on the bench's
- * Redis; unlimited unless `rateLimited`, then spending a budget too large to refuse, so the run
- * measures what an admission costs (one script on Redis per request), not refusals.
- */
-async function gateway(profile: GatewayProfile, { cached = false, rateLimited = false } = {}): Promise<RunningGateway> {
-  const redis = { REDIS_URL: settings.BENCH_REDIS_URL, REDIS_KEY_PREFIX: REDIS_PREFIX };
-  const config = gatewayConfigFromEnv(profile, {
-    ...env,
-    [`GATEWAY_${profile.name.toUpperCase()}_PORT`]: '0',
-    ...(cached ? { ...redis, CACHE_ENABLED: 'true', CACHE_CLOCK_SKEW_MS: '0' } : { CACHE_ENABLED: 'false' }),
-    ...(rateLimited ? { ...redis, RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_QUERY_POINTS: '1000000000' } : {}),
+const TARGET_LABELS: Record<TargetKind, string> = {
+  stock: 'stock @apollo/gateway',
+  hive: 'Hive Gateway',
+  ours: 'ours, caches off',
+  'ours-cached': 'ours, caches on',
+  ceiling: 'ceiling (recorded bytes)',
+};
+
+interface Target {
+  kind: TargetKind;
+  url: string;
+  /** Processes whose CPU is the gateway's (Hive's BFF subgraph runs beside it over HTTP, ours and stock's in-process). */
+  gatewayPids: number[];
+  counts?: () => Promise<{ redisCommands: number; cache: unknown }>;
+}
+
+const started: { stop(): Promise<void> }[] = [];
+const failures: string[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
   });
-  const overrides: Partial<GatewayConfig> = {
-    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, servers[n].url])) as Record<SubgraphName, string>,
-  };
-  const started = await startGateway({ ...config, ...overrides }, silentLogger());
-  gateways.push(started);
-  return started;
+}
+
+/** Hive Gateway through its own CLI, over a copy of our supergraph whose URLs point at this run's subgraphs. */
+async function startHive(
+  profile: GatewayName,
+  urls: Record<string, string>,
+  dir: string,
+): Promise<Target & { child: ChildProcess }> {
+  let sdl = await readFile(gatewaySupergraphPath(profile), 'utf8');
+  sdl = sdl.replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_m, name: string) => {
+    const url = urls[name];
+    if (!url) throw new Error(`no URL for subgraph ${name}`);
+    return `@join__graph(name: "${name}", url: "${url}")`;
+  });
+  const file = join(dir, `supergraph-${profile}.graphql`);
+  await writeFile(file, sdl);
+  const port = await freePort();
+  const bin = fileURLToPath(import.meta.resolve('@graphql-hive/gateway/package.json')).replace(
+    /package\.json$/,
+    'dist/bin.js',
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      bin,
+      'supergraph',
+      file,
+      '--config-path',
+      join(here, 'targets/hive.config.ts'),
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--fork',
+      '1',
+      '--polling',
+      '1h',
+    ],
+    { env: { ...env, BENCH_PROFILE: profile, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  started.push({ stop: () => stopChild(child) });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Hive Gateway exited: ${output}`);
+    if (Date.now() > deadline) throw new Error(`Hive Gateway not ready: ${output}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readiness`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { kind: 'hive', url: `http://127.0.0.1:${port}/graphql`, gatewayPids: [child.pid as number], child };
+}
+
+async function fork<T>(script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Promise<BenchProcess<T>> {
+  const p = await startProcess<T>(join(here, script), args, { ...env, ...extra }, { execArgv: profiling });
+  // A profile is written as the process exits: give it time to close and write rather than SIGKILL it.
+  started.push({ stop: () => p.stop(profiling.length ? 60_000 : 5_000) });
+  return p;
+}
+
+/** Data with keys sorted and the dashboard's clock (`generatedAt`, now at every call) left out. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== 'generatedAt')
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, canonical(v)]),
+    );
+  return value;
+}
+
+async function post(
+  url: string,
+  request: BenchRequest,
+): Promise<{ text: string; json: { data?: unknown; errors?: unknown } }> {
+  const res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+  const text = await res.text();
+  return { text, json: JSON.parse(text) as { data?: unknown; errors?: unknown } };
+}
+
+interface Counters {
+  gatewayCpuMs: number;
+  subgraphCpuMs: number;
+  subgraphRequests: number;
+  statements: number;
+  redisCommands: number;
+}
+
+async function load(
+  url: string,
+  scenario: Scenario,
+  kind: TargetKind,
+  amount: number,
+  connections: number,
+  offset: number,
+) {
+  let n = offset;
+  const fixed = scenario.request(kind, 0);
+  const rotating =
+    scenario.request(kind, 1).body !== fixed.body ||
+    scenario.request(kind, 1).headers.authorization !== fixed.headers.authorization;
+  const startedAt = performance.now();
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections,
+    amount,
+    timeout: 60,
+    ...(rotating
+      ? {
+          requests: [
+            {
+              setupRequest: (request: autocannon.Request) => {
+                const next = scenario.request(kind, n++);
+                return { ...request, method: 'POST', body: next.body, headers: next.headers };
+              },
+            },
+          ],
+        }
+      : { body: fixed.body, headers: fixed.headers }),
+  });
+  const seconds = (performance.now() - startedAt) / 1000;
+  return { result, seconds };
 }
 
 try {
-  console.log(`Seeding scale ${settings.SEED_SCALE} into ${prefix}* and starting the stack...`);
-  for (const name of SUBGRAPH_NAMES)
-    servers[name] = await SUBGRAPH_SERVICES[name].start({
-      env,
-      port: 0,
-      logger: silentLogger(),
-      seedScale: settings.SEED_SCALE,
-    });
-  const web = await gateway(webProfile);
-  const mobile = await gateway(mobileProfile);
-  const webCached = await gateway(webProfile, { cached: true });
-  const webLimited = await gateway(webProfile, { rateLimited: true });
+  const wanted = settings.BENCH_SCENARIOS?.split(',').map((w) => w.trim());
+  const all = (await scenarios()).filter((s) => !wanted || wanted.some((w) => s.name.includes(w)));
+  const workDir = await mkdtemp(join(tmpdir(), 'bench-'));
+  const t0 = Date.now();
+  console.log(`Seeding scale ${settings.SEED_SCALE} into ${prefix}* and starting the subgraphs...`);
+  const [subgraphs, bff, ceiling] = await Promise.all([
+    Promise.all(SUBGRAPH_NAMES.map((name) => fork<{ name: SubgraphName; url: string }>('targets/subgraph.ts', [name]))),
+    fork<{ web: string; mobile: string }>('targets/bff.ts', []),
+    fork<{ url: string }>('targets/ceiling.ts', []),
+  ]);
+  const subgraphUrls = Object.fromEntries(subgraphs.map((s) => [s.ready.name, s.ready.url]));
+  const targetEnv = { BENCH_SUBGRAPH_URLS: JSON.stringify(subgraphUrls) };
+  console.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s; starting the gateways...`);
 
-  const token = { authorization: `Bearer ${await devToken(DEMO_USER_ID)}` };
-  const catalog = JSON.stringify({
-    query: await readFile(join(operationsDir('web'), 'Catalog.graphql'), 'utf8'),
-    variables: { first: 20 },
-  });
-  const webDashboard = JSON.stringify({
-    query: await readFile(join(operationsDir('web'), 'Dashboard.graphql'), 'utf8'),
-  });
-  const manifest = isPersistedOnly(mobileProfile.operations) ? mobileProfile.operations.manifest : null;
-  const mobileDashboard = JSON.stringify({
-    extensions: {
-      persistedQuery: { version: 1, sha256Hash: manifest?.operations.find((o) => o.name === 'Dashboard')?.id },
-    },
-  });
-  // A catalog page under a price floor that changes with every request: never the same response
-  // twice (the response cache misses), mostly the same products (the entity cache hits).
-  const catalogSource = await readFile(join(operationsDir('web'), 'Catalog.graphql'), 'utf8');
-  const pricedCatalog = () =>
-    JSON.stringify({
-      query: catalogSource,
-      variables: { first: 20, filter: { minPrice: Math.round(Math.random() * 100_000) / 100 } },
-    });
-  // The baseline: the products subgraph answering its part of the catalog directly, no gateway.
-  const direct = JSON.stringify({
-    query:
-      '{ products(first: 20) { totalCount edges { node { id name imageUrl price { amount currency } category { name } } } } }',
-  });
-  const signed = () => signIdentity({ userId: null, client: 'service' }, identitySigningConfigFromEnv(env));
+  const targetsOf = async (profile: GatewayName): Promise<Target[]> => {
+    const ours = (cached: boolean) =>
+      fork<{ url: string }>('targets/ours.ts', [profile, cached ? 'cached' : 'cold'], {
+        ...targetEnv,
+        BENCH_PROFILE: profile,
+        BENCH_CACHED: String(cached),
+        BENCH_RATE_LIMITED: 'true',
+      });
+    const want = (kind: TargetKind) => !wantedTargets || wantedTargets.includes(kind);
+    const [stock, cold, cached, hive] = await Promise.all([
+      fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
+      want('ours') ? ours(false) : null,
+      want('ours-cached') ? ours(true) : null,
+      want('hive')
+        ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
+        : null,
+    ]);
+    const withCounts = (p: BenchProcess<{ url: string }>) => () =>
+      p.ask<{ redisCommands: number; cache: unknown }>('counts');
+    const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
+    if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
+    if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
+    if (cached)
+      list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });
+    return list;
+  };
+  const profilesNeeded = new Set(all.map((s) => s.profile));
+  const [web, mobile] = await Promise.all([
+    profilesNeeded.has('web') ? targetsOf('web') : [],
+    profilesNeeded.has('mobile') ? targetsOf('mobile') : [],
+  ]);
+  const targets: Record<GatewayName, Target[]> = { web, mobile };
+  console.log(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  // Requests each subgraph receives for one web dashboard.
-  const received: Record<string, number> = {};
-  for (const name of SUBGRAPH_NAMES)
-    servers[name].httpServer.on('request', (req: IncomingMessage) => {
-      if (req.url?.startsWith('/graphql')) received[name] = (received[name] ?? 0) + 1;
-    });
-  await fetch(web.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...token },
-    body: webDashboard,
-  });
-  const perDashboard = { ...received };
-
-  // The cached gateway, warmed up by one request of each: then what a measured run costs in Redis round trips and hits.
-  const cacheRuns: Record<
-    string,
-    { requests: number; roundTripsPerRequest: number; responseHitRatio: number; entityHitRatio: number }
-  > = {};
-  const cachedRun = async (
-    name: string,
-    body: string | (() => string),
-    headers: Record<string, string>,
-    connections: number,
-  ): Promise<Figures> => {
-    await fetch(webCached.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : body(),
-    });
-    const before = webCached.cacheStats() as CacheStats;
-    const figures = await measure({ name, url: webCached.url, body, headers, connections });
-    const after = webCached.cacheStats() as CacheStats;
-    const requests = after.response.hits + after.response.misses - before.response.hits - before.response.misses;
-    const ratio = (hits: number, misses: number) => (hits + misses > 0 ? hits / (hits + misses) : 0);
-    cacheRuns[`${name} (${connections} conn)`] = {
-      requests,
-      roundTripsPerRequest: (after.roundTrips - before.roundTrips) / Math.max(1, requests),
-      responseHitRatio: ratio(
-        after.response.hits - before.response.hits,
-        after.response.misses - before.response.misses,
-      ),
-      entityHitRatio: ratio(after.entity.hits - before.entity.hits, after.entity.misses - before.entity.misses),
+  const snapshot = async (target: Target): Promise<Counters> => {
+    const [gatewayCpu, subgraphCpu, counts, own] = await Promise.all([
+      Promise.all(target.gatewayPids.map(cpuMsOfTree)),
+      Promise.all(subgraphs.map((s) => cpuMsOfTree(s.pid))),
+      Promise.all(subgraphs.map((s) => s.ask<{ requests: number; statements: number }>('counts'))),
+      target.counts?.(),
+    ]);
+    return {
+      gatewayCpuMs: gatewayCpu.reduce((a, b) => a + b, 0),
+      subgraphCpuMs: subgraphCpu.reduce((a, b) => a + b, 0),
+      subgraphRequests: counts.reduce((a, c) => a + c.requests, 0),
+      statements: counts.reduce((a, c) => a + c.statements, 0),
+      redisCommands: own?.redisCommands ?? 0,
     };
-    return figures;
   };
 
-  const results: Figures[] = [];
-  for (const connections of [1, 10]) {
-    results.push(
-      await measure({
-        name: 'products subgraph, direct (baseline)',
-        url: servers.products.url,
-        body: direct,
-        headers: signed(),
-        connections,
-      }),
-    );
-    results.push(
-      await measure({ name: 'catalog via gateway-web', url: web.url, body: catalog, headers: {}, connections }),
-    );
-    results.push(
-      await measure({
-        name: 'catalog via gateway-web, rate-limited',
-        url: webLimited.url,
-        body: catalog,
-        headers: {},
-        connections,
-      }),
-    );
-    results.push(await cachedRun('catalog via gateway-web, cached', catalog, {}, connections));
-    results.push(
-      await measure({
-        name: 'catalog, new price floor each time',
-        url: web.url,
-        body: pricedCatalog,
-        headers: {},
-        connections,
-      }),
-    );
-    results.push(await cachedRun('catalog, new price floor, cached', pricedCatalog, {}, connections));
-    results.push(
-      await measure({ name: 'web dashboard', url: web.url, body: webDashboard, headers: token, connections }),
-    );
-    results.push(await cachedRun('web dashboard, cached', webDashboard, token, connections));
-    results.push(
-      await measure({ name: 'mobile dashboard', url: mobile.url, body: mobileDashboard, headers: token, connections }),
-    );
+  const measurements: Measurement[] = [];
+  let offset = 0;
+  for (const scenario of all) {
+    const list: Target[] = [...targets[scenario.profile]];
+    // Stock's answer is the reference; the ceiling replays it byte for byte.
+    const stockTarget = list[0] as Target;
+    const reference = await post(stockTarget.url, scenario.reference('stock'));
+    if (reference.json.errors || !reference.json.data) {
+      failures.push(`${scenario.name}: stock answered with errors: ${reference.text.slice(0, 500)}`);
+      continue;
+    }
+    const expected = JSON.stringify(canonical(reference.json.data));
+    const path = `/${encodeURIComponent(scenario.name)}`;
+    await ceiling.ask('record', { path, body: reference.text });
+    if (!wantedTargets || wantedTargets.includes('ceiling'))
+      list.push({ kind: 'ceiling', url: `${ceiling.ready.url}${path}`, gatewayPids: [ceiling.pid] });
+    console.log(`\n${scenario.name}: ${reference.text.length} bytes`);
+
+    for (const target of list) {
+      const answer = await post(target.url, scenario.reference(target.kind));
+      const same = !answer.json.errors && JSON.stringify(canonical(answer.json.data)) === expected;
+      if (!same) {
+        failures.push(
+          `${scenario.name}: ${TARGET_LABELS[target.kind]} answered differently from stock: ${answer.text.slice(0, 300)}`,
+        );
+        console.log(`  ${TARGET_LABELS[target.kind]}: WRONG ANSWER, not measured`);
+        continue;
+      }
+      const fast = target.kind === 'ceiling' || (target.kind === 'ours-cached' && scenario.cachedRun === 'hits');
+      for (const connections of connectionCounts) {
+        const amount = Math.max(
+          connections * 2,
+          Math.round((fast ? settings.BENCH_HIT_REQUESTS : settings.BENCH_REQUESTS) / (connections === 1 ? 2 : 1)),
+        );
+        // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run.
+        await load(
+          target.url,
+          scenario,
+          target.kind,
+          Math.max(connections, Math.min(50, Math.round(amount / 10))),
+          connections,
+          offset,
+        );
+        offset += 1000;
+        const before = await snapshot(target);
+        const { result, seconds } = await load(target.url, scenario, target.kind, amount, connections, offset);
+        offset += amount;
+        const after = await snapshot(target);
+        const done = result.requests.total;
+        const per = (k: keyof Counters) => (after[k] - before[k]) / Math.max(1, done);
+        const m: Measurement = {
+          scenario: scenario.name,
+          target: target.kind,
+          label: TARGET_LABELS[target.kind],
+          connections,
+          requests: done,
+          non2xx: result.non2xx + result.errors + result.timeouts,
+          requestsPerSecond: done / seconds,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          gatewayCpuMsPerRequest: per('gatewayCpuMs'),
+          subgraphCpuMsPerRequest: target.kind === 'ceiling' ? 0 : per('subgraphCpuMs'),
+          subgraphRequestsPerOperation: per('subgraphRequests'),
+          statementsPerOperation: per('statements'),
+          redisCommandsPerOperation: per('redisCommands'),
+          bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
+        };
+        if (m.non2xx > 0)
+          failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
+        measurements.push(m);
+        console.log(
+          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}`,
+        );
+      }
+    }
   }
-
-  // One subgraph down: the dashboard answers without the reviews fields (breaker open after the first failures).
-  await servers.reviews.close();
-  results.push(
-    await measure({
-      name: 'web dashboard, reviews down',
-      url: web.url,
-      body: webDashboard,
-      headers: token,
-      connections: 1,
-    }),
-  );
-
-  const find = (name: string, connections: number) =>
-    results.find((r) => r.name === name && r.connections === connections) as Figures;
-  const ratios = {
-    'gateway catalog p50 / direct subgraph p50 (1 conn)':
-      find('catalog via gateway-web', 1).p50 / Math.max(0.01, find('products subgraph, direct (baseline)', 1).p50),
-    'web dashboard p50 / mobile dashboard p50 (1 conn)':
-      find('web dashboard', 1).p50 / Math.max(0.01, find('mobile dashboard', 1).p50),
-    'web dashboard bytes / mobile dashboard bytes':
-      find('web dashboard', 1).bytesPerResponse / find('mobile dashboard', 1).bytesPerResponse,
-    'web dashboard p50, reviews down / all up (1 conn)':
-      find('web dashboard, reviews down', 1).p50 / Math.max(0.01, find('web dashboard', 1).p50),
-    'mobile dashboard req/s / web dashboard req/s (10 conn)':
-      find('mobile dashboard', 10).requestsPerSecond / Math.max(1, find('web dashboard', 10).requestsPerSecond),
-    'rate-limit overhead on catalog p50, % (1 conn)':
-      (100 * (find('catalog via gateway-web, rate-limited', 1).p50 - find('catalog via gateway-web', 1).p50)) /
-      Math.max(0.01, find('catalog via gateway-web', 1).p50),
-    'rate-limit overhead on catalog req/s, % (10 conn)':
-      (100 *
-        (find('catalog via gateway-web', 10).requestsPerSecond -
-          find('catalog via gateway-web, rate-limited', 10).requestsPerSecond)) /
-      Math.max(1, find('catalog via gateway-web', 10).requestsPerSecond),
-    'cached / uncached catalog req/s (10 conn)':
-      find('catalog via gateway-web, cached', 10).requestsPerSecond /
-      Math.max(1, find('catalog via gateway-web', 10).requestsPerSecond),
-    'entity cache only: cached / uncached catalog with a new price floor each time, req/s (10 conn)':
-      find('catalog, new price floor, cached', 10).requestsPerSecond /
-      Math.max(1, find('catalog, new price floor each time', 10).requestsPerSecond),
-    'cached / uncached web dashboard req/s (10 conn)':
-      find('web dashboard, cached', 10).requestsPerSecond / Math.max(1, find('web dashboard', 10).requestsPerSecond),
-    'cached / uncached web dashboard req/s (1 conn)':
-      find('web dashboard, cached', 1).requestsPerSecond / Math.max(1, find('web dashboard', 1).requestsPerSecond),
+  const report: BenchReport = {
+    at: new Date().toISOString(),
+    quick,
+    settings,
+    machine: await machine(),
+    measurements,
+    failures,
   };
-
-  console.log(`\n${'scenario'.padEnd(40)} conn   req/s    p50 ms   p99 ms   bytes  non-2xx`);
-  for (const r of results) {
-    console.log(
-      `${r.name.padEnd(40)} ${String(r.connections).padStart(4)} ${String(r.requestsPerSecond).padStart(7)} ${String(r.p50).padStart(9)} ${String(r.p99).padStart(8)} ${String(r.bytesPerResponse).padStart(7)} ${String(r.non2xx).padStart(8)}`,
-    );
-  }
-  console.log(`\nSubgraph requests per web dashboard: ${JSON.stringify(perDashboard)}`);
-  for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value.toFixed(2)}`);
-  console.log('\nCached gateway, after one warm-up request (Redis round trips per request, hit ratios):');
-  for (const [name, run] of Object.entries(cacheRuns)) {
-    console.log(
-      `${name.padEnd(44)} round trips ${run.roundTripsPerRequest.toFixed(2)}, response hits ${(run.responseHitRatio * 100).toFixed(1)}%, entity hits ${(run.entityHitRatio * 100).toFixed(1)}% (${run.requests} requests)`,
-    );
-  }
-  await mkdir('reports', { recursive: true });
-  await writeFile(
-    'reports/bench.json',
-    JSON.stringify({ settings, results, ratios, perDashboard, cacheRuns }, null, 2),
-  );
-  console.log('\nWrote reports/bench.json');
+  const files = await writeReport(report);
+  console.log(`\nWrote ${files.join(', ')}`);
+  await rm(workDir, { recursive: true, force: true });
 } finally {
-  await Promise.all(gateways.map((g) => g.close()));
-  await Promise.all(Object.values(servers).map((s) => s.close().catch(() => undefined)));
+  await Promise.all(started.map((p) => p.stop().catch(() => undefined)));
   for (const name of await listDatabases(settings.DATABASE_URL, prefix))
     await dropDatabase(settings.DATABASE_URL, name);
   const redis = new Redis(settings.BENCH_REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -324,7 +390,7 @@ try {
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length) await redis.unlink(...keys);
     } while (cursor !== '0');
@@ -333,4 +399,15 @@ try {
   } finally {
     redis.disconnect();
   }
+}
+
+async function machine(): Promise<string> {
+  const os = await import('node:os');
+  const cpus = os.cpus();
+  return `${cpus.length} x ${cpus[0]?.model ?? 'unknown CPU'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+if (failures.length) {
+  console.error(`\n${failures.length} failure(s):\n${failures.map((f) => `- ${f}`).join('\n')}`);
+  process.exitCode = 1;
 }

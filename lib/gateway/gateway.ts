@@ -13,6 +13,7 @@ import { createPlayground, demoUserHeaders } from './playground/index.ts';
 import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
+import { sharingInflightQueries, type InflightStats } from './inflight.ts';
 import { knownRootTypeRule } from './knownRootType.ts';
 import { limitValidationRules, operationLimitsPlugin, RequestAnalyses } from './limits.ts';
 import { operationMustResolve } from './operationResolution.ts';
@@ -71,6 +72,8 @@ export interface GatewayParts {
   rateLimiter?: RateLimiter | null;
   cache?: CacheRuntime | null;
   metrics?: GatewayMetrics | null;
+  /** Counts of queries executed and answered from a run in flight (filled when the response cache is off). */
+  inflight?: InflightStats;
 }
 
 /**
@@ -107,7 +110,8 @@ export function createGatewayApollo(
   // One operation analysis per request, shared by the limits and the rate limiter.
   const analyses = new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
   return new ApolloServer<GatewayContext>({
-    gateway,
+    // Without the response cache, identical queries in flight at once share one run of their plan.
+    gateway: cache ? gateway : sharingInflightQueries(gateway, parts.inflight).gateway,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
@@ -142,6 +146,8 @@ export interface RunningGateway extends RunningServer {
   upstreams: SubgraphUpstreams;
   /** Hit, miss and error counts per cache layer; null without caches. */
   cacheStats(): CacheStats | null;
+  /** Queries executed, and queries answered by an identical one in flight. */
+  inflightStats(): InflightStats;
 }
 
 /** One connection for the rate limiter and the caches when they name the same Redis (they do when both come from env). */
@@ -158,6 +164,7 @@ function redisConnections(
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
   const upstreams = subgraphUpstreams(config, logger);
   const redis = redisConnections(config, logger);
+  const inflight: InflightStats = { executed: 0, shared: 0 };
   let invalidation: RunningConsumer | null = null;
   const closeAll = async () => {
     await invalidation?.stop();
@@ -202,7 +209,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     });
     upstreams.observe((call) => gatewayMetrics.recordSubgraphCall(call));
     const server = await startGraphQLServer({
-      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache, metrics: gatewayMetrics }),
+      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache, metrics: gatewayMetrics, inflight }),
       metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
       context: gatewayContextFactory({
         client: config.name,
@@ -245,6 +252,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     return Object.assign(server, {
       upstreams,
       cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
+      inflightStats: () => ({ ...inflight }),
       async close(options?: { timeoutMs?: number }) {
         await close(options);
         await closeAll();

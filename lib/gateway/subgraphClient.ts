@@ -5,6 +5,7 @@ import { fetchThroughCache, type CacheRuntime, type RestrictablePolicy, type Sen
 import { isPublicCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
+import { dedupeRepresentations } from './entityDedup.ts';
 import {
   clientErrorFor,
   operationKindOf,
@@ -120,10 +121,11 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
       this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs),
     );
     try {
-      return {
-        response: await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(options))),
-        unavailable: false,
-      };
+      // Repeated representations go out once, with caches on or off (the entity cache only sees misses).
+      const deduped = dedupeRepresentations(request);
+      const sent = deduped ? { ...options, request: deduped.request } : options;
+      const response = await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(sent)));
+      return { response: deduped ? deduped.expand(response) : response, unavailable: false };
     } catch (error) {
       const unavailable =
         error instanceof SubgraphCallFailed ||

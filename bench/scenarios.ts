@@ -1,0 +1,114 @@
+// What the bench asks every gateway: the same operations, the same users, on the same subgraphs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { devToken } from '../lib/auth/index.ts';
+import { isPersistedOnly, operationsDir } from '../lib/gateway/index.ts';
+import { DEMO_USER_ID, stableUuid } from '../lib/seed/index.ts';
+import type { GatewayName } from '../lib/services.ts';
+import { mobileProfile } from '../gateway-mobile/src/profile.ts';
+
+/** One request: its body and headers. */
+export interface BenchRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type TargetKind = 'stock' | 'hive' | 'ours' | 'ours-cached' | 'ceiling';
+
+export interface Scenario {
+  name: string;
+  /** Which gateway family serves it (web or mobile supergraph and BFF). */
+  profile: GatewayName;
+  /** The request a target gets; `n` counts up per request (rotating users, variables). */
+  request(target: TargetKind, n: number): BenchRequest;
+  /** The request whose answer every target must give exactly as stock does. */
+  reference(target: TargetKind): BenchRequest;
+  /** What a cache-enabled run of ours is: every request a hit of one entry, or a mix (rotating users). */
+  cachedRun: 'hits' | 'mixed';
+}
+
+const operation = (client: GatewayName, name: string) =>
+  readFileSync(join(operationsDir(client), `${name}.graphql`), 'utf8');
+
+/**
+ * About 100 KB across four subgraphs (products, reviews, users, inventory): 22 products, each with
+ * stock and 5 reviews, each review's author with 3 reviews of their own and those reviews' products
+ * (depth 12, web's limit). Apollo's planner fetches the same users and products many times over.
+ */
+export const DEEP_QUERY = `query Deep {
+  products(first: 22) {
+    totalCount
+    edges { node {
+      id name description imageUrl
+      price { amount currency }
+      stock { available inStock }
+      reviews(first: 5) { edges { node {
+        id rating title body verifiedPurchase
+        author {
+          id name avatarUrl
+          reviews(first: 3) { edges { node { id rating title product { id name imageUrl } } } }
+        }
+      } } }
+    } }
+  }
+}`;
+
+const USERS_IN_ROTATION = 50;
+
+/** Bench scenarios; checkout throughput (orders/payments) is another harness's hook to add here. */
+export async function scenarios(): Promise<Scenario[]> {
+  const tokens = await Promise.all(
+    Array.from({ length: USERS_IN_ROTATION }, async (_, i) => ({
+      authorization: `Bearer ${await devToken(stableUuid('user', i))}`,
+    })),
+  );
+  const demo = { authorization: `Bearer ${await devToken(DEMO_USER_ID)}` };
+  const json = { 'content-type': 'application/json' };
+
+  const catalog: BenchRequest = {
+    body: JSON.stringify({ query: operation('web', 'Catalog'), variables: { first: 20 } }),
+    headers: json,
+  };
+  const deep: BenchRequest = { body: JSON.stringify({ query: DEEP_QUERY }), headers: json };
+
+  const dashboardSource = operation('web', 'Dashboard');
+  // Rotating users and page sizes: 50 users x 11 page sizes, so responses rarely repeat within a run.
+  const webDashboard = (n: number): BenchRequest => ({
+    body: JSON.stringify({
+      query: dashboardSource,
+      variables: { ordersFirst: 5 + (Math.floor(n / USERS_IN_ROTATION) % 11) },
+    }),
+    headers: { ...json, ...tokens[n % USERS_IN_ROTATION] },
+  });
+
+  const manifest = isPersistedOnly(mobileProfile.operations) ? mobileProfile.operations.manifest : null;
+  const mobileId = manifest?.operations.find((o) => o.name === 'Dashboard')?.id;
+  if (!mobileId) throw new Error('the mobile manifest has no Dashboard operation');
+  const mobileBody = (target: TargetKind) =>
+    // Ours runs registered operations only and gets the id; peers have no manifest and get the text.
+    target === 'ours' || target === 'ours-cached'
+      ? JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: mobileId } } })
+      : JSON.stringify({ query: operation('mobile', 'Dashboard') });
+
+  return [
+    { name: 'catalog page', profile: 'web', request: () => catalog, reference: () => catalog, cachedRun: 'hits' },
+    {
+      name: 'web dashboard, rotating users',
+      profile: 'web',
+      request: (_t, n) => webDashboard(n),
+      reference: () => ({
+        body: JSON.stringify({ query: dashboardSource, variables: { ordersFirst: 10 } }),
+        headers: { ...json, ...demo },
+      }),
+      cachedRun: 'mixed',
+    },
+    { name: 'deep nested query', profile: 'web', request: () => deep, reference: () => deep, cachedRun: 'hits' },
+    {
+      name: 'mobile dashboard',
+      profile: 'mobile',
+      request: (t, n) => ({ body: mobileBody(t), headers: { ...json, ...tokens[n % USERS_IN_ROTATION] } }),
+      reference: (t) => ({ body: mobileBody(t), headers: { ...json, ...demo } }),
+      cachedRun: 'mixed',
+    },
+  ];
+}

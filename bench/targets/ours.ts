@@ -1,0 +1,52 @@
+// Our gateway (web or mobile) in its own process for the bench: rate limits on (a budget too large to
+// refuse, so an admission's cost is measured, not refusals), caches on or off.
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { gatewayConfigFromEnv, startGateway } from '../../lib/gateway/index.ts';
+import { silentLogger } from '../../lib/observability/index.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../lib/services.ts';
+import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
+import { webProfile } from '../../gateway-web/src/profile.ts';
+import { serveParent } from '../ipc.ts';
+
+const options = z
+  .object({
+    BENCH_PROFILE: z.enum(['web', 'mobile']),
+    BENCH_CACHED: z.enum(['true', 'false']),
+    BENCH_RATE_LIMITED: z.enum(['true', 'false']),
+    BENCH_SUBGRAPH_URLS: z.string(),
+  })
+  .parse(process.env);
+
+// Every command this process sends to Redis, counted where ioredis sends it (one round trip each,
+// pipelines aside: the gateway does not pipeline).
+let redisCommands = 0;
+const send: (this: Redis, ...args: Parameters<Redis['sendCommand']>) => ReturnType<Redis['sendCommand']> =
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound to each instance below
+  Redis.prototype.sendCommand;
+Redis.prototype.sendCommand = function countedSendCommand(this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+  redisCommands += 1;
+  return send.apply(this, args);
+};
+
+const profile = options.BENCH_PROFILE === 'web' ? webProfile : mobileProfile;
+const config = gatewayConfigFromEnv(profile, {
+  ...process.env,
+  [`GATEWAY_${profile.name.toUpperCase()}_PORT`]: '0',
+  CACHE_ENABLED: options.BENCH_CACHED,
+  CACHE_CLOCK_SKEW_MS: '0',
+  RATE_LIMIT_ENABLED: options.BENCH_RATE_LIMITED,
+  RATE_LIMIT_QUERY_POINTS: '1000000000',
+});
+const subgraphUrls = z.record(z.string(), z.string()).parse(JSON.parse(options.BENCH_SUBGRAPH_URLS));
+const gateway = await startGateway(
+  {
+    ...config,
+    subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphUrls[n]])) as Record<SubgraphName, string>,
+  },
+  silentLogger(),
+);
+process.on('SIGTERM', () => {
+  void gateway.close().finally(() => process.exit(0));
+});
+serveParent({ url: gateway.url }, { counts: () => ({ redisCommands, cache: gateway.cacheStats() }) });
