@@ -5,7 +5,6 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import {
   localFetcher,
-  localFetcher,
   staticCachePolicy,
   type CacheHint,
   type CacheRuntime,
