@@ -190,6 +190,20 @@ describe('3. persisted-query flood', () => {
     expect(ttl).toBeLessThanOrEqual(86_400_000);
   });
 
+  it('keeps persisted queries in their own Redis with APQ_REDIS_URL, under their own prefix', async () => {
+    const apqPrefix = `${PREFIX}apqonly:`;
+    const separate = await gateway({
+      cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
+      apqRedis: redisConfigFromEnv({ REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: apqPrefix }),
+    });
+    const query = `# separate ${Math.random()}\n{ __typename }`;
+    expect((await register(separate.url, query, '192.0.2.65')).status).toBe(200);
+    const hash = createHash('sha256').update(query).digest('hex');
+    expect(await admin.get(`${apqPrefix}apq:${hash}`)).toBe(query);
+    expect(await admin.pttl(`${apqPrefix}apq:${hash}`)).toBeGreaterThan(0);
+    expect(await admin.exists(`${PREFIX}apq:${hash}`)).toBe(0);
+  });
+
   it('keeps the in-process store (no Redis) within its byte bound', async () => {
     const memory = await gateway({ apq: { maxQueryBytes: 20 * 1024, memoryMaxBytes: 256 * 1024 } });
     for (let i = 0; i < 40; i++) {

@@ -10,7 +10,7 @@ import { parseInstanceUrls } from '../transport/index.ts';
 import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transport/index.ts';
 import { apqConfigFromEnv, cacheConfigFromEnv, type ApqConfig, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
-import { redisConfigFromEnv } from '../redis/index.ts';
+import { redisConfigFromEnv, type RedisConfig } from '../redis/index.ts';
 
 export interface GatewayConfig extends GatewayProfile {
   /** NODE_ENV=production: introspection and field suggestions off, secrets required. */
@@ -34,6 +34,8 @@ export interface GatewayConfig extends GatewayProfile {
   trustedProxies?: TrustedProxies | null;
   /** Automatic persisted queries' size cap and in-process bound (APQ_*); absent: DEFAULT_APQ_CONFIG. */
   apq?: ApqConfig;
+  /** `APQ_REDIS_URL`: a Redis of their own for persisted queries (an evicting one); absent: the caches' Redis. */
+  apqRedis?: RedisConfig | null;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -108,6 +110,9 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     ),
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
     apq: apqConfigFromEnv(env),
+    apqRedis: env.APQ_REDIS_URL
+      ? redisConfigFromEnv({ ...env, REDIS_URL: env.APQ_REDIS_URL, REDIS_CLUSTER_NODES: undefined })
+      : null,
   };
 }
 
