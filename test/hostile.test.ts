@@ -311,7 +311,7 @@ describe('7. readiness and cache-control', () => {
     });
     const response = await fetch(down.url.replace('/graphql', '/ready'));
     const text = await response.text();
-    expect(JSON.parse(text).checks.redis).toBe('unavailable');
+    expect((JSON.parse(text) as { checks: Record<string, string> }).checks.redis).toBe('unavailable');
     expect(text).not.toContain(String(deadPort));
     expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
   });

@@ -149,13 +149,13 @@ export class RequestAnalyses {
  */
 export function operationLimitsPlugin(analyses: RequestAnalyses): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation(requestContext) {
+    requestDidStart() {
+      return Promise.resolve({
+        didResolveOperation(requestContext) {
           const refusal = analyses.refusal(requestContext);
-          if (refusal) throw refusal;
+          return refusal ? Promise.reject(refusal) : Promise.resolve();
         },
-      };
+      });
     },
   };
 }
