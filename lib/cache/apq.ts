@@ -154,21 +154,22 @@ export function memoryPersistedQueryStore(
     get size() {
       return entries.size;
     },
-    async get(key) {
+    get(key) {
       const entry = entries.get(key);
-      if (!entry) return undefined;
+      if (!entry) return Promise.resolve(undefined);
       if (entry.expiresAt <= now()) {
         remove(key);
-        return undefined;
+        return Promise.resolve(undefined);
       }
       // A Map iterates in insertion order: re-inserting makes this the most recently used.
       entries.delete(key);
       entries.set(key, entry);
-      return entry.value;
+      return Promise.resolve(entry.value);
     },
-    async set(key, value, options) {
+    set(key, value, options) {
       const size = 2 * (key.length + value.length) + 64;
-      if (Buffer.byteLength(value, 'utf8') > config.maxQueryBytes || size > config.memoryMaxBytes) return;
+      if (Buffer.byteLength(value, 'utf8') > config.maxQueryBytes || size > config.memoryMaxBytes)
+        return Promise.resolve();
       remove(key);
       while (bytes + size > config.memoryMaxBytes) {
         const oldest = entries.keys().next();
@@ -177,11 +178,14 @@ export function memoryPersistedQueryStore(
       }
       entries.set(key, { value, expiresAt: now() + (options?.ttl ?? ttlSeconds) * 1000, bytes: size });
       bytes += size;
+      return Promise.resolve();
     },
-    async delete(key) {
-      return remove(key);
+    delete(key) {
+      return Promise.resolve(remove(key));
     },
-    async registered() {},
+    registered() {
+      return Promise.resolve();
+    },
   };
 }
 

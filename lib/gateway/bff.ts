@@ -66,7 +66,10 @@ class HintedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FetchResponse> {
     const response = await super.process(options);
-    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : null;
+    const policy: RestrictablePolicy | null =
+      'incomingRequestContext' in options
+        ? (options.incomingRequestContext.overallCachePolicy as RestrictablePolicy)
+        : null;
     const query = options.request.query;
     if (policy && query) policy.restrict(response.errors?.length ? { maxAge: 0 } : this.#policyOf(query));
     return response;

@@ -10,7 +10,7 @@ import { parseInstanceUrls } from '../transport/index.ts';
 import { subgraphPoliciesFromEnv, type SubgraphPolicyOverrides } from '../transport/index.ts';
 import { apqConfigFromEnv, cacheConfigFromEnv, type ApqConfig, type CacheConfig } from '../cache/index.ts';
 import { rateLimitConfigFromEnv, type RateLimitConfig } from '../ratelimit/index.ts';
-import { redisConfigFromEnv } from '../redis/index.ts';
+import { redisConfigFromEnv, type RedisConfig } from '../redis/index.ts';
 import { metricsAccessFromEnv, type MetricsAccess } from '../observability/metrics/access.ts';
 
 export interface GatewayConfig extends GatewayProfile {
@@ -37,6 +37,8 @@ export interface GatewayConfig extends GatewayProfile {
   apq?: ApqConfig;
   /** Who may read `/metrics` (METRICS_PORT, METRICS_TOKEN); absent: open on the public port (development). */
   metrics?: MetricsAccess;
+  /** `APQ_REDIS_URL`: a Redis of their own for persisted queries (an evicting one); absent: the caches' Redis. */
+  apqRedis?: RedisConfig | null;
 }
 
 const limit = z.coerce.number().int().positive().optional();
@@ -112,6 +114,9 @@ export function gatewayConfigFromEnv(profile: GatewayProfile, env: NodeJS.Proces
     cache: cacheConfigFromEnv(redisConfigFromEnv(env), env),
     apq: apqConfigFromEnv(env),
     metrics: metricsAccessFromEnv(env),
+    apqRedis: env.APQ_REDIS_URL
+      ? redisConfigFromEnv({ ...env, REDIS_URL: env.APQ_REDIS_URL, REDIS_CLUSTER_NODES: undefined })
+      : null,
   };
 }
 

@@ -74,6 +74,8 @@ export interface GatewayParts {
   metrics?: GatewayMetrics | null;
   /** Counts of queries executed and answered from a run in flight (filled when the response cache is off). */
   inflight?: InflightStats;
+  /** Persisted queries' own store (APQ_REDIS_URL); absent: the caches' store. */
+  apqCache?: CacheRuntime | null;
 }
 
 /**
@@ -90,10 +92,11 @@ export function createGatewayApollo(
   // APQ lives in Redis whenever the caches have one, else in a bounded in-process LRU; the response
   // and entity caches only when enabled.
   const apqConfig = config.apq ?? DEFAULT_APQ_CONFIG;
-  const apqTtlSeconds = parts.cache?.config.apqTtlSeconds ?? 86_400;
+  const apqCache = parts.apqCache ?? parts.cache;
+  const apqTtlSeconds = apqCache?.config.apqTtlSeconds ?? 86_400;
   const apq =
-    parts.cache?.store.kind === 'redis'
-      ? persistedQueryStore(parts.cache, apqConfig.maxQueryBytes)
+    apqCache?.store.kind === 'redis'
+      ? persistedQueryStore(apqCache, apqConfig.maxQueryBytes)
       : memoryPersistedQueryStore(apqConfig, apqTtlSeconds);
   const cache = parts.cache?.config.enabled ? parts.cache : null;
   const bff = bffDataSource(config.name, config.bff, cache);
@@ -154,11 +157,23 @@ export interface RunningGateway extends RunningServer {
 function redisConnections(
   config: GatewayConfig,
   logger: Logger,
-): { rateLimit: RedisConnection | null; cache: RedisConnection | null; all: RedisConnection[] } {
+): {
+  rateLimit: RedisConnection | null;
+  cache: RedisConnection | null;
+  apq: RedisConnection | null;
+  all: RedisConnection[];
+} {
   const rateLimit = config.rateLimit ? createRedisConnection(config.rateLimit.redis, logger) : null;
   const shared = rateLimit && config.cache && isDeepStrictEqual(config.cache.redis, config.rateLimit?.redis);
   const cache = config.cache ? (shared ? rateLimit : createRedisConnection(config.cache.redis, logger)) : null;
-  return { rateLimit, cache, all: [...new Set([rateLimit, cache].filter((c): c is RedisConnection => c !== null))] };
+  // Persisted queries in a Redis of their own, so an evicting maxmemory policy there never touches budgets or streams.
+  const apq = config.apqRedis ? createRedisConnection(config.apqRedis, logger) : null;
+  return {
+    rateLimit,
+    cache,
+    apq,
+    all: [...new Set([rateLimit, cache, apq].filter((c): c is RedisConnection => c !== null))],
+  };
 }
 
 export async function startGateway(config: GatewayConfig, logger: Logger): Promise<RunningGateway> {
@@ -190,6 +205,16 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
             logger,
           })
         : null;
+    const apqCache =
+      redis.apq && config.cache
+        ? openCache({
+            gateway: config.name,
+            config: config.cache,
+            connection: redis.apq,
+            supergraphSdl: config.supergraphSdl,
+            logger,
+          })
+        : null;
     if (cache?.config.enabled && config.cache && redis.cache) {
       const transport = createEventTransport({ redis: redis.cache, config: config.cache.events, logger });
       invalidation = await startCacheInvalidation({
@@ -209,7 +234,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     });
     upstreams.observe((call) => gatewayMetrics.recordSubgraphCall(call));
     const server = await startGraphQLServer({
-      apollo: createGatewayApollo(config, logger, { upstreams, rateLimiter, cache, metrics: gatewayMetrics, inflight }),
+      apollo: createGatewayApollo(config, logger, {
+        upstreams,
+        rateLimiter,
+        cache,
+        apqCache,
+        metrics: gatewayMetrics,
+        inflight,
+      }),
       metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
       context: gatewayContextFactory({
         client: config.name,

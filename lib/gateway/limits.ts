@@ -149,15 +149,13 @@ export class RequestAnalyses {
  */
 export function operationLimitsPlugin(analyses: RequestAnalyses): ApolloServerPlugin<GatewayContext> {
   return {
-    // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise
-    async requestDidStart() {
-      return {
-        // eslint-disable-next-line @typescript-eslint/require-await -- Apollo's plugin API types this hook as returning a Promise; async keeps a refusal a rejection
-        async didResolveOperation(requestContext) {
+    requestDidStart() {
+      return Promise.resolve({
+        didResolveOperation(requestContext) {
           const refusal = analyses.refusal(requestContext);
-          if (refusal) throw refusal;
+          return refusal ? Promise.reject(refusal) : Promise.resolve();
         },
-      };
+      });
     },
   };
 }

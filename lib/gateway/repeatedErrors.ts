@@ -34,14 +34,16 @@ export function mergeRepeatedErrors(errors: readonly GraphQLFormattedError[]): G
 
 export function repeatedErrorsOnce(): ApolloServerPlugin<GatewayContext> {
   return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ response }) {
-          if (response.body.kind !== 'single') return;
-          const result = response.body.singleResult;
-          if (result.errors && result.errors.length > 1) result.errors = mergeRepeatedErrors(result.errors);
+    requestDidStart() {
+      return Promise.resolve({
+        willSendResponse({ response }) {
+          if (response.body.kind === 'single') {
+            const result = response.body.singleResult;
+            if (result.errors && result.errors.length > 1) result.errors = mergeRepeatedErrors(result.errors);
+          }
+          return Promise.resolve();
         },
-      };
+      });
     },
   };
 }

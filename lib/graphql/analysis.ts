@@ -17,7 +17,7 @@ import {
   type GraphQLField,
   type GraphQLNamedType,
   type OperationDefinitionNode,
-  type OperationTypeNode,
+  OperationTypeNode,
   type SelectionSetNode,
 } from 'graphql';
 import type { CostModel } from './cost.ts';
@@ -512,8 +512,8 @@ export function analyzeOperation(
     violations: [],
   };
   const summary = operation ? analyseSet(pass, root, operation.selectionSet, NO_SIZED, true) : emptySummary();
-  if (operation && operation.operation !== 'query') restrictAge(summary, 0);
-  const base = operation?.operation === 'mutation' ? model.mutationBaseCost : 0;
+  if (operation && operation.operation !== OperationTypeNode.QUERY) restrictAge(summary, 0);
+  const base = operation?.operation === OperationTypeNode.MUTATION ? model.mutationBaseCost : 0;
   return {
     operation,
     kind: operation?.operation ?? null,

@@ -23,6 +23,11 @@ export class ServerProcess {
     return `http://127.0.0.1:${this.port}/graphql`;
   }
 
+  /** The process id while it runs (for /proc figures such as its resident memory). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   get running(): boolean {
     return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
   }
