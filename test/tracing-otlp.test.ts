@@ -1,7 +1,7 @@
 // Tracing configured the way an operator configures it, by the standard OTEL_* variables only: a
 // real users subgraph process exporting OTLP (http/json) to a receiver in this test. Its server
 // span continues the caller's traceparent, carries the process's service name, and has Prisma's
-// SQL spans under it; without the variables the same process exports nothing.
+// SQL spans under it; told OTEL_TRACES_EXPORTER=none, the same process exports nothing.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -70,6 +70,7 @@ function usersProcess(port: number, otel: NodeJS.ProcessEnv): ServerProcess {
 
 const TRACE = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const PARENT = '1122334455667788';
+const QUIET_TRACE = 'ffeeddccbbaa99887766554433221100';
 
 describe('tracing over OTLP', () => {
   it('exports a subgraph process spans, joined to the caller by traceparent, when OTEL_* ask for it', async () => {
@@ -81,14 +82,21 @@ describe('tracing over OTLP', () => {
       OTEL_METRICS_EXPORTER: 'none',
       OTEL_LOGS_EXPORTER: 'none',
     });
-    const quiet = usersProcess(quietPort!, {});
+    // Pointed at the receiver too, but told not to trace: it must send nothing.
+    const quiet = usersProcess(quietPort!, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_EXPORTER: 'none',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
     try {
       await traced.start(240_000);
       await quiet.start(240_000);
       const headers = { ...gatewaySigned({ userId: null, client: 'web' }), traceparent: `00-${TRACE}-${PARENT}-01` };
       const query = 'query Users { users(first: 2) { totalCount } }';
       expect((await postToSubgraph(traced.url, query, {}, headers)).body.errors).toBeUndefined();
-      expect((await postToSubgraph(quiet.url, query, {}, headers)).body.errors).toBeUndefined();
+      const quietHeaders = { ...headers, traceparent: `00-${QUIET_TRACE}-${PARENT}-01` };
+      expect((await postToSubgraph(quiet.url, query, {}, quietHeaders)).body.errors).toBeUndefined();
 
       const deadline = Date.now() + 60_000;
       const ours = () => received.filter((r) => r.span.traceId === TRACE);
@@ -102,6 +110,8 @@ describe('tracing over OTLP', () => {
       // Every span of the request is in the one trace, from the one process that traced it.
       expect(new Set(ours().map((r) => r.service))).toEqual(new Set(['users']));
       expect(ours().every((r) => r.span.parentSpanId)).toBe(true);
+      await sleep(1000);
+      expect(received.filter((r) => r.span.traceId === QUIET_TRACE)).toEqual([]);
     } finally {
       await traced.kill('SIGTERM');
       await quiet.kill('SIGTERM');
