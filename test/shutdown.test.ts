@@ -124,7 +124,10 @@ it('drains a loaded process on SIGTERM with no failed request, then exits 0', as
     })();
     const workers = Array.from({ length: CONCURRENCY }, worker);
 
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Under way for a while (bounded), so the stop lands in the middle of a steady load.
+    const warm = Date.now() + 60_000;
+    while (succeeded < 200 && failures.length === 0 && Date.now() < warm)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const sentBeforeStop = sent;
     // In flight from before SIGTERM until after the listener closed (SHUTDOWN_DELAY_MS = 3 s).
     const slow = slowRequest(4500);
@@ -132,7 +135,8 @@ it('drains a loaded process on SIGTERM with no failed request, then exits 0', as
     child.kill('SIGTERM');
     await Promise.all([...workers, poller]);
 
-    expect(sentBeforeStop).toBeGreaterThan(0);
+    expect(sentBeforeStop).toBeGreaterThanOrEqual(200);
+    expect(sent).toBeGreaterThan(sentBeforeStop);
     expect(failures).toEqual([]);
     expect(succeeded).toBe(sent);
     // Not ready first (503 while still serving), never a refused connection.
