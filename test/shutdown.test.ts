@@ -156,3 +156,31 @@ it('drains a loaded process on SIGTERM with no failed request, then exits 0', as
     if (child.exitCode === null) child.kill('SIGKILL');
   }
 }, 240_000);
+
+it('the image entry point applies one service migrations and exits (the migration Job), and names an unknown one', async () => {
+  const migratePrefix = uniquePrefix('migratejob');
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts', ...args], {
+        cwd: ROOT_DIR,
+        env: databaseEnv(migratePrefix),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+  try {
+    const first = await run(['migrate', 'reviews']);
+    expect(first.code).toBe(0);
+    expect(first.output).toMatch(/^reviews\s+postgres.*: applied \d+/m);
+    const again = await run(['migrate', 'reviews']);
+    expect(again.output).toMatch(/^reviews\s+.*migrations up to date/m);
+    const unknown = await run(['migrate', 'review']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.output).toContain('Unknown service(s) to migrate: review');
+  } finally {
+    await dropDatabasesWithPrefix(migratePrefix);
+  }
+}, 180_000);
