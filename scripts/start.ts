@@ -205,6 +205,9 @@ function launch(proc: Proc): void {
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group: a terminal's Ctrl-C reaches npm start alone, which stops the children
+    // with SIGTERM and their drain, instead of each child getting SIGINT too.
+    detached: true,
   });
   proc.child = child;
   child.on('message', (message: unknown) => {
@@ -278,6 +281,7 @@ async function shutdown(code: number): Promise<never> {
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+process.on('SIGHUP', () => void shutdown(0));
 
 // Nothing starts until the ports are free and, on embedded databases, the data directory is ours.
 if (embedded) takeDataLock();

@@ -21,7 +21,8 @@ function fieldsOf(raw: unknown): Map<string, string> {
   const fields = new Map<string, string>();
   if (!Array.isArray(raw)) return fields;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const [key, value] = [raw[i], raw[i + 1]];
+    const key: unknown = raw[i];
+    const value: unknown = raw[i + 1];
     if (typeof key === 'string' && typeof value === 'string') fields.set(key, value);
   }
   return fields;

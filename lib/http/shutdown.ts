@@ -12,6 +12,9 @@ export interface ShutdownConfig {
 /** Past the drain, closing pools, Redis and consumers gets this long before the process exits anyway. */
 export const CLOSE_GRACE_MS = 5_000;
 
+/** A second signal this soon after the first is the same stop delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
 const shape = z.object({
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
@@ -34,21 +37,23 @@ export function shutdownConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Shu
  * gateways stop sending here), then the listener closes and requests in flight get `drainMs` to
  * finish; then the server's own close runs (workers and saga steps finish, pools, Redis and
  * consumers close) and the process exits 0. A stop that overruns drainMs + CLOSE_GRACE_MS exits 1,
- * and a second signal exits at once.
+ * and a second signal (a second later or more) exits at once.
  */
 export function closeOnSignals(
   server: Pick<RunningServer, 'drain'> & { close(options?: { timeoutMs?: number }): Promise<void> },
   logger: Logger,
   config: ShutdownConfig = shutdownConfigFromEnv(),
 ): void {
-  let stopping = false;
+  let started = 0;
   const stop = async (signal: string) => {
-    if (stopping) {
+    if (started) {
+      // The same stop delivered twice (a signal to the process group and one from a supervisor, as
+      // `timeout` or a terminal's Ctrl-C under a runner do) is not an impatient second request.
+      if (Date.now() - started < DUPLICATE_SIGNAL_MS) return;
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
-    stopping = true;
-    const started = Date.now();
+    started = Date.now();
     server.drain();
     logger.info({ signal, drainMs: config.drainMs, delayMs: config.delayMs }, 'stopping: not ready, draining');
     setTimeout(
