@@ -137,7 +137,9 @@ describe.each([
     ]);
 
     const cancel = dataOf(await client.run(userId, 'CancelOrder', { orderId: placed.id, reason: 'Changed my mind' }));
-    expect(cancel.cancelOrder).toMatchObject({ id: placed.id, cancellation: { state: expect.any(String) } });
+    const asked = cancel.cancelOrder as { id: string; cancellation: { state: string } | null };
+    expect(asked.id).toBe(placed.id);
+    expect(['RUNNING', 'SUCCEEDED']).toContain(asked.cancellation?.state);
     const cancelled = await pollStatus(client, userId, placed.id, (o) => o.status === 'CANCELLED');
     expect(cancelled).toMatchObject({
       statusReason: 'Changed my mind',

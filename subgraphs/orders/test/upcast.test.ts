@@ -4,6 +4,7 @@
 // stored: read back, projected and served, it speaks only of COMMIT_STOCK, and the rows stay as written.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Prisma } from '../src/__generated__/prisma/client.ts';
 import { readStream } from '../src/eventStore/eventStore.ts';
 import { validateEventData } from '../src/eventStore/events.ts';
 import { fold } from '../src/readModel/fold.ts';
@@ -32,7 +33,11 @@ let h: OrdersHarness;
 beforeAll(async () => {
   h = await startOrdersHarness('upcast');
   await h.db.orderEvent.createMany({
-    data: fixture.rows.map((row) => ({ ...row, data: row.data as object, occurredAt: new Date(row.occurredAt) })),
+    data: fixture.rows.map((row) => ({
+      ...row,
+      data: row.data as Prisma.InputJsonObject,
+      occurredAt: new Date(row.occurredAt),
+    })),
   });
   await rebuildReadModel(h.db);
 }, 120_000);

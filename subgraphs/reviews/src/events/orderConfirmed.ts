@@ -2,7 +2,7 @@ import type { DomainEvent, RawSql } from '../../../../lib/events/index.ts';
 import { lockPurchasePair } from '../purchasePairs.ts';
 
 /**
- * Records what the buyer bought (the first confirmed order per product is kept) and marks the
+ * Records what the buyer bought (one row per order and product) and marks the
  * buyer's existing reviews of those products as verified purchases. Runs inside the inbox
  * transaction, so a redelivered event changes nothing.
  */
@@ -14,7 +14,7 @@ export async function applyOrderConfirmed(event: DomainEvent<'order.confirmed'>,
   await tx.$executeRawUnsafe(
     `INSERT INTO "Purchase" ("userId", "productId", "orderId", "purchasedAt")
      SELECT $1::uuid, p, $2::uuid, $3::timestamptz AT TIME ZONE 'UTC' FROM unnest($4::uuid[]) AS p
-     ON CONFLICT ("userId", "productId") DO NOTHING`,
+     ON CONFLICT ("userId", "productId", "orderId") DO NOTHING`,
     buyer,
     orderId.toLowerCase(),
     confirmedAt,

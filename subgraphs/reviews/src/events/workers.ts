@@ -3,7 +3,7 @@ import type { RunningWorkers, WorkerDeps } from '../../../../lib/subgraph/index.
 import type { ReviewsPrisma } from '../db.ts';
 import { reviewsEventHandlers } from './handlers.ts';
 
-/** Reviews consumes `order.confirmed` (verified purchases) and publishes `review.created` through its outbox. */
+/** Reviews consumes `order.confirmed` and `order.cancelled` (verified purchases) and publishes `review.created` through its outbox. */
 export function startReviewsWorkers({ prisma, logger, env }: WorkerDeps<ReviewsPrisma>): Promise<RunningWorkers> {
   return startServiceEvents({
     service: 'reviews',
