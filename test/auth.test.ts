@@ -18,7 +18,7 @@ import { SUBGRAPH_SERVICES } from '../subgraphs/index.ts';
 import { webProfile } from '../gateway-web/src/profile.ts';
 import { asUser, gatewaySigned, postToSubgraph, TEST_SIGNING } from './support/auth.ts';
 import { databaseEnv, TEST_SERVER_URL, uniquePrefix } from './support/databases.ts';
-import { errorCodes, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
+import { errorCodes, postGraphQL, startTestGateway } from './support/gateway.ts';
 import { startSeededSubgraphs } from './support/seededStack.ts';
 import type { SubgraphFleet } from './support/subgraphs.ts';
 

@@ -12,7 +12,6 @@ import { gatewaySupergraphPath } from '../lib/composition.ts';
 import { operationsDir, type PersistedQueryManifest } from '../lib/gateway/index.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { demoData, DEMO_USER_ID, HEAVY_BUYER_ID, LIGHT_BUYER_ID, salesOrders } from '../lib/seed/index.ts';
-import { SUBGRAPH_NAMES } from '../lib/services.ts';
 import { PROFILES, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { startSeededSubgraphs } from './support/seededStack.ts';
 import { countSubgraphRequests, type SubgraphFleet, type SubgraphRequestCounter } from './support/subgraphs.ts';
