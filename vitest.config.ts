@@ -21,6 +21,8 @@ export default defineConfig({
     ],
     // Integration files start servers and databases of their own; two cores run two files at once.
     pool: 'forks',
+    // Migrates and seeds the six databases once for the files that only read (test/support/seededStack.ts).
+    globalSetup: ['test/support/globalSetup.ts'],
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,

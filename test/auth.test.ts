@@ -18,8 +18,9 @@ import { SUBGRAPH_SERVICES } from '../subgraphs/index.ts';
 import { webProfile } from '../gateway-web/src/profile.ts';
 import { asUser, gatewaySigned, postToSubgraph, TEST_SIGNING } from './support/auth.ts';
 import { databaseEnv, TEST_SERVER_URL, uniquePrefix } from './support/databases.ts';
-import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { errorCodes, postGraphQL, startTestGateway } from './support/gateway.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 const A = DEMO_USER_ID;
 const B = LIGHT_BUYER_ID;
@@ -40,7 +41,6 @@ const seen: Array<{ subgraph: SubgraphName; headers: IncomingHttpHeaders }> = []
 let bOrders: Array<{ id: string; payment: { id: string } | null }>;
 let bEmail: string;
 
-const codes = (response: GraphQLResponse) => (response.body.errors ?? []).map((e) => e.extensions?.code);
 const now = () => Math.floor(Date.now() / 1000);
 
 function rs256(claims: { sub?: string; iss?: string; aud?: string } = {}): Promise<string> {
@@ -58,7 +58,7 @@ function jwksAuth(keySource: GatewayAuthConfig['jwt']['keySource']): GatewayAuth
 }
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('auth'));
+  fleet = await startSeededSubgraphs();
   for (const name of SUBGRAPH_NAMES) {
     fleet.servers[name].httpServer.on('request', (req: { url?: string; headers: IncomingHttpHeaders }) => {
       if (req.url?.startsWith('/graphql')) seen.push({ subgraph: name, headers: req.headers });
@@ -135,7 +135,7 @@ describe('anonymous callers', () => {
     const id = query.includes('payment(') ? bOrders.find((o) => o.payment)?.payment?.id : bOrders[0]?.id;
     const response = await postGraphQL(gateway.url, query, query.includes('$id') ? { id } : {});
     expect(response.status).toBe(200);
-    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
     expect(JSON.stringify(response.body.data)).not.toMatch(
       new RegExp(`${bEmail}|${bOrders.map((o) => o.id).join('|')}`),
     );
@@ -154,7 +154,7 @@ describe('bearer tokens at the gateway', () => {
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
     expect(response.body.data).toBeUndefined();
-    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
     expect(response.body.errors?.[0]?.message).toMatch(reason);
     expect(JSON.stringify(response.body)).not.toContain(token);
     expect(seen.length - before).toBe(0);
@@ -222,7 +222,7 @@ describe('bearer tokens at the gateway', () => {
   it('a header that is not "Bearer <token>" is 401', async () => {
     const response = await postGraphQL(gateway.url, '{ me { id } }', {}, { authorization: 'Basic YWxpY2U6c2VjcmV0' });
     expect(response.status).toBe(401);
-    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('forwards the identity signed, the correlation id and the trace to every subgraph call', async () => {
@@ -270,7 +270,7 @@ describe("one user reading another's data", () => {
       {},
       await asUser(A),
     );
-    expect(codes(response)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(response.body.errors?.[0]?.path).toEqual(['user', 'orders']);
     // `orders` is nullable: B's public name stays, the orders are null.
     expect(response.body.data?.user).toEqual({ name: expect.any(String) as unknown, orders: null });
@@ -284,7 +284,7 @@ describe("one user reading another's data", () => {
       { order: order?.id, payment: order?.payment?.id },
       await asUser(A),
     );
-    expect(codes(response).sort()).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    expect(errorCodes(response).sort()).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     expect(response.body.data).toEqual({ order: null, payment: null });
   });
 
@@ -295,7 +295,7 @@ describe("one user reading another's data", () => {
       {},
       await asUser(A),
     );
-    expect(codes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+    expect(errorCodes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     expect(response.body.data?.user).toEqual({
       name: expect.any(String) as unknown,
       recommendations: null,
@@ -311,7 +311,7 @@ describe("one user reading another's data", () => {
       {},
       await asUser(A),
     );
-    expect(codes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    expect(errorCodes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     const user = response.body.data?.user as { name: string; email: unknown; address: unknown };
     expect(user.name).toEqual(expect.any(String));
     expect(user.email).toBeNull();
@@ -331,7 +331,7 @@ describe("one user reading another's data", () => {
     ).edges.map((e) => e.node);
     expect(nodes).toHaveLength(50);
     expect(nodes.filter((n) => n.email !== null).map((n) => n.id)).toEqual([A]);
-    expect(codes(response).filter((c) => c === 'FORBIDDEN')).toHaveLength(49);
+    expect(errorCodes(response).filter((c) => c === 'FORBIDDEN')).toHaveLength(49);
   });
 
   it("B's payment through Order.payment is FORBIDDEN, even with a valid signature for A straight at the subgraph", async () => {
@@ -345,7 +345,7 @@ describe("one user reading another's data", () => {
       gatewaySigned({ userId: A, client: 'web' }),
     );
     expect(asA.status).toBe(200);
-    expect(codes(asA)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(asA)).toEqual(['FORBIDDEN']);
     expect(JSON.stringify(asA.body.data)).not.toContain(order?.payment?.id);
 
     const anonymous = await postToSubgraph(
@@ -354,7 +354,7 @@ describe("one user reading another's data", () => {
       { r: [{ __typename: 'Order', id: order?.id }] },
       gatewaySigned({ userId: null, client: 'web' }),
     );
-    expect(codes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
 
     const asB = await postToSubgraph(
       fleet.urls.payments,
@@ -376,7 +376,7 @@ describe("one user reading another's data", () => {
       { r: [{ __typename: 'Order', id: bOrders[0]?.id }] },
       gatewaySigned({ userId: A, client: 'web' }),
     );
-    expect(codes(response)).toEqual(['FORBIDDEN']);
+    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(response.body.data?._entities).toEqual([null]);
   });
 
@@ -420,14 +420,14 @@ describe('calling a subgraph directly', () => {
   ])('%s is 401 UNAUTHENTICATED', async (_what, headers) => {
     const response = await postToSubgraph(fleet.urls.users, meQuery, {}, headers());
     expect(response.status).toBe(401);
-    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
     expect(response.body.data).toBeUndefined();
   });
 
   it('every subgraph refuses an unsigned request, even an anonymous one, over POST and GET', async () => {
     for (const name of SUBGRAPH_NAMES) {
       const post = await postToSubgraph(fleet.urls[name], '{ __typename }', {}, {});
-      expect([name, post.status, codes(post)]).toEqual([name, 401, ['UNAUTHENTICATED']]);
+      expect([name, post.status, errorCodes(post)]).toEqual([name, 401, ['UNAUTHENTICATED']]);
       const get = await fetch(`${fleet.urls[name]}?query=${encodeURIComponent('{ __typename }')}`, {
         headers: { 'apollo-require-preflight': 'true' },
       });

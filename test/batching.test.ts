@@ -6,9 +6,9 @@ import type { RunningServer } from '../lib/http/index.ts';
 import { HEAVY_BUYER_ID } from '../lib/seed/index.ts';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../lib/services.ts';
 import { asUser } from './support/auth.ts';
-import { uniquePrefix } from './support/databases.ts';
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 const ORDERS_WITH_EVERYTHING = /* GraphQL */ `
   query OrderHistory($userId: ID!, $first: Int!) {
@@ -71,7 +71,7 @@ let gateway: RunningServer;
 let counters: Record<SubgraphName, QueryCounter>;
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('batching'));
+  fleet = await startSeededSubgraphs();
   gateway = await startTestGateway(fleet.urls);
   counters = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [name, countQueries(fleet.servers[name].prisma)]),

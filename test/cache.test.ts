@@ -3,7 +3,6 @@
 // private, entities fetched for one user serve the next, identical representations go out once,
 // one MGET per entity fetch, mutations and domain events invalidate exactly, stale copies stand in
 // for a failed subgraph where the schema allows it, and a Redis failure costs caching, not answers.
-import type { IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,7 +27,12 @@ import {
 } from './support/failures.ts';
 import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { startRedisServer, uniqueKeyPrefix, type RedisServerProcess } from './support/redis.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import {
+  countSubgraphRequests,
+  startSubgraphs,
+  type SubgraphFleet,
+  type SubgraphRequestCounter,
+} from './support/subgraphs.ts';
 
 const data = demoData();
 const product = (i: number) => data.products[i]!.id;
@@ -50,7 +54,7 @@ let redis: RedisServerProcess;
 let admin: Redis;
 let web: RunningGateway;
 let replica: RunningGateway;
-const received: Record<string, number> = {};
+let requests: SubgraphRequestCounter;
 /** inventory and reviews sit behind recording proxies: what each was sent, and a switch to make them fail. */
 const proxied: Partial<
   Record<
@@ -91,7 +95,7 @@ async function proxy(name: SubgraphName): Promise<string> {
   return entry.fake.url;
 }
 
-const count = (name: SubgraphName) => (proxied[name] ? proxied[name].fake.received : (received[name] ?? 0));
+const count = (name: SubgraphName) => (proxied[name] ? proxied[name].fake.received : requests.of(name));
 const counts = () => Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, count(n)])) as Record<SubgraphName, number>;
 
 async function commandCalls(command: string): Promise<number> {
@@ -104,12 +108,7 @@ beforeAll(async () => {
   [fleet, redis] = await Promise.all([startSubgraphs(uniquePrefix('cache')), startRedisServer()]);
   admin = new Redis(redis.url, { maxRetriesPerRequest: 0 });
   admin.on('error', () => undefined);
-  for (const name of SUBGRAPH_NAMES) {
-    fleet.servers[name].httpServer.on('request', (req: IncomingMessage) => {
-      // GraphQL fetches only: the gateways' health checks hit /health on their own schedule.
-      if (req.url?.startsWith('/graphql')) received[name] = (received[name] ?? 0) + 1;
-    });
-  }
+  requests = countSubgraphRequests(fleet);
   const urls = { ...fleet.urls, inventory: await proxy('inventory'), reviews: await proxy('reviews') };
   web = await startTestGateway(urls, { cache: cacheConfig(redis.url) });
   replica = await startTestGateway(urls, { cache: cacheConfig(redis.url) });

@@ -1,7 +1,6 @@
 // One backend per frontend: each gateway's own BFF subgraph defines its dashboard; the query planner
 // fetches the parts from the domain subgraphs in parallel, with a request count that does not grow
 // with the user's order count; mobile's answer is a fraction of web's.
-import type { IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
@@ -13,10 +12,9 @@ import { gatewaySupergraphPath } from '../lib/composition.ts';
 import { operationsDir, type PersistedQueryManifest } from '../lib/gateway/index.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { demoData, DEMO_USER_ID, HEAVY_BUYER_ID, LIGHT_BUYER_ID, salesOrders } from '../lib/seed/index.ts';
-import { SUBGRAPH_NAMES } from '../lib/services.ts';
-import { uniquePrefix } from './support/databases.ts';
 import { PROFILES, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import { countSubgraphRequests, type SubgraphFleet, type SubgraphRequestCounter } from './support/subgraphs.ts';
 
 const WEB_DASHBOARD = readFileSync(join(operationsDir('web'), 'Dashboard.graphql'), 'utf8');
 const MOBILE_MANIFEST = (PROFILES.mobile.operations as { manifest: PersistedQueryManifest }).manifest;
@@ -25,15 +23,11 @@ const MOBILE_DASHBOARD_ID = MOBILE_MANIFEST.operations.find((o) => o.name === 'D
 let fleet: SubgraphFleet;
 let web: RunningServer;
 let mobile: RunningServer;
-const received: Record<string, number> = {};
+let requests: SubgraphRequestCounter;
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('dashboard'));
-  for (const name of SUBGRAPH_NAMES)
-    fleet.servers[name].httpServer.on('request', (req: IncomingMessage) => {
-      // GraphQL fetches only: the gateway's health checks hit /health on their own schedule.
-      if (req.url?.startsWith('/graphql')) received[name] = (received[name] ?? 0) + 1;
-    });
+  fleet = await startSeededSubgraphs();
+  requests = countSubgraphRequests(fleet);
   web = await startTestGateway(fleet.urls);
   mobile = await startTestGateway(fleet.urls, { name: 'mobile' });
 });
@@ -163,10 +157,10 @@ describe('web dashboard', () => {
 
   it('costs the same number of subgraph requests for a user with 2 orders as for one with 60', async () => {
     const count = async (userId: string) => {
-      for (const key of Object.keys(received)) received[key] = 0;
+      requests.reset();
       const { body } = await webDashboard(userId, { ordersFirst: 100 });
       expect(body.errors).toBeUndefined();
-      return { ...received };
+      return requests.all();
     };
     const light = await count(LIGHT_BUYER_ID);
     const heavy = await count(HEAVY_BUYER_ID);

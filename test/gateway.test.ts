@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../lib/http/index.ts';
 import { DEMO_USER_ID } from '../lib/seed/index.ts';
 import { asUser } from './support/auth.ts';
-import { uniquePrefix } from './support/databases.ts';
-import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { errorCodes, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -14,7 +14,7 @@ let fleet: SubgraphFleet;
 let gateway: RunningServer;
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('gateway'));
+  fleet = await startSeededSubgraphs();
   gateway = await startTestGateway(fleet.urls, { maxBodyBytes: MAX_BODY_BYTES });
 });
 
@@ -27,10 +27,6 @@ afterAll(async () => {
 function expectNothingInternal(response: GraphQLResponse) {
   const text = JSON.stringify(response.body);
   expect(text).not.toMatch(/stacktrace|prisma|SELECT |at [\w.]+ \(|node_modules|postgres/i);
-}
-
-function codes(response: GraphQLResponse) {
-  return (response.body.errors ?? []).map((e) => e.extensions?.code);
 }
 
 describe('cross-subgraph queries', () => {
@@ -114,7 +110,7 @@ describe('page size limit', () => {
   it.each([0, 101, -1])('refuses first = %i with BAD_USER_INPUT naming the argument', async (first) => {
     for (const query of [usersPage, nestedPage]) {
       const response = await postGraphQL(gateway.url, query, { first });
-      expect(codes(response)).toContain('BAD_USER_INPUT');
+      expect(errorCodes(response)).toContain('BAD_USER_INPUT');
       const error = response.body.errors?.find((e) => e.extensions?.code === 'BAD_USER_INPUT');
       expect(error?.extensions?.argumentName).toBe('first');
       expect(error?.message).toContain('"first"');
@@ -127,7 +123,7 @@ describe('page size limit', () => {
       gateway.url,
       '{ users(first: 2, after: "not-a-cursor") { edges { node { id } } } }',
     );
-    expect(codes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.body.errors?.[0]?.extensions?.argumentName).toBe('after');
   });
 });
@@ -141,7 +137,7 @@ describe('ids', () => {
       const malformed = await postGraphQL(gateway.url, `{ ${field}(id: "42; DROP TABLE users") { id } }`, {}, signedIn);
       expect(malformed.status).toBe(200);
       expect(malformed.body.data?.[field]).toBeNull();
-      expect(codes(malformed)).toEqual(['BAD_USER_INPUT']);
+      expect(errorCodes(malformed)).toEqual(['BAD_USER_INPUT']);
       expectNothingInternal(malformed);
 
       const unknown = await postGraphQL(
@@ -151,14 +147,14 @@ describe('ids', () => {
         signedIn,
       );
       expect(unknown.body.data?.[field]).toBeNull();
-      expect(codes(unknown)).toEqual(['NOT_FOUND']);
+      expect(errorCodes(unknown)).toEqual(['NOT_FOUND']);
     },
   );
 
   it('me without an identity is null with UNAUTHENTICATED', async () => {
     const response = await postGraphQL(gateway.url, '{ me { id } }');
     expect(response.body.data?.me).toBeNull();
-    expect(codes(response)).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
   });
 });
 
@@ -175,14 +171,14 @@ describe('GraphQL over HTTP', () => {
   it('a malformed query is 400 GRAPHQL_PARSE_FAILED', async () => {
     const response = await postGraphQL(gateway.url, '{ products(first: 5 { edges }');
     expect(response.status).toBe(400);
-    expect(codes(response)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_PARSE_FAILED']);
     expectNothingInternal(response);
   });
 
   it('an unknown field is 400 GRAPHQL_VALIDATION_FAILED', async () => {
     const response = await postGraphQL(gateway.url, '{ products(first: 5) { edges { node { passwordHash } } } }');
     expect(response.status).toBe(400);
-    expect(codes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 
   it('an operationName the document does not define is 400 OPERATION_RESOLUTION_FAILURE', async () => {
@@ -192,20 +188,20 @@ describe('GraphQL over HTTP', () => {
     ]) {
       const response = await raw(JSON.stringify(body));
       expect(response.status).toBe(400);
-      expect(codes(response)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
+      expect(errorCodes(response)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
     }
   });
 
   it('a body that is not JSON is 400 BAD_REQUEST', async () => {
     const response = await raw('{"query": ');
     expect(response.status).toBe(400);
-    expect(codes(response)).toEqual(['BAD_REQUEST']);
+    expect(errorCodes(response)).toEqual(['BAD_REQUEST']);
   });
 
   it('a body that is not JSON media type is 415', async () => {
     const response = await raw('query=%7B__typename%7D', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(415);
-    expect(codes(response)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
+    expect(errorCodes(response)).toEqual(['UNSUPPORTED_MEDIA_TYPE']);
   });
 
   it(`accepts a body of exactly ${MAX_BODY_BYTES} bytes and refuses one byte more with 413`, async () => {
@@ -220,7 +216,7 @@ describe('GraphQL over HTTP', () => {
 
     const past = await raw(body(MAX_BODY_BYTES + 1));
     expect(past.status).toBe(413);
-    expect(codes(past)).toEqual(['PAYLOAD_TOO_LARGE']);
+    expect(errorCodes(past)).toEqual(['PAYLOAD_TOO_LARGE']);
   });
 
   it('answers GET queries and echoes the correlation id', async () => {

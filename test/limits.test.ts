@@ -1,7 +1,6 @@
 // Every operation limit of the gateways at its edge and one past it, each with its own code; the
 // protocol rules (batching off, CSRF, introspection and suggestions in production, APQ on web,
 // registered operations only on mobile).
-import type { IncomingMessage } from 'node:http';
 import { createHash } from 'node:crypto';
 import { Lexer, Source, TokenKind } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +8,9 @@ import { devToken } from '../lib/auth/index.ts';
 import type { PersistedQueryManifest } from '../lib/gateway/index.ts';
 import type { RunningServer } from '../lib/http/index.ts';
 import { DEMO_USER_ID } from '../lib/seed/index.ts';
-import { uniquePrefix } from './support/databases.ts';
-import { PROFILES, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { errorCodes, PROFILES, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import { countSubgraphRequests, type SubgraphFleet } from './support/subgraphs.ts';
 
 const WEB = PROFILES.web.limits;
 const MANIFEST = (PROFILES.mobile.operations as { manifest: PersistedQueryManifest }).manifest;
@@ -21,7 +20,7 @@ let web: RunningServer;
 const extra: RunningServer[] = [];
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('limits'));
+  fleet = await startSeededSubgraphs();
   web = await startTestGateway(fleet.urls);
 });
 
@@ -35,8 +34,6 @@ async function gateway(overrides: Parameters<typeof startTestGateway>[1]) {
   extra.push(server);
   return server;
 }
-
-const codes = (r: GraphQLResponse) => (r.body.errors ?? []).map((e) => e.extensions?.code);
 
 /** A query whose deepest field is at `depth` (graphql-armor counts fields, leaves included). */
 function queryOfDepth(depth: number): string {
@@ -74,7 +71,7 @@ describe('web limits, at the edge and one past it', () => {
 
     const past = await postGraphQL(web.url, build(limit + 1));
     expect(past.status).toBe(400);
-    expect(codes(past)).toEqual([code]);
+    expect(errorCodes(past)).toEqual([code]);
     expect(past.body.errors?.[0]?.message).toContain(String(limit));
   });
 
@@ -89,7 +86,7 @@ describe('web limits, at the edge and one past it', () => {
     const tight = await gateway({ limits: { ...WEB, maxTokens: tokens - 1 } });
     const past = await postGraphQL(tight.url, query);
     expect(past.status).toBe(400);
-    expect(codes(past)).toEqual(['TOKEN_LIMIT_EXCEEDED']);
+    expect(errorCodes(past)).toEqual(['TOKEN_LIMIT_EXCEEDED']);
   });
 
   it('cost: a page whose cost equals the limit runs, one more edge does not, and nothing is fetched', async () => {
@@ -99,22 +96,22 @@ describe('web limits, at the edge and one past it', () => {
     const atLimit = await postGraphQL(capped.url, query, { n: 50 });
     expect(atLimit.body.errors).toBeUndefined();
 
-    let productsRequests = 0;
-    const count = (req: IncomingMessage) => (req.url?.startsWith('/graphql') ? productsRequests++ : undefined);
-    fleet.servers.products.httpServer.on('request', count);
+    const requests = countSubgraphRequests(fleet);
     const past = await postGraphQL(capped.url, query, { n: 51 });
-    fleet.servers.products.httpServer.off('request', count);
+    requests.stop();
     expect(past.status).toBe(400);
-    expect(codes(past)).toEqual(['COST_ESTIMATED_TOO_EXPENSIVE']);
+    expect(errorCodes(past)).toEqual(['COST_ESTIMATED_TOO_EXPENSIVE']);
     expect(past.body.errors?.[0]?.extensions).toMatchObject({ cost: 1 + 3 * 51, maxCost: 1 + 3 * 50 });
-    expect(productsRequests).toBe(0);
+    expect(requests.of('products')).toBe(0);
   });
 
   it('aliases of one list field add up their cost, so they cannot multiply a budget', async () => {
     const capped = await gateway({ limits: { ...WEB, maxCost: 300 } });
     const one = 'products(first: 100) { edges { node { id } } }';
-    expect(codes(await postGraphQL(capped.url, `{ a: ${one} }`))).toEqual([]);
-    expect(codes(await postGraphQL(capped.url, `{ a: ${one} b: ${one} }`))).toEqual(['COST_ESTIMATED_TOO_EXPENSIVE']);
+    expect(errorCodes(await postGraphQL(capped.url, `{ a: ${one} }`))).toEqual([]);
+    expect(errorCodes(await postGraphQL(capped.url, `{ a: ${one} b: ${one} }`))).toEqual([
+      'COST_ESTIMATED_TOO_EXPENSIVE',
+    ]);
   });
 });
 
@@ -163,7 +160,7 @@ describe('protocol', () => {
 
     const production = await gateway({ production: true });
     const refused = await postGraphQL(production.url, introspection);
-    expect(codes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(refused)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     const typo = await postGraphQL(production.url, '{ prodcts { totalCount } }');
     expect(typo.body.errors?.[0]?.message).not.toMatch(/Did you mean/);
   });

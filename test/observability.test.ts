@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../lib/http/index.ts';
 import { DEMO_USER_ID } from '../lib/seed/index.ts';
 import { asUser } from './support/auth.ts';
-import { uniquePrefix } from './support/databases.ts';
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 interface LogLine {
   msg?: string;
@@ -35,7 +35,7 @@ let fleet: SubgraphFleet;
 let gateway: RunningServer;
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('observe'), { logger: subgraphLogs.logger });
+  fleet = await startSeededSubgraphs({ logger: subgraphLogs.logger });
   gateway = await startTestGateway(fleet.urls, { logger: gatewayLogs.logger });
 });
 

@@ -18,9 +18,9 @@ import {
 import type { RunningServer } from '../lib/http/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { buildPlaygroundIfStale } from '../scripts/build-playground.ts';
-import { uniquePrefix } from './support/databases.ts';
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPORTS_DIR = join(ROOT_DIR, 'reports');
@@ -41,7 +41,7 @@ beforeAll(async () => {
     );
   }
   await buildPlaygroundIfStale();
-  fleet = await startSubgraphs(uniquePrefix('playground'));
+  fleet = await startSeededSubgraphs();
   gateway = await startTestGateway(fleet.urls);
   origin = new URL(gateway.url).origin;
   userDataDir = mkdtempSync(join(tmpdir(), 'playground-chromium-'));

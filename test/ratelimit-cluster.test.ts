@@ -2,7 +2,6 @@
 // processes connect with REDIS_CLUSTER_NODES, and every rate-limit key carries a hash tag, so the
 // multi-key Lua admission (every key of one subject shares its slot) never fails with CROSSSLOT or MOVED.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser } from './support/auth.ts';
@@ -11,22 +10,24 @@ import { postGraphQL } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
 import { deleteKeys, startRedisCluster, uniqueKeyPrefix, type RedisClusterFixture } from './support/redis.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import {
+  countSubgraphRequests,
+  startSubgraphs,
+  type SubgraphFleet,
+  type SubgraphRequestCounter,
+} from './support/subgraphs.ts';
 
 const ONE_POINT = '{ category(slug: "books") { name } }';
 const KEY_PREFIX = uniqueKeyPrefix('ratelimit-cluster');
 
 let fleet: SubgraphFleet;
 let cluster: RedisClusterFixture;
-let productsRequests = 0;
+let requests: SubgraphRequestCounter;
 const processes: GatewayProcess[] = [];
 
 beforeAll(async () => {
   [fleet, cluster] = await Promise.all([startSubgraphs(uniquePrefix('rlcluster')), startRedisCluster()]);
-  // GraphQL fetches only: the gateways' health probes of the subgraph are not part of an operation.
-  fleet.servers.products.httpServer.on('request', (req: IncomingMessage) => {
-    if (req.method === 'POST') productsRequests++;
-  });
+  requests = countSubgraphRequests(fleet);
   const ports = await freePorts(2);
   const env = {
     REDIS_CLUSTER_NODES: cluster.nodes.map((n) => `${n.host}:${n.port}`).join(','),
@@ -55,7 +56,7 @@ describe('on a Redis Cluster', () => {
     };
     expect(ready.checks.redis).toBe('ok');
     const user = await asUser(randomUUID());
-    const before = productsRequests;
+    const before = requests.of('products');
     const responses = await Promise.all(
       Array.from({ length: 500 }, (_, i) => postGraphQL(processes[i % 2]!.url, ONE_POINT, {}, user)),
     );
@@ -70,7 +71,7 @@ describe('on a Redis Cluster', () => {
     expect(
       responses.filter((r) => r.status === 429).every((r) => r.body.errors?.[0]?.extensions?.code === 'RATE_LIMITED'),
     ).toBe(true);
-    expect(productsRequests - before).toBe(100);
+    expect(requests.of('products') - before).toBe(100);
 
     // The admissions really went to the cluster (not to the insurance limiters): the key is there.
     const client = new Cluster(cluster.nodes);

@@ -3,64 +3,39 @@
 // the edge, aliases counted per occurrence, exact across two gateway processes, nothing written
 // when refused; and fail-closed fields refused while a Redis of the test's own is down.
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mobileProfile } from '../gateway-mobile/src/profile.ts';
 import { webProfile } from '../gateway-web/src/profile.ts';
-import { gatewayConfigFromEnv, type RunningGateway } from '../lib/gateway/index.ts';
+import { gatewayConfigFromEnv } from '../lib/gateway/index.ts';
 import type { RateLimitConfig } from '../lib/ratelimit/index.ts';
 import type { RedisConfig } from '../lib/redis/index.ts';
 import { asUser } from './support/auth.ts';
 import { uniquePrefix } from './support/databases.ts';
-import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
+import { postGraphQL, type GraphQLResponse } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
-import {
-  deleteKeys,
-  startRedisServer,
-  TEST_REDIS_URL,
-  uniqueKeyPrefix,
-  type RedisServerProcess,
-} from './support/redis.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { useRateLimitStack } from './support/rateLimit.ts';
+import { startRedisServer, TEST_REDIS_URL, type RedisServerProcess } from './support/redis.ts';
+import { startSubgraphs } from './support/subgraphs.ts';
 
 const ONE_POINT = '{ category(slug: "books") { name } }';
 const ADD_REVIEW = 'mutation($p: ID!) { addReview(productId: $p, rating: 4) { id } }';
-const KEY_PREFIX = uniqueKeyPrefix('rlfields');
-
 type Reply = GraphQLResponse & {
   body: GraphQLResponse['body'] & { extensions?: { rateLimit?: Record<string, unknown> } };
 };
 
-let fleet: SubgraphFleet;
-let redis: Redis;
-let reviewsRequests = 0;
+// Writes reviews: databases of its own.
+const stack = useRateLimitStack('rlfields', () => startSubgraphs(uniquePrefix('rlfields')));
+const KEY_PREFIX = stack.keyPrefix;
 let knownProducts: string[] = [];
-const gateways: RunningGateway[] = [];
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('rlfields'));
-  // GraphQL fetches only: the gateways' health probes are not part of an operation.
-  fleet.servers.reviews.httpServer.on('request', (req: IncomingMessage) => {
-    if (req.method === 'POST') reviewsRequests++;
-  });
-  redis = new Redis(TEST_REDIS_URL);
   knownProducts = (
-    await fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ productId: string }>>(
+    await stack.fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ productId: string }>>(
       `SELECT DISTINCT "productId" FROM "Purchase" ORDER BY 1`,
     )
   ).map((r) => r.productId);
-}, 120_000);
-
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  await fleet?.close();
-  if (redis) {
-    await deleteKeys(redis, KEY_PREFIX);
-    redis.disconnect();
-  }
 });
 
 function takeProducts(count: number): string[] {
@@ -78,26 +53,15 @@ function limits(redisConfig: RedisConfig, extra: Partial<RateLimitConfig> = {}):
   };
 }
 
-// Generous: a timed-out command falls back (by design) to the insurance limiter and would change the counts.
-const sharedRedis: RedisConfig = {
-  kind: 'single',
-  url: TEST_REDIS_URL,
-  keyPrefix: KEY_PREFIX,
-  commandTimeoutMs: 10_000,
-};
-
-async function gateway(rateLimit: RateLimitConfig): Promise<RunningGateway> {
-  const started = await startTestGateway(fleet.urls, { rateLimit });
-  gateways.push(started);
-  return started;
-}
+const sharedRedis = stack.sharedRedis();
+const gateway = stack.gateway;
 
 const post = async (url: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>) =>
   (await postGraphQL(url, query, variables, headers)) as Reply;
 const codeOf = (r: GraphQLResponse) => r.body.errors?.[0]?.extensions?.code;
 const reviewsBy = async (userId: string) =>
   (
-    await fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ n: number }>>(
+    await stack.fleet.servers.reviews.prisma.$queryRawUnsafe<Array<{ n: number }>>(
       `SELECT count(*)::int AS n FROM "Review" WHERE "authorId" = $1::uuid`,
       userId,
     )
@@ -129,7 +93,7 @@ describe('Mutation.addReview @rateLimit(max: 5, window: "1m")', () => {
         fields: { 'Mutation.addReview': { cost: 1, remaining: 4 - i, limit: 5 } },
       });
     }
-    const before = reviewsRequests;
+    const before = stack.requests.of('reviews');
     const refused = await post(url, ADD_REVIEW, { p: products[5] }, headers);
     expect(refused.status).toBe(429);
     expect(codeOf(refused)).toBe('RATE_LIMITED');
@@ -147,7 +111,7 @@ describe('Mutation.addReview @rateLimit(max: 5, window: "1m")', () => {
       remaining: 95,
       fields: { 'Mutation.addReview': { remaining: 0, limit: 5 } },
     });
-    expect(reviewsRequests).toBe(before);
+    expect(stack.requests.of('reviews')).toBe(before);
     expect(await reviewsBy(userId)).toBe(5);
     // Other operations of the same user still run.
     expect((await post(url, ONE_POINT, {}, headers)).status).toBe(200);
@@ -166,11 +130,11 @@ describe('Mutation.addReview @rateLimit(max: 5, window: "1m")', () => {
       remaining: 96,
       fields: { 'Mutation.addReview': { cost: 4, remaining: 1 } },
     });
-    const before = reviewsRequests;
+    const before = stack.requests.of('reviews');
     const two = await post(url, aliased(products.slice(4, 6)), {}, headers);
     expect(two.status).toBe(429);
     expect(codeOf(two)).toBe('RATE_LIMITED');
-    expect(reviewsRequests).toBe(before);
+    expect(stack.requests.of('reviews')).toBe(before);
     expect(await reviewsBy(userId)).toBe(4);
     const one = await post(url, aliased(products.slice(6, 7)), {}, headers);
     expect(one.status).toBe(200);
@@ -200,12 +164,12 @@ describe('exactness of a field budget across two gateway processes sharing Redis
       REDIS_COMMAND_TIMEOUT_MS: '10000',
       RATE_LIMIT_REPLICAS: '2',
     };
-    processes.push(...ports.map((port) => new GatewayProcess('web', port, fleet.urls, env)));
+    processes.push(...ports.map((port) => new GatewayProcess('web', port, stack.fleet.urls, env)));
     await Promise.all(processes.map((p) => p.start()));
     const userId = randomUUID();
     const headers = await asUser(userId);
     const products = takeProducts(24);
-    const before = reviewsRequests;
+    const before = stack.requests.of('reviews');
     const responses = await Promise.all(
       products.map((p, i) => post(processes[i % 2]!.url, ADD_REVIEW, { p }, headers)),
     );
@@ -214,7 +178,7 @@ describe('exactness of a field budget across two gateway processes sharing Redis
     expect(statuses.filter((s) => s === 429)).toHaveLength(19);
     expect(responses.filter((r) => r.status === 200 && r.body.errors)).toEqual([]);
     expect(responses.filter((r) => r.status === 429).every((r) => codeOf(r) === 'RATE_LIMITED')).toBe(true);
-    expect(reviewsRequests - before).toBe(5);
+    expect(stack.requests.of('reviews') - before).toBe(5);
     expect(await reviewsBy(userId)).toBe(5);
   }, 120_000);
 });
@@ -255,7 +219,7 @@ describe('fail-closed fields while Redis is down', () => {
 
     await own.stop();
     await until(async () => (await redisCheck(closed)) !== 'ok' && (await redisCheck(open)) !== 'ok', 5000);
-    const before = reviewsRequests;
+    const before = stack.requests.of('reviews');
     const refused = await post(closed, ADD_REVIEW, { p: products[1] }, headers);
     expect(refused.status).toBe(503);
     expect(codeOf(refused)).toBe('SERVICE_UNAVAILABLE');
@@ -263,7 +227,7 @@ describe('fail-closed fields while Redis is down', () => {
       /^Mutation\.addReview cannot run while request budgets cannot be checked/,
     );
     expect(refused.body.data).toBeUndefined();
-    expect(reviewsRequests).toBe(before);
+    expect(stack.requests.of('reviews')).toBe(before);
     expect(await reviewsBy(userId)).toBe(1);
     // Queries keep the insurance limiter, on the same gateway.
     expect((await post(closed, ONE_POINT, {}, headers)).status).toBe(200);

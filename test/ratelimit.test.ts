@@ -2,54 +2,25 @@
 // not (aliases, batches, Query.rateLimit), anonymous callers by IP, exactness across two gateway
 // processes, and the insurance limiter while a Redis of the test's own is down and after it is back.
 import { randomUUID } from 'node:crypto';
-import { request, type IncomingMessage } from 'node:http';
+import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningGateway } from '../lib/gateway/index.ts';
 import type { RateLimitConfig } from '../lib/ratelimit/index.ts';
 import type { RedisConfig } from '../lib/redis/index.ts';
 import { asUser } from './support/auth.ts';
-import { uniquePrefix } from './support/databases.ts';
-import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
+import { errorCodes, postGraphQL, type GraphQLResponse } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
-import {
-  deleteKeys,
-  startRedisServer,
-  TEST_REDIS_URL,
-  uniqueKeyPrefix,
-  type RedisServerProcess,
-} from './support/redis.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { useRateLimitStack } from './support/rateLimit.ts';
+import { startRedisServer, TEST_REDIS_URL, type RedisServerProcess } from './support/redis.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
 
 /** One object field: costs exactly 1 point (lib/graphql/cost.ts) and one products fetch. */
 const ONE_POINT = '{ category(slug: "books") { name } }';
 const BUDGET_READ = '{ rateLimit { limit cost remaining resetAt } }';
-const KEY_PREFIX = uniqueKeyPrefix('ratelimit');
-
-let fleet: SubgraphFleet;
-let redis: Redis;
-let productsRequests = 0;
-const gateways: RunningGateway[] = [];
-
-beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('ratelimit'));
-  // GraphQL fetches only: the gateways' health probes of the subgraph are not part of an operation.
-  fleet.servers.products.httpServer.on('request', (req: IncomingMessage) => {
-    if (req.method === 'POST') productsRequests++;
-  });
-  redis = new Redis(TEST_REDIS_URL);
-});
-
-afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close()));
-  await fleet?.close();
-  if (redis) {
-    await deleteKeys(redis, KEY_PREFIX);
-    redis.disconnect();
-  }
-});
+// Reads only: the shared seeded stack (test/support/seededStack.ts).
+const stack = useRateLimitStack('ratelimit', () => startSeededSubgraphs());
+const KEY_PREFIX = stack.keyPrefix;
 
 function limits(points: number, redisConfig: RedisConfig, replicas = 1): RateLimitConfig {
   return {
@@ -59,21 +30,8 @@ function limits(points: number, redisConfig: RedisConfig, replicas = 1): RateLim
   };
 }
 
-// Generous: a timed-out command falls back (by design) to the insurance limiter and would change the counts.
-const sharedRedis = (commandTimeoutMs = 10_000): RedisConfig => ({
-  kind: 'single',
-  url: TEST_REDIS_URL,
-  keyPrefix: KEY_PREFIX,
-  commandTimeoutMs,
-});
-
-async function gateway(rateLimit: RateLimitConfig): Promise<RunningGateway> {
-  const started = await startTestGateway(fleet.urls, { rateLimit });
-  gateways.push(started);
-  return started;
-}
-
-const codes = (r: GraphQLResponse) => (r.body.errors ?? []).map((e) => e.extensions?.code);
+const sharedRedis = stack.sharedRedis;
+const gateway = stack.gateway;
 
 function rateLimitOf(response: { body: { extensions?: Record<string, unknown> } }): Record<string, unknown> {
   const value = response.body.extensions?.rateLimit;
@@ -128,10 +86,10 @@ describe('one gateway on the shared Redis', () => {
       expect(ok.body.errors).toBeUndefined();
       expect(rateLimitOf(ok)).toMatchObject({ cost: 1, remaining: 5 - i, limit: 5 });
     }
-    const before = productsRequests;
+    const before = stack.requests.of('products');
     const refused = await post(url, ONE_POINT, user);
     expect(refused.status).toBe(429);
-    expect(codes(refused)).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(refused)).toEqual(['RATE_LIMITED']);
     expect(refused.body.data).toBeUndefined();
     expect(refused.body.errors?.[0]?.message).toMatch(/retry after \d{4}-\d\d-\d\dT.*\(in \d+ s\)/);
     const retryAfter = Number(refused.headers.get('retry-after'));
@@ -139,7 +97,7 @@ describe('one gateway on the shared Redis', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(refused.body.errors?.[0]?.extensions?.retryAfterSeconds).toBe(retryAfter);
     expect(rateLimitOf(refused)).toMatchObject({ remaining: 0, limit: 5 });
-    expect(productsRequests).toBe(before);
+    expect(stack.requests.of('products')).toBe(before);
   });
 
   it('charges aliases by their cost, so they cannot multiply a budget', async () => {
@@ -149,11 +107,11 @@ describe('one gateway on the shared Redis', () => {
     const first = await post(url, threeAliases, user);
     expect(first.status).toBe(200);
     expect(rateLimitOf(first)).toMatchObject({ cost: 3, remaining: 2 });
-    const before = productsRequests;
+    const before = stack.requests.of('products');
     const second = await post(url, threeAliases, user);
     expect(second.status).toBe(429);
-    expect(codes(second)).toEqual(['RATE_LIMITED']);
-    expect(productsRequests).toBe(before);
+    expect(errorCodes(second)).toEqual(['RATE_LIMITED']);
+    expect(stack.requests.of('products')).toBe(before);
   });
 
   it('refuses a batch before it spends anything', async () => {
@@ -215,20 +173,20 @@ describe('exactness across two gateway processes sharing Redis', () => {
       RATE_LIMIT_QUERY_WINDOW_SECONDS: '300',
       RATE_LIMIT_REPLICAS: '2',
     };
-    processes.push(...ports.map((port) => new GatewayProcess('web', port, fleet.urls, env)));
+    processes.push(...ports.map((port) => new GatewayProcess('web', port, stack.fleet.urls, env)));
     await Promise.all(processes.map((p) => p.start()));
     const user = await asUser(randomUUID());
-    const before = productsRequests;
+    const before = stack.requests.of('products');
     const responses = await Promise.all(
       Array.from({ length: 500 }, (_, i) => post(processes[i % 2]!.url, ONE_POINT, user)),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(400);
-    expect(responses.filter((r) => r.status === 429).every((r) => codes(r)[0] === 'RATE_LIMITED')).toBe(true);
+    expect(responses.filter((r) => r.status === 429).every((r) => errorCodes(r)[0] === 'RATE_LIMITED')).toBe(true);
     // Both processes admitted some: the budget really was shared, not one process's own.
     expect(new Set(responses.flatMap((r, i) => (r.status === 200 ? [i % 2] : []))).size).toBe(2);
-    expect(productsRequests - before).toBe(100);
+    expect(stack.requests.of('products') - before).toBe(100);
   }, 120_000);
 });
 
@@ -271,7 +229,7 @@ describe('when Redis fails', () => {
     const down = [];
     for (let i = 0; i < 6; i++) down.push(await postGraphQL(url, ONE_POINT, {}, user).then((r) => r as Reply));
     expect(down.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
-    expect(codes(down[5]!)).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(down[5]!)).toEqual(['RATE_LIMITED']);
 
     await own.start();
     await until(async () => (await redisCheck()) === 'ok', 10_000);

@@ -78,3 +78,8 @@ export async function postGraphQL(
     body: (await response.json()) as GraphQLResponse['body'],
   };
 }
+
+/** The `extensions.code` of each error of a response, in order (an error without one: undefined). */
+export function errorCodes(response: GraphQLResponse): unknown[] {
+  return (response.body.errors ?? []).map((e) => e.extensions?.code);
+}

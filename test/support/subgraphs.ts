@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { silentLogger, type Logger } from '../../lib/observability/index.ts';
 import { SUBGRAPH_NAMES, urlVariable, type SubgraphName } from '../../lib/services.ts';
 import type { ServicePrisma, StartedSubgraph } from '../../lib/subgraph/index.ts';
@@ -18,6 +19,8 @@ export interface FleetOptions {
   workers?: boolean;
   /** Added to every service's env (REDIS_URL, REDIS_KEY_PREFIX, EVENTS_*...). */
   env?: NodeJS.ProcessEnv;
+  /** Databases that outlive the fleet (the run's shared seeded ones): `close` leaves them. */
+  keepDatabases?: boolean;
 }
 
 /** The services orders calls (its checkout saga's providers and products' prices): started before it. */
@@ -52,7 +55,43 @@ export async function startSubgraphs(prefix: string, options: FleetOptions = {})
     urls: Object.fromEntries(started.map(([name, s]) => [name, s.url])) as Record<SubgraphName, string>,
     async close() {
       await Promise.all(Object.values(servers).map((s) => s.close()));
-      await dropDatabasesWithPrefix(prefix);
+      if (!options.keepDatabases) await dropDatabasesWithPrefix(prefix);
+    },
+  };
+}
+
+export interface SubgraphRequestCounter {
+  /** GraphQL requests `name` received since the counter started or was last reset. */
+  of(name: SubgraphName): number;
+  /** Every subgraph's count (zero included). */
+  all(): Record<SubgraphName, number>;
+  reset(): void;
+  /** Stops counting (the counts stay readable). */
+  stop(): void;
+}
+
+/**
+ * Counts the GraphQL requests (POST /graphql) each subgraph of the fleet receives: what the gateways
+ * fetch for operations. Their health checks are not counted. The fleet's servers are in this process,
+ * so the counts are this file's alone.
+ */
+export function countSubgraphRequests(fleet: SubgraphFleet): SubgraphRequestCounter {
+  const counts = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, 0])) as Record<SubgraphName, number>;
+  const listeners = SUBGRAPH_NAMES.map((name) => {
+    const listener = (req: IncomingMessage) => {
+      if (req.method === 'POST' && req.url?.startsWith('/graphql')) counts[name] += 1;
+    };
+    fleet.servers[name].httpServer.on('request', listener);
+    return [name, listener] as const;
+  });
+  return {
+    of: (name) => counts[name],
+    all: () => ({ ...counts }),
+    reset: () => {
+      for (const name of SUBGRAPH_NAMES) counts[name] = 0;
+    },
+    stop: () => {
+      for (const [name, listener] of listeners) fleet.servers[name].httpServer.off('request', listener);
     },
   };
 }
