@@ -15,7 +15,7 @@ export interface ServiceDatabase {
   adapter: SqlMigrationAwareDriverAdapterFactory;
   migrate(migrationsDir: string): Promise<{ applied: string[] }>;
   /** The connection pool now (Postgres; PGlite has one connection and no pool): for metrics. */
-  pool?(): PoolFigures;
+  pool?: () => PoolFigures;
   close(): Promise<void>;
 }
 
