@@ -368,7 +368,7 @@ try {
           failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
         measurements.push(m);
         console.log(
-          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * m.sharedInflight).toFixed(0)}%`,
+          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%`,
         );
       }
     }
