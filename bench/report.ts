@@ -20,6 +20,8 @@ export interface Measurement {
   subgraphRequestsPerOperation: number;
   statementsPerOperation: number;
   redisCommandsPerOperation: number;
+  /** Share of requests answered by an identical query already in flight (ours, response cache off). */
+  sharedInflight?: number;
   bytesPerResponse: number;
 }
 
@@ -41,10 +43,10 @@ export function markdown(report: BenchReport): string {
   const top = Math.max(...report.measurements.map((m) => m.connections));
   const lines = [
     `Bench of ${report.at}${report.quick ? ' (quick: harness check, figures not meaningful)' : ''}, on ${report.machine}.`,
-    `CPU figures are per request at ${top} connections (process utime + stime over the measured requests); ratios are this run's.`,
+    `CPU figures are per request (process utime + stime over the measured requests); other columns at ${top} connections; ratios are this run's.`,
     '',
-    `| scenario | target | req/s 1 conn | req/s ${top} conn | p50 / p99 ms (${top}) | gateway CPU ms/req | subgraphs CPU ms/req | subgraph req/op | SQL/op | Redis cmd/op | req/s vs stock | vs Hive | vs ceiling | gateway CPU vs stock |`,
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| scenario | target | req/s 1 conn | req/s ${top} conn | p50 / p99 ms (${top}) | gateway CPU ms/req, 1 / ${top} conn | subgraphs CPU ms/req, 1 / ${top} conn | subgraph req/op | SQL/op | Redis cmd/op | shared in flight | req/s vs stock | vs Hive | vs ceiling | gateway CPU vs stock |`,
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const scenario of scenarios) {
     const of = (target: TargetKind, connections: number) =>
@@ -55,7 +57,7 @@ export function markdown(report: BenchReport): string {
       const m = of(target, top) ?? one;
       if (!m) continue;
       lines.push(
-        `| ${scenario} | ${m.label} | ${fixed(one?.requestsPerSecond, 0)} | ${fixed(m.requestsPerSecond, 0)} | ${m.p50} / ${m.p99} | ${fixed(m.gatewayCpuMsPerRequest)} | ${fixed(m.subgraphCpuMsPerRequest)} | ${fixed(m.subgraphRequestsPerOperation, 1)} | ${fixed(m.statementsPerOperation, 1)} | ${fixed(m.redisCommandsPerOperation, 1)} | ${fixed(ratio(m.requestsPerSecond, of('stock', top)?.requestsPerSecond))} | ${fixed(ratio(m.requestsPerSecond, of('hive', top)?.requestsPerSecond))} | ${fixed(ratio(m.requestsPerSecond, of('ceiling', top)?.requestsPerSecond))} | ${fixed(ratio(m.gatewayCpuMsPerRequest, of('stock', top)?.gatewayCpuMsPerRequest))} |`,
+        `| ${scenario} | ${m.label} | ${fixed(one?.requestsPerSecond, 0)} | ${fixed(m.requestsPerSecond, 0)} | ${m.p50} / ${m.p99} | ${fixed(one?.gatewayCpuMsPerRequest)} / ${fixed(m.gatewayCpuMsPerRequest)} | ${fixed(one?.subgraphCpuMsPerRequest)} / ${fixed(m.subgraphCpuMsPerRequest)} | ${fixed(m.subgraphRequestsPerOperation, 1)} | ${fixed(m.statementsPerOperation, 1)} | ${fixed(m.redisCommandsPerOperation, 1)} | ${m.sharedInflight === undefined ? '–' : `${fixed(100 * m.sharedInflight, 0)}%`} | ${fixed(ratio(m.requestsPerSecond, of('stock', top)?.requestsPerSecond))} | ${fixed(ratio(m.requestsPerSecond, of('hive', top)?.requestsPerSecond))} | ${fixed(ratio(m.requestsPerSecond, of('ceiling', top)?.requestsPerSecond))} | ${fixed(ratio(m.gatewayCpuMsPerRequest, of('stock', top)?.gatewayCpuMsPerRequest))} |`,
       );
     }
   }

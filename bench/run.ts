@@ -79,7 +79,7 @@ interface Target {
   url: string;
   /** Processes whose CPU is the gateway's (Hive's BFF subgraph runs beside it over HTTP, ours and stock's in-process). */
   gatewayPids: number[];
-  counts?: () => Promise<{ redisCommands: number; cache: unknown }>;
+  counts?: () => Promise<{ redisCommands: number; shared: number; cache: unknown }>;
 }
 
 const started: { stop(): Promise<void> }[] = [];
@@ -190,6 +190,7 @@ interface Counters {
   subgraphRequests: number;
   statements: number;
   redisCommands: number;
+  shared: number;
 }
 
 async function load(
@@ -262,7 +263,7 @@ try {
         : null,
     ]);
     const withCounts = (p: BenchProcess<{ url: string }>) => () =>
-      p.ask<{ redisCommands: number; cache: unknown }>('counts');
+      p.ask<{ redisCommands: number; shared: number; cache: unknown }>('counts');
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
     if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
     if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
@@ -291,6 +292,7 @@ try {
       subgraphRequests: counts.reduce((a, c) => a + c.requests, 0),
       statements: counts.reduce((a, c) => a + c.statements, 0),
       redisCommands: own?.redisCommands ?? 0,
+      shared: own?.shared ?? 0,
     };
   };
 
@@ -359,13 +361,14 @@ try {
           subgraphRequestsPerOperation: per('subgraphRequests'),
           statementsPerOperation: per('statements'),
           redisCommandsPerOperation: per('redisCommands'),
+          sharedInflight: per('shared'),
           bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
         };
         if (m.non2xx > 0)
           failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
         measurements.push(m);
         console.log(
-          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}`,
+          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%`,
         );
       }
     }

@@ -49,4 +49,7 @@ const gateway = await startGateway(
 process.on('SIGTERM', () => {
   void gateway.close().finally(() => process.exit(0));
 });
-serveParent({ url: gateway.url }, { counts: () => ({ redisCommands, cache: gateway.cacheStats() }) });
+serveParent(
+  { url: gateway.url },
+  { counts: () => ({ redisCommands, shared: gateway.inflightStats().shared, cache: gateway.cacheStats() }) },
+);
