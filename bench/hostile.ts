@@ -51,7 +51,7 @@ const web = await startTestGateway(fleet.urls, {
   rateLimit,
   cache,
   trustedProxies: { cidrs: ['127.0.0.1/32', '::1/128'] },
-} as never);
+});
 const prod = await startTestGateway(fleet.urls, { production: true });
 const memoryApq = await startTestGateway(fleet.urls, {});
 const client = new Redis(REDIS_URL);

@@ -126,6 +126,7 @@ function trustedProxiesFromEnv(gateway: string, value: unknown): TrustedProxies 
   } catch (error) {
     throw new Error(
       `Invalid gateway-${gateway} configuration: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 }

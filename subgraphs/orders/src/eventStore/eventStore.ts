@@ -31,7 +31,7 @@ export async function appendToStream(
   const stored = events.map((event, i): StoredOrderEvent => {
     const version = expectedVersion + i + 1;
     validateEventData(event.type, currentDataVersion(event.type), event.data, `${streamId}@${version}`);
-    return { ...event, streamId, version } as StoredOrderEvent;
+    return { ...event, streamId, version };
   });
   if (stored.length === 0) return stored;
   const { count } = await tx.orderEvent.createMany({
