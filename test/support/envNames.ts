@@ -9,13 +9,11 @@ import { ROOT_DIR } from '../../lib/composition.ts';
 import { PROCESS_NAMES } from '../../lib/processes.ts';
 
 /**
- * Read by code this branch does not contain yet, or by libraries: the OpenTelemetry SDK reads the
- * standard `OTEL_*` variables itself, and METRICS_PORT / METRICS_TOKEN belong to the metrics work
- * (issue 14, `/metrics`). The coordinator reconciles this list once that code is merged: a name
- * the code then reads itself should leave it.
+ * Read by libraries rather than by our code: the OpenTelemetry SDK reads the standard `OTEL_*`
+ * variables itself. Anything our code reads (METRICS_PORT, METRICS_TOKEN ...) is found by the scan.
  */
 export const EXTERNALLY_READ = {
-  exact: new Set(['METRICS_PORT', 'METRICS_TOKEN']),
+  exact: new Set<string>(),
   patterns: [/^OTEL_[A-Z0-9_]+$/],
 };
 
