@@ -9,7 +9,7 @@ import { SUBGRAPH_SERVICES } from '../subgraphs/index.ts';
 import { webProfile } from '../gateway-web/src/profile.ts';
 import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './support/databases.ts';
 import { runLoad, startFailureGateway, startFakeSubgraph, waitFor, type FakeSubgraph } from './support/failures.ts';
-import { postGraphQL, type GraphQLResponse } from './support/gateway.ts';
+import { distinctDocument, postGraphQL, type GraphQLResponse } from './support/gateway.ts';
 import { freePorts } from './support/ports.ts';
 import { SubgraphProcess } from './support/subgraphProcess.ts';
 
@@ -90,7 +90,7 @@ describe('two instances of the users subgraph', () => {
 
   it('share the traffic round robin', async () => {
     const before = instances();
-    const responses = await runLoad(40, 4, () => postGraphQL(gateway.url, USERS_QUERY));
+    const responses = await runLoad(40, 4, (i) => postGraphQL(gateway.url, distinctDocument(USERS_QUERY, i)));
     responses.forEach(expectUsers);
     const after = instances();
     expect(after.a.sent - before.a.sent).toBe(20);
@@ -102,7 +102,7 @@ describe('two instances of the users subgraph', () => {
     const responses = await runLoad(
       200,
       10,
-      () => postGraphQL(gateway.url, USERS_QUERY),
+      (i) => postGraphQL(gateway.url, distinctDocument(USERS_QUERY, i)),
       (completed) => {
         if (completed === 50) void a.kill('SIGKILL');
       },
@@ -121,7 +121,7 @@ describe('two instances of the users subgraph', () => {
 
     await waitFor('the killed instance to fail its health check', () => !instances().a.healthy, 5000);
     const atEjection = instances();
-    const more = await runLoad(50, 5, () => postGraphQL(gateway.url, USERS_QUERY));
+    const more = await runLoad(50, 5, (i) => postGraphQL(gateway.url, distinctDocument(USERS_QUERY, i)));
     more.forEach(expectUsers);
     const after = instances();
     expect(after.a.sent).toBe(atEjection.a.sent);
@@ -133,7 +133,7 @@ describe('two instances of the users subgraph', () => {
     await a.start();
     await waitFor('the restarted instance to pass its health check', () => instances().a.healthy, 5000);
     const before = instances();
-    const responses = await runLoad(40, 4, () => postGraphQL(gateway.url, USERS_QUERY));
+    const responses = await runLoad(40, 4, (i) => postGraphQL(gateway.url, distinctDocument(USERS_QUERY, i)));
     responses.forEach(expectUsers);
     const after = instances();
     // Round robin gives it every other first attempt (20); a cold start may cost it a few.

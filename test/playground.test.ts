@@ -19,8 +19,8 @@ import type { RunningServer } from '../lib/http/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { buildPlaygroundIfStale } from '../scripts/build-playground.ts';
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
-import { startSeededSubgraphs } from './support/seededStack.ts';
-import type { SubgraphFleet } from './support/subgraphs.ts';
+import { uniquePrefix } from './support/databases.ts';
+import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const REPORTS_DIR = join(ROOT_DIR, 'reports');
@@ -41,7 +41,8 @@ beforeAll(async () => {
     );
   }
   await buildPlaygroundIfStale();
-  fleet = await startSeededSubgraphs();
+  // Its own databases: pressing Run on every tab runs the example mutations (AddReview, UpdateProfile...).
+  fleet = await startSubgraphs(uniquePrefix('playground'));
   gateway = await startTestGateway(fleet.urls);
   origin = new URL(gateway.url).origin;
   userDataDir = mkdtempSync(join(tmpdir(), 'playground-chromium-'));

@@ -6,7 +6,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asUser } from './support/auth.ts';
 import { uniquePrefix } from './support/databases.ts';
-import { postGraphQL } from './support/gateway.ts';
+import { distinctDocument, postGraphQL } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
 import { deleteKeys, startRedisCluster, uniqueKeyPrefix, type RedisClusterFixture } from './support/redis.ts';
@@ -58,7 +58,9 @@ describe('on a Redis Cluster', () => {
     const user = await asUser(randomUUID());
     const before = requests.of('products');
     const responses = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => postGraphQL(processes[i % 2]!.url, ONE_POINT, {}, user)),
+      Array.from({ length: 500 }, (_, i) =>
+        postGraphQL(processes[i % 2]!.url, distinctDocument(ONE_POINT, i), {}, user),
+      ),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimitConfig } from '../lib/ratelimit/index.ts';
 import type { RedisConfig } from '../lib/redis/index.ts';
 import { asUser } from './support/auth.ts';
-import { errorCodes, postGraphQL, type GraphQLResponse } from './support/gateway.ts';
+import { distinctDocument, errorCodes, postGraphQL, type GraphQLResponse } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
 import { useRateLimitStack } from './support/rateLimit.ts';
@@ -178,7 +178,7 @@ describe('exactness across two gateway processes sharing Redis', () => {
     const user = await asUser(randomUUID());
     const before = stack.requests.of('products');
     const responses = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => post(processes[i % 2]!.url, ONE_POINT, user)),
+      Array.from({ length: 500 }, (_, i) => post(processes[i % 2]!.url, distinctDocument(ONE_POINT, i), user)),
     );
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);

@@ -19,7 +19,7 @@ import {
   type FakeBehaviour,
   type FakeSubgraph,
 } from './support/failures.ts';
-import { postGraphQL, type GraphQLResponse } from './support/gateway.ts';
+import { distinctDocument, postGraphQL, type GraphQLResponse } from './support/gateway.ts';
 import { freePorts } from './support/ports.ts';
 import { SubgraphProcess } from './support/subgraphProcess.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
@@ -269,8 +269,8 @@ describe('the bulkhead', () => {
       },
     );
     const responses = await Promise.all(
-      Array.from({ length: 7 }, () =>
-        postGraphQL(gateway.url, '{ products(first: 1) { edges { node { id name } } } }'),
+      Array.from({ length: 7 }, (_, i) =>
+        postGraphQL(gateway.url, distinctDocument('{ products(first: 1) { edges { node { id name } } } }', i)),
       ),
     );
 

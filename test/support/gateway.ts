@@ -83,3 +83,12 @@ export async function postGraphQL(
 export function errorCodes(response: GraphQLResponse): unknown[] {
   return (response.body.errors ?? []).map((e) => e.extensions?.code);
 }
+
+/**
+ * `query` as a document of its own for request `index` (a trailing comment): a gateway runs identical
+ * queries in flight at once only once (lib/gateway/inflight.ts), so a test that counts what each
+ * request sends downstream makes every request distinct.
+ */
+export function distinctDocument(query: string, index: number): string {
+  return `${query}\n# request ${index}`;
+}
