@@ -119,10 +119,10 @@ async function statOf(pid: number): Promise<{ ppid: number; ticks: number } | nu
 }
 
 /**
- * CPU time (user + system, ms) of a process and every live descendant (a CLI may run its server in
- * a worker process), read from /proc: the figure shared cores blur least.
+ * CPU time (user + system, ms) of each root process and every live descendant (a CLI may run its
+ * server in a worker process), read from /proc in one pass: the figure shared cores blur least.
  */
-export async function cpuMsOfTree(root: number): Promise<number> {
+export async function cpuMsOfTrees(roots: number[]): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number);
   const stats = new Map<number, { ppid: number; ticks: number }>();
   await Promise.all(
@@ -131,17 +131,25 @@ export async function cpuMsOfTree(root: number): Promise<number> {
       if (s) stats.set(pid, s);
     }),
   );
-  const inTree = new Set([root]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const [pid, s] of stats)
-      if (!inTree.has(pid) && inTree.has(s.ppid)) {
-        inTree.add(pid);
-        grew = true;
-      }
-  }
-  let ticks = 0;
-  for (const pid of inTree) ticks += stats.get(pid)?.ticks ?? 0;
-  return (ticks * 1000) / TICKS_PER_SECOND;
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  return roots.map((root) => {
+    let ticks = 0;
+    const seen = new Set<number>();
+    const queue = [root];
+    while (queue.length) {
+      const pid = queue.pop() as number;
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      ticks += stats.get(pid)?.ticks ?? 0;
+      queue.push(...(children.get(pid) ?? []));
+    }
+    return (ticks * 1000) / TICKS_PER_SECOND;
+  });
+}
+
+/** CPU time (user + system, ms) of a process and every live descendant; see `cpuMsOfTrees`. */
+export async function cpuMsOfTree(root: number): Promise<number> {
+  const [ms] = await cpuMsOfTrees([root]);
+  return ms as number;
 }
