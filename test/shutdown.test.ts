@@ -67,6 +67,9 @@ it('drains a loaded process on SIGTERM with no failed request, then exits 0', as
       LOG_LEVEL: 'info',
       SHUTDOWN_DELAY_MS: '3000',
       SHUTDOWN_DRAIN_MS: '10000',
+      // As npm start runs it, not as vitest's NODE_ENV=test: Apollo installs signal handlers of its own
+      // outside tests, which made every stop overrun its drain and exit 1.
+      NODE_ENV: 'development',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -113,6 +113,8 @@ export function createGatewayApollo(
   // One operation analysis per request, shared by the limits and the rate limiter.
   const analyses = new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
   return new ApolloServer<GatewayContext>({
+    // SIGTERM and SIGINT are closeOnSignals' (lib/http/shutdown.ts), which drains before stopping Apollo.
+    stopOnTerminationSignals: false,
     // Without the response cache, identical queries in flight at once share one run of their plan.
     gateway: cache ? gateway : sharingInflightQueries(gateway, parts.inflight).gateway,
     plugins: [

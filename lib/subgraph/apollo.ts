@@ -31,5 +31,9 @@ export function createSubgraphApollo<TContext extends object>(options: {
     includeStacktraceInErrorResponses: false,
     formatError: maskInternalErrors(options.logger),
     logger: options.logger,
+    // SIGTERM and SIGINT are closeOnSignals' (lib/http/shutdown.ts): it drains, then stops Apollo. With
+    // Apollo's own handler too (its default outside NODE_ENV=test), the stop never resolved and every
+    // stop overran its drain and exited 1.
+    stopOnTerminationSignals: false,
   });
 }
