@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   cardBrand,
@@ -9,8 +10,8 @@ import {
   type ChargeRequest,
 } from './index.ts';
 
-const charge = (number: string, attempt = 1): ChargeRequest => ({
-  idempotencyKey: '5a6a0002-0000-4000-8000-000000000009',
+const charge = (number: string, attempt = 1, idempotencyKey: string = randomUUID()): ChargeRequest => ({
+  idempotencyKey,
   amountCents: 100,
   currency: 'USD',
   card: { number, expMonth: 12, expYear: 2099, cvc: '123' },
@@ -44,7 +45,7 @@ describe('card checks', () => {
 });
 
 describe('the simulated processor', () => {
-  const processor = createCardProcessor({ latencyMs: 0, failureRate: 0 });
+  const processor = createCardProcessor({ latencyMs: 0, failureRate: 0, timeoutMs: 1000 });
 
   it('answers each test card as documented', async () => {
     const outcomes = await Promise.all(
@@ -75,7 +76,10 @@ describe('the simulated processor', () => {
 
   it('fails at the configured rate whatever the card, refunds included', async () => {
     const draws = [0.1, 0.5, 0.29, 0.9];
-    const flaky = createCardProcessor({ latencyMs: 0, failureRate: 0.3 }, () => draws.shift() ?? 1);
+    const flaky = createCardProcessor(
+      { latencyMs: 0, failureRate: 0.3, timeoutMs: 1000 },
+      { random: () => draws.shift() ?? 1 },
+    );
     const decisions = [
       await flaky.charge(charge('4242424242424242')),
       await flaky.charge(charge('4242424242424242')),
@@ -88,10 +92,14 @@ describe('the simulated processor', () => {
 
 describe('processor configuration', () => {
   it('defaults to no latency and no random failures, and reads both from env', () => {
-    expect(processorConfigFromEnv({})).toEqual({ latencyMs: 0, failureRate: 0 });
+    expect(processorConfigFromEnv({})).toEqual({ latencyMs: 0, failureRate: 0, timeoutMs: 30_000 });
     expect(
-      processorConfigFromEnv({ PAYMENTS_PROCESSOR_LATENCY_MS: '250', PAYMENTS_PROCESSOR_FAILURE_RATE: '0.05' }),
-    ).toEqual({ latencyMs: 250, failureRate: 0.05 });
+      processorConfigFromEnv({
+        PAYMENTS_PROCESSOR_LATENCY_MS: '250',
+        PAYMENTS_PROCESSOR_FAILURE_RATE: '0.05',
+        PAYMENTS_PROCESSOR_TIMEOUT_MS: '2000',
+      }),
+    ).toEqual({ latencyMs: 250, failureRate: 0.05, timeoutMs: 2000 });
   });
 
   it('refuses a bad value, naming the variable', () => {
