@@ -33,19 +33,23 @@ export function memoryLedger(): ProcessorLedger {
   const captured = new Map<string, Omit<ProcessorCapture, 'refunded'>>();
   const refunded = new Set<string>();
   return {
-    async capture(entry) {
+    capture(entry) {
       const { idempotencyKey, amountCents, currency } = entry;
       if (!captured.has(idempotencyKey))
         captured.set(idempotencyKey, { idempotencyKey, amountCents, currency, capturedAt: new Date() });
+      return Promise.resolve();
     },
-    async refund(entry) {
+    refund(entry) {
       refunded.add(entry.idempotencyKey);
+      return Promise.resolve();
     },
-    async captures(keys) {
-      return keys.flatMap((key) => {
-        const capture = captured.get(key);
-        return capture ? [{ ...capture, refunded: refunded.has(key) }] : [];
-      });
+    captures(keys) {
+      return Promise.resolve(
+        keys.flatMap((key) => {
+          const capture = captured.get(key);
+          return capture ? [{ ...capture, refunded: refunded.has(key) }] : [];
+        }),
+      );
     },
   };
 }
