@@ -4,6 +4,7 @@ import {
   cardBrand,
   createCardProcessor,
   isExpired,
+  memoryLedger,
   passesLuhn,
   processorConfigFromEnv,
   TEST_CARDS,
@@ -87,6 +88,41 @@ describe('the simulated processor', () => {
       await flaky.refund({ idempotencyKey: 'k', amountCents: 1, currency: 'USD' }),
     ];
     expect(decisions.map((d) => d.kind)).toEqual(['unavailable', 'captured', 'unavailable', 'refunded']);
+  });
+});
+
+describe("the simulator's books", () => {
+  it('captures once per idempotency key, even for calls in flight together, and lists the capture by that key', async () => {
+    const ledger = memoryLedger();
+    const processor = createCardProcessor({ latencyMs: 20, failureRate: 0, timeoutMs: 1000 }, { ledger });
+    const key = randomUUID();
+    const decisions = await Promise.all([1, 2, 3].map(() => processor.charge(charge('4242424242424242', 1, key))));
+    expect(decisions.map((d) => d.kind)).toEqual(['captured', 'captured', 'captured']);
+    expect(await processor.listCaptures([key, randomUUID()])).toEqual({
+      kind: 'listed',
+      captures: [
+        {
+          idempotencyKey: key,
+          amountCents: 100,
+          currency: 'USD',
+          capturedAt: expect.any(Date) as unknown,
+          refunded: false,
+        },
+      ],
+    });
+    // A replay answers the booked capture whatever the card says now.
+    expect(await processor.charge(charge('4000000000000002', 2, key))).toEqual({ kind: 'captured' });
+    await processor.refund({ idempotencyKey: key, amountCents: 100, currency: 'USD' });
+    await processor.refund({ idempotencyKey: key, amountCents: 100, currency: 'USD' });
+    expect(await ledger.captures([key])).toEqual([expect.objectContaining({ idempotencyKey: key, refunded: true })]);
+  });
+
+  it('books nothing for a decline or a transient failure', async () => {
+    const processor = createCardProcessor({ latencyMs: 0, failureRate: 0, timeoutMs: 1000 });
+    const [declined, failing] = [randomUUID(), randomUUID()];
+    await processor.charge(charge('4000000000000002', 1, declined));
+    await processor.charge(charge('4000000000000119', 1, failing));
+    expect(await processor.listCaptures([declined, failing])).toEqual({ kind: 'listed', captures: [] });
   });
 });
 
