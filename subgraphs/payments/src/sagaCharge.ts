@@ -66,8 +66,11 @@ export async function lockSaga(tx: Tx, sagaId: string) {
   return tx.sagaCharge.findUniqueOrThrow({ where: { sagaId } });
 }
 
+/** Waiting for a pooled connection is not the transaction: it gets its own, roomier bound. */
+const CONNECTION_WAIT_MS = 10_000;
+
 export function transactionOptions(deps: ChargeDeps) {
-  return { maxWait: deps.transactionTimeoutMs, timeout: deps.transactionTimeoutMs };
+  return { maxWait: CONNECTION_WAIT_MS, timeout: deps.transactionTimeoutMs };
 }
 
 /** How long a PENDING call belongs to its caller: its processor timeout, then the time to record the outcome. */
