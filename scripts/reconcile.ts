@@ -1,6 +1,7 @@
 // `npm run reconcile [-- --repair] [--json]`: the eventual-consistency check across the orders,
 // inventory and payments databases (subgraphs/orders/src/reconcile). Each database is opened
-// read-only; `--repair` changes things only through inventory's and payments' own step mutations.
+// read-only; the card processor is asked for the captures of charges payments has no payment for;
+// `--repair` changes things only through inventory's and payments' own step mutations.
 // Exit 0: consistent (or every finding repaired); 1: drift remains; 2: the check itself failed.
 import { describeTarget, openServiceDatabase, type ServiceDatabase } from '../lib/db/index.ts';
 import { createLogger } from '../lib/observability/index.ts';
@@ -9,6 +10,11 @@ import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
 import { createPrisma as createOrdersPrisma } from '../subgraphs/orders/src/db.ts';
 import { createRepairProviders, formatReport, reconcile } from '../subgraphs/orders/src/reconcile/index.ts';
 import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
+import {
+  createCardProcessor,
+  databaseLedger,
+  processorConfigFromEnv,
+} from '../subgraphs/payments/src/processor/index.ts';
 
 const USAGE =
   'usage: npm run reconcile [-- --repair] [--json]   (RECONCILE_GRACE_MS: slack past a deadline, default 60000)';
@@ -42,8 +48,10 @@ try {
   const payments = createPaymentsPrisma(paymentsDb.adapter);
   clients.push(orders, inventory, payments);
   if (repair) providers = createRepairProviders(config, logger);
+  // The simulated processor's books live beside payments' tables; a real processor client goes here.
+  const processor = createCardProcessor(processorConfigFromEnv(process.env), { ledger: databaseLedger(payments) });
   const report = await reconcile(
-    { orders, inventory, payments, providers: providers ?? undefined },
+    { orders, inventory, payments, processor, providers: providers ?? undefined },
     { now: new Date(), deadlineMs: config.saga.deadlineMs, graceMs, repair },
   );
   if (json) {

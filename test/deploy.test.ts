@@ -24,7 +24,7 @@ import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, isSubgraphName } fro
 import { webProfile } from '../gateway-web/src/profile.ts';
 import { mobileProfile } from '../gateway-mobile/src/profile.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
-import { processorConfigFromEnv } from '../subgraphs/payments/src/processor/config.ts';
+import { paymentsConfigFromEnv } from '../subgraphs/payments/src/config.ts';
 import { envNamesReadByCode, isReadByCode } from './support/envNames.ts';
 import { readYamlDocuments, renderKustomization, strategicMerge, type K8sObject } from './support/kustomize.ts';
 
@@ -55,7 +55,7 @@ function checkProcessEnv(name: ProcessName, env: Record<string, string>, expectR
       for (const provider of ['inventory', 'payments', 'products'] as const)
         expect(new URL(orders.providers[provider].urls[0]!).port).toBe(String(SUBGRAPHS[provider].port));
     }
-    if (name === 'payments') expect(() => processorConfigFromEnv(env)).not.toThrow();
+    if (name === 'payments') expect(() => paymentsConfigFromEnv(env)).not.toThrow();
   } else {
     const config = gatewayConfigFromEnv(name === 'gateway-web' ? webProfile : mobileProfile, env);
     expect(config.production).toBe(true);

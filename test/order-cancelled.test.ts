@@ -1,8 +1,11 @@
 // A cancelled order undoes what its confirmation caused in the services that consume orders' events,
 // over the real Redis: products takes its units out of best sellers and the buyer's category affinity,
 // reviews removes the purchase and the buyer's review is no longer a verified purchase (unless
-// another confirmed order of the product stands).
+// another confirmed order of the product stands). The two events travel on separate streams, so
+// either may arrive first: both orders of arrival, published straight onto the streams, end the same.
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { createEvent, publishToStreams, type DomainEvent } from '../lib/events/index.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewaySigned, postToSubgraph } from './support/auth.ts';
 import { checkoutAt, CheckoutFixtures, waitUntil } from './support/checkoutFixtures.ts';
@@ -142,5 +145,78 @@ describe('order.cancelled', () => {
     expect(await verified(userId, productId)).toEqual({ verifiedPurchase: true, purchases: 1 });
     expect(await ranking(userId, productId)).toEqual({ unitsSold: 1, affinity: 1 });
     expect(kept).not.toBe(cancelled);
+  });
+});
+
+describe('order.confirmed and order.cancelled in either order', () => {
+  /** Both events of one order of `quantity` units of `productId`, as orders would publish them. */
+  function eventsOf(userId: string, productId: string, quantity: number) {
+    const orderId = randomUUID();
+    const at = new Date().toISOString();
+    const confirmed = createEvent(
+      'order.confirmed',
+      {
+        orderId,
+        userId,
+        items: [{ productId, quantity, unitPriceCents: 1999 }],
+        totalCents: 1999 * quantity,
+        currency: 'USD',
+        confirmedAt: at,
+      },
+      { source: 'orders' },
+    );
+    const cancelled = createEvent(
+      'order.cancelled',
+      { orderId, userId, reason: 'changed my mind', items: [{ productId, quantity }], cancelledAt: at },
+      { source: 'orders' },
+    );
+    return { confirmed, cancelled };
+  }
+
+  async function publish(event: DomainEvent): Promise<void> {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await publishToStreams(redis, [event], { prefix: keyPrefix, maxLen: 1000 });
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  /** Waits until products and reviews have both handled `event` (its inbox rows). */
+  async function handled(event: DomainEvent): Promise<void> {
+    await waitUntil(
+      async () =>
+        (await fixtures.products.inboxEvent.count({ where: { id: event.id } })) === 1 &&
+        (await reviews.query('SELECT 1 FROM "InboxEvent" WHERE "id" = $1', [event.id])).rowCount === 1,
+      `${event.type} handled by products and reviews`,
+    );
+  }
+
+  it('counts nothing for an order whose cancel arrives before its confirm', async () => {
+    const userId = await fixtures.createUser();
+    const productId = await fixtures.createProduct(20);
+    const { confirmed, cancelled } = eventsOf(userId, productId, 4);
+    await publish(cancelled);
+    await handled(cancelled);
+    await publish(confirmed);
+    await handled(confirmed);
+    expect(await ranking(userId, productId)).toEqual({ unitsSold: 0, affinity: 0 });
+    expect(await verified(userId, productId)).toEqual({ verifiedPurchase: undefined, purchases: 0 });
+  });
+
+  it('takes back an order whose confirm arrived first, and leaves other orders counted', async () => {
+    const userId = await fixtures.createUser();
+    const productId = await fixtures.createProduct(20);
+    const kept = eventsOf(userId, productId, 1);
+    const { confirmed, cancelled } = eventsOf(userId, productId, 4);
+    await publish(kept.confirmed);
+    await publish(confirmed);
+    await handled(kept.confirmed);
+    await handled(confirmed);
+    expect(await ranking(userId, productId)).toEqual({ unitsSold: 5, affinity: 5 });
+    await publish(cancelled);
+    await handled(cancelled);
+    expect(await ranking(userId, productId)).toEqual({ unitsSold: 1, affinity: 1 });
+    expect(await verified(userId, productId)).toEqual({ verifiedPurchase: undefined, purchases: 1 });
   });
 });

@@ -13,6 +13,7 @@ import { silentLogger } from '../lib/observability/index.ts';
 import { demoData } from '../lib/seed/index.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
 import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
+import { createCardProcessor, databaseLedger } from '../subgraphs/payments/src/processor/index.ts';
 import { createRepairProviders, reconcile, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from './support/auth.ts';
 import { databaseEnv, TEST_SERVER_URL, uniquePrefix } from './support/databases.ts';
@@ -104,8 +105,12 @@ async function settled(userId: string, id: string, also: (order: OrderState) => 
 
 async function check(repair = false): Promise<ReconcileReport> {
   const { orders, inventory, payments } = fleet.servers;
+  const processor = createCardProcessor(
+    { latencyMs: 0, failureRate: 0, timeoutMs: 10_000 },
+    { ledger: databaseLedger(payments.prisma) },
+  );
   return reconcile(
-    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma, providers },
+    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma, processor, providers },
     { now: new Date(), deadlineMs: 30_000, graceMs: 0, repair },
   );
 }

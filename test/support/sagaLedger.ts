@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { RawQuerier } from '../../lib/db/pagedChildren.ts';
 import { reconcile, type ReconcileReport } from '../../subgraphs/orders/src/reconcile/index.ts';
+import { createCardProcessor, databaseLedger } from '../../subgraphs/payments/src/processor/index.ts';
 import { TEST_SERVER_URL } from './databases.ts';
 
 /**
@@ -33,7 +34,15 @@ export class SagaLedger {
         (await this.#pools[service].query(sql, values)).rows as T,
     });
     return reconcile(
-      { orders: querier('orders'), inventory: querier('inventory'), payments: querier('payments') },
+      {
+        orders: querier('orders'),
+        inventory: querier('inventory'),
+        payments: querier('payments'),
+        processor: createCardProcessor(
+          { latencyMs: 0, failureRate: 0, timeoutMs: 10_000 },
+          { ledger: databaseLedger(querier('payments')) },
+        ),
+      },
       { now: new Date(), deadlineMs, graceMs: 0, repair: false },
     );
   }

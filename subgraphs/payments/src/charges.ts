@@ -1,107 +1,145 @@
 import { randomUUID } from 'node:crypto';
-import { appendToOutbox, createEvent } from '../../../lib/events/index.ts';
-import { appError, badUserInput } from '../../../lib/errors.ts';
+import { badUserInput } from '../../../lib/errors.ts';
 import type { ValidCharge } from './chargeInput.ts';
-import type { PaymentRecord, PaymentsPrisma, Prisma } from './db.ts';
-import { cardBrand, type CardProcessor } from './processor/index.ts';
+import { cardBrand, type ChargeDecision } from './processor/index.ts';
+import {
+  askProcessor,
+  callInFlight,
+  fromPayment,
+  leaseMs,
+  lockSaga,
+  outcomeUnknown,
+  processorUnavailable,
+  transactionOptions,
+  untilSettled,
+  voided,
+  type ChargeDeps,
+  type ChargeResultValue,
+  type Tx,
+} from './sagaCharge.ts';
 
-export type ChargeOutcome = 'CAPTURED' | 'DECLINED' | 'REFUNDED' | 'VOIDED';
+export { refundPayment } from './refunds.ts';
+export type { ChargeDeps, ChargeOutcome, ChargeResultValue } from './sagaCharge.ts';
 
-/** Where a saga's charge stands, as the graph shows it. */
-export interface ChargeResultValue {
-  sagaId: string;
-  outcome: ChargeOutcome;
-  declineCode: string | null;
-  payment: PaymentRecord | null;
+/** This caller now owns the saga's processor call: `lookFirst` when an earlier call's outcome is unknown. */
+interface OwnedCall {
+  attempt: number;
+  lookFirst: boolean;
 }
 
-export interface ChargeDeps {
-  prisma: PaymentsPrisma;
-  processor: CardProcessor;
-  /** Added to the transaction timeout: the processor is called while the saga's row is locked. */
-  processorLatencyMs: number;
-}
+type CallOutcome = ChargeDecision | { kind: 'unknown' };
 
-type Tx = Prisma.TransactionClient;
-
-const OUTCOME_OF_STATUS: Partial<Record<PaymentRecord['status'], ChargeOutcome>> = {
-  CAPTURED: 'CAPTURED',
-  DECLINED: 'DECLINED',
-  REFUNDED: 'REFUNDED',
-};
-
-/** The outcome of a saga with a payment: sagas only ever store CAPTURED, DECLINED and REFUNDED ones. */
-function fromPayment(payment: PaymentRecord): ChargeResultValue {
-  const outcome = OUTCOME_OF_STATUS[payment.status];
-  if (!outcome)
-    throw new Error(`payment ${payment.id} of saga ${payment.sagaId} is ${payment.status}, which no saga step leaves`);
-  return { sagaId: payment.sagaId, outcome, declineCode: payment.declineCode, payment };
-}
-
-function voided(sagaId: string): ChargeResultValue {
-  return { sagaId, outcome: 'VOIDED', declineCode: null, payment: null };
-}
-
-function processorUnavailable(): never {
-  throw appError(
-    'PAYMENT_PROCESSOR_UNAVAILABLE',
-    'The card processor is unavailable; nothing was charged. Retry with the same sagaId.',
+/**
+ * Charges the card once per saga, never calling the processor inside a transaction:
+ * 1. the intent is committed (callState PENDING, with a lease and what is asked), under the saga's lock;
+ * 2. the processor is called, outside any transaction, bounded by the processor timeout;
+ * 3. the outcome is recorded: CAPTURED or DECLINED as a payment, UNAVAILABLE, or UNKNOWN (no answer).
+ * A duplicate arriving while a call is in flight waits for its outcome; one arriving after a call
+ * whose outcome was never recorded (its caller died, timed out, or failed to record) first asks the
+ * processor for the saga's captures, and records the capture it finds instead of charging again.
+ * The saga id is the processor's idempotency key, so even a replayed call captures once.
+ */
+export async function chargePayment(deps: ChargeDeps, charge: ValidCharge, userId: string): Promise<ChargeResultValue> {
+  const known = await deps.prisma.payment.findUnique({ where: { sagaId: charge.sagaId } });
+  if (known) return fromPayment(known);
+  const next = await untilSettled(deps, () =>
+    deps.prisma.$transaction((tx) => claimCall(tx, deps, charge, userId), transactionOptions(deps)),
+  );
+  if (!('attempt' in next)) return next;
+  return (
+    (await recordOutcome(deps, charge, userId, next.attempt, await callProcessor(deps, charge, next))) ??
+    processorUnavailable(next.lookFirst ? 'the outcome of an earlier call is not known yet' : 'nothing was charged')
   );
 }
 
-/**
- * Takes the saga's row lock, creating the row on the saga's first call: every charge and refund of
- * one saga runs after the previous one committed, so ten concurrent duplicates make one processor
- * call and nine answers of its outcome.
- */
-async function lockSaga(tx: Tx, sagaId: string) {
-  await tx.sagaCharge.createMany({ data: [{ sagaId }], skipDuplicates: true });
-  await tx.$queryRawUnsafe(`SELECT 1 FROM "SagaCharge" WHERE "sagaId" = $1::uuid FOR UPDATE`, sagaId);
-  return tx.sagaCharge.findUniqueOrThrow({ where: { sagaId } });
+async function claimCall(
+  tx: Tx,
+  deps: ChargeDeps,
+  charge: ValidCharge,
+  userId: string,
+): Promise<ChargeResultValue | OwnedCall | 'wait'> {
+  const saga = await lockSaga(tx, charge.sagaId);
+  const payment = await tx.payment.findUnique({ where: { sagaId: charge.sagaId } });
+  if (payment) return fromPayment(payment);
+  if (saga.voidedAt) return voided(charge.sagaId);
+  if (await tx.payment.findUnique({ where: { orderId: charge.orderId }, select: { id: true } })) {
+    throw badUserInput('This order was already charged by another saga', 'input.orderId');
+  }
+  const now = new Date();
+  if (callInFlight(saga, now)) return 'wait';
+  const attempt = saga.attempts + 1;
+  await tx.sagaCharge.update({
+    where: { sagaId: charge.sagaId },
+    data: {
+      attempts: attempt,
+      callState: 'PENDING',
+      callUntil: new Date(now.getTime() + leaseMs(deps)),
+      orderId: charge.orderId,
+      userId,
+      amountCents: charge.amountCents,
+      currency: charge.currency,
+      cardBrand: cardBrand(charge.card.number),
+      cardLast4: charge.card.number.slice(-4),
+    },
+  });
+  return { attempt, lookFirst: outcomeUnknown(saga) };
 }
 
-function transactionOptions(deps: ChargeDeps) {
-  return { maxWait: 15_000, timeout: 15_000 + deps.processorLatencyMs };
-}
-
-/**
- * Charges the card once per saga. A saga with a payment answers its outcome; a VOIDED one charges
- * nothing. Otherwise the processor is asked, holding the saga's lock (a crash before commit leaves
- * no payment, and a real processor's idempotency key, the saga id, keeps the retry from capturing
- * twice): CAPTURED or DECLINED is stored as a payment; a transient failure stores only the attempt
- * and is PAYMENT_PROCESSOR_UNAVAILABLE.
- */
-export async function chargePayment(deps: ChargeDeps, charge: ValidCharge, userId: string): Promise<ChargeResultValue> {
-  const { prisma, processor } = deps;
-  const known = await prisma.payment.findUnique({ where: { sagaId: charge.sagaId } });
-  if (known) return fromPayment(known);
-  const result = await prisma.$transaction(async (tx) => {
-    const saga = await lockSaga(tx, charge.sagaId);
-    const payment = await tx.payment.findUnique({ where: { sagaId: charge.sagaId } });
-    if (payment) return fromPayment(payment);
-    if (saga.voidedAt) return voided(charge.sagaId);
-    if (await tx.payment.findUnique({ where: { orderId: charge.orderId }, select: { id: true } })) {
-      throw badUserInput('This order was already charged by another saga', 'input.orderId');
-    }
-    const attempt = saga.attempts + 1;
-    await tx.sagaCharge.update({ where: { sagaId: charge.sagaId }, data: { attempts: attempt } });
-    const decision = await processor.charge({
+async function callProcessor(deps: ChargeDeps, charge: ValidCharge, call: OwnedCall): Promise<CallOutcome> {
+  if (call.lookFirst) {
+    const listing = await askProcessor(deps, () => deps.processor.listCaptures([charge.sagaId]));
+    if (listing.kind !== 'listed') return { kind: 'unknown' };
+    if (listing.captures.length > 0) return { kind: 'captured' };
+  }
+  return askProcessor(deps, () =>
+    deps.processor.charge({
       idempotencyKey: charge.sagaId,
       amountCents: charge.amountCents,
       currency: charge.currency,
       card: charge.card,
-      attempt,
+      attempt: call.attempt,
+    }),
+  );
+}
+
+/** Records what the processor said; null when nothing is known to be charged (the caller retries). */
+async function recordOutcome(
+  deps: ChargeDeps,
+  charge: ValidCharge,
+  userId: string,
+  attempt: number,
+  outcome: CallOutcome,
+): Promise<ChargeResultValue | null> {
+  if (outcome.kind === 'captured' && deps.faultAt === 'record-capture')
+    throw new Error('Injected fault (PAYMENTS_FAULT_AT=record-capture): the capture was not recorded');
+  return deps.prisma.$transaction(async (tx) => {
+    const saga = await lockSaga(tx, charge.sagaId);
+    const payment = await tx.payment.findUnique({ where: { sagaId: charge.sagaId } });
+    if (payment) return fromPayment(payment);
+    const where = { sagaId: charge.sagaId };
+    if (outcome.kind === 'unavailable' || outcome.kind === 'unknown') {
+      // A newer call took over (this one outlived its lease): its record stands.
+      if (saga.attempts === attempt)
+        await tx.sagaCharge.update({
+          where,
+          data: { callState: outcome.kind === 'unavailable' ? 'UNAVAILABLE' : 'UNKNOWN', callUntil: null },
+        });
+      return null;
+    }
+    // A capture is recorded even on a saga voided meanwhile: money taken is never forgotten, and
+    // reconcile reports a captured payment of a failed order for refund.
+    await tx.sagaCharge.update({
+      where,
+      data: { callState: outcome.kind === 'captured' ? 'CAPTURED' : 'DECLINED', callUntil: null },
     });
-    // The attempt must count even though the charge failed: return (commit) rather than throw (roll back).
-    if (decision.kind === 'unavailable') return null;
     const created = await tx.payment.create({
       data: {
         id: randomUUID(),
         sagaId: charge.sagaId,
         orderId: charge.orderId,
         userId,
-        status: decision.kind === 'captured' ? 'CAPTURED' : 'DECLINED',
-        declineCode: decision.kind === 'declined' ? decision.code : null,
+        status: outcome.kind === 'captured' ? 'CAPTURED' : 'DECLINED',
+        declineCode: outcome.kind === 'declined' ? outcome.code : null,
         amountCents: charge.amountCents,
         currency: charge.currency,
         cardBrand: cardBrand(charge.card.number),
@@ -110,45 +148,4 @@ export async function chargePayment(deps: ChargeDeps, charge: ValidCharge, userI
     });
     return fromPayment(created);
   }, transactionOptions(deps));
-  return result ?? processorUnavailable();
-}
-
-/**
- * Refunds the saga's captured payment and publishes `payment.refunded` in the same transaction. A
- * saga never charged (transient failures at most) is VOIDED, so a late charge charges nothing; a
- * declined, refunded or voided one is answered as it stands.
- */
-export async function refundPayment(deps: ChargeDeps, sagaId: string, reason: string): Promise<ChargeResultValue> {
-  const { prisma, processor } = deps;
-  const result = await prisma.$transaction(async (tx) => {
-    const saga = await lockSaga(tx, sagaId);
-    const payment = await tx.payment.findUnique({ where: { sagaId } });
-    if (!payment) {
-      if (!saga.voidedAt)
-        await tx.sagaCharge.update({ where: { sagaId }, data: { voidedAt: new Date(), voidReason: reason } });
-      return voided(sagaId);
-    }
-    if (payment.status !== 'CAPTURED') return fromPayment(payment);
-    const decision = await processor.refund({
-      idempotencyKey: sagaId,
-      amountCents: payment.amountCents,
-      currency: payment.currency,
-    });
-    if (decision.kind === 'unavailable') return null;
-    const refunded = await tx.payment.update({ where: { id: payment.id }, data: { status: 'REFUNDED' } });
-    const event = createEvent(
-      'payment.refunded',
-      {
-        paymentId: refunded.id,
-        orderId: refunded.orderId,
-        amountCents: refunded.amountCents,
-        currency: refunded.currency,
-        reason,
-      },
-      { source: 'payments' },
-    );
-    await appendToOutbox(tx, event);
-    return fromPayment(refunded);
-  }, transactionOptions(deps));
-  return result ?? processorUnavailable();
 }

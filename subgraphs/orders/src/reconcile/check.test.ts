@@ -45,7 +45,14 @@ const payment = (o: OrderRow, status: string, more: Partial<PaymentRow> = {}): P
   createdAt: ago(120_000),
   ...more,
 });
-const snapshot = (s: Partial<Snapshot>): Snapshot => ({ orders: [], holds: [], payments: [], stock: [], ...s });
+const snapshot = (s: Partial<Snapshot>): Snapshot => ({
+  orders: [],
+  holds: [],
+  payments: [],
+  stock: [],
+  unrecordedCaptures: [],
+  ...s,
+});
 const kinds = (s: Snapshot) => findDrift(s, OPTIONS).map((f) => [f.kind, f.found, f.repair?.action ?? null]);
 
 describe('findDrift', () => {
@@ -165,6 +172,60 @@ describe('findDrift', () => {
       ['saga_overdue', 'RUNNING', null],
     ]);
     expect(findings[0]?.manual).toMatch(/^left to the recovery worker/);
+  });
+
+  it('reports a capture only the processor knows: refund when the order failed or is unknown, left to recovery while its saga runs overdue', () => {
+    const failed = order('FAILED', 'COMPENSATED');
+    const overdue = order('PENDING', 'COMPENSATING');
+    const running = order('PENDING', 'RUNNING', {
+      checkout: { id: 'x', state: 'RUNNING', createdAt: ago(10_000), deadline: new Date(NOW.getTime() + 20_000) },
+    });
+    const ghost = id();
+    const capture = (orderId: string, since = ago(120_000)) => ({
+      sagaId: orderId,
+      orderId,
+      amountCents: 1000,
+      currency: 'USD',
+      since,
+    });
+    const s = snapshot({
+      orders: [failed, overdue, running],
+      holds: [hold(failed, 'RELEASED'), hold(overdue, 'RELEASED'), hold(running, 'HELD')],
+      stock: [{ productId: P, onHand: 10, reserved: 2, heldUnits: 2 }],
+      unrecordedCaptures: [
+        capture(failed.id),
+        capture(overdue.id),
+        capture(running.id),
+        capture(ghost),
+        capture(id(), ago(1_000)),
+      ],
+    });
+    expect(findDrift(s, OPTIONS).map((f) => [f.kind, f.subject, f.found, f.repair?.action ?? f.manual])).toEqual([
+      [
+        'saga_overdue',
+        `saga ${overdue.id} (CHECKOUT, order PENDING)`,
+        'COMPENSATING',
+        expect.stringMatching(/^left to the recovery worker/),
+      ],
+      [
+        'unrecorded_capture',
+        `saga ${failed.id} (order FAILED)`,
+        'processor CAPTURED 1000 USD, no payment recorded',
+        'refundPayment',
+      ],
+      [
+        'unrecorded_capture',
+        `saga ${overdue.id} (order PENDING)`,
+        'processor CAPTURED 1000 USD, no payment recorded',
+        expect.stringMatching(/^left to the recovery worker/),
+      ],
+      [
+        'unrecorded_capture',
+        `saga ${ghost} (order ${ghost} unknown to orders)`,
+        'processor CAPTURED 1000 USD, no payment recorded',
+        'refundPayment',
+      ],
+    ]);
   });
 
   it('reports reserved counters that disagree with the held units, and negative stock, as report-only', () => {

@@ -1,4 +1,4 @@
-import type { HoldRow, Line, OrderRow, PaymentRow, Snapshot, StockRow } from './snapshot.ts';
+import type { HoldRow, Line, OrderRow, PaymentRow, Snapshot, StockRow, UnrecordedCapture } from './snapshot.ts';
 
 export type FindingKind =
   | 'hold_mismatch'
@@ -7,6 +7,7 @@ export type FindingKind =
   | 'payment_mismatch'
   | 'orphan_charge'
   | 'double_charge'
+  | 'unrecorded_capture'
   | 'reserved_drift'
   | 'negative_stock'
   | 'saga_overdue';
@@ -284,6 +285,52 @@ function checkStock(row: StockRow): Finding[] {
   return findings;
 }
 
+/**
+ * A capture the processor holds for a saga whose payments database recorded none (the outcome's
+ * recording failed, or its caller died after the call). Refunded through payments' refundPayment,
+ * which finds it at the processor, once the order failed or was cancelled, or is unknown to orders
+ * past the deadline; a saga still running past its deadline is its recovery worker's to compensate.
+ */
+function checkUnrecordedCapture(
+  capture: UnrecordedCapture,
+  order: OrderRow | undefined,
+  options: CheckOptions,
+): Finding | null {
+  const found = `processor CAPTURED ${capture.amountCents} ${capture.currency}, no payment recorded`;
+  const base = {
+    kind: 'unrecorded_capture' as const,
+    orderId: capture.orderId,
+    expected: 'every capture recorded',
+    found,
+  };
+  const refund: RepairPlan = {
+    action: 'refundPayment',
+    sagaId: capture.sagaId,
+    reason: `${REPAIR_REASON}: capture never recorded`,
+    succeedsWith: ['REFUNDED'],
+  };
+  if (!order) {
+    if (capture.since.getTime() >= options.now.getTime() - options.deadlineMs - options.graceMs) return null;
+    return {
+      ...base,
+      subject: `saga ${capture.sagaId} (order ${capture.orderId} unknown to orders)`,
+      repair: refund,
+      manual: null,
+    };
+  }
+  const subject = `saga ${capture.sagaId} (order ${order.status})`;
+  if (!settled(order)) {
+    const deadline = order.checkout?.deadline?.getTime();
+    if (deadline === undefined || deadline >= options.now.getTime() - options.graceMs) return null;
+    const manual =
+      "left to the recovery worker: the saga's refund (or its next charge) asks the processor and refunds (or records) it";
+    return { ...base, subject, repair: null, manual };
+  }
+  if (expectationOf(order) === 'CONFIRMED')
+    return { ...base, subject, repair: null, manual: 'a confirmed order whose charge was never recorded: investigate' };
+  return { ...base, subject, repair: refund, manual: null };
+}
+
 /** Every drift between the three snapshots. Pure: the same snapshot always gives the same findings. */
 export function findDrift(snapshot: Snapshot, options: CheckOptions): Finding[] {
   const holds = new Map(snapshot.holds.map((h) => [h.sagaId, h]));
@@ -341,6 +388,10 @@ export function findDrift(snapshot: Snapshot, options: CheckOptions): Finding[] 
         manual: null,
       });
     }
+  }
+  for (const capture of snapshot.unrecordedCaptures) {
+    const finding = checkUnrecordedCapture(capture, orders.get(capture.orderId), options);
+    if (finding) findings.push(finding);
   }
   for (const row of snapshot.stock) findings.push(...checkStock(row));
   return findings;

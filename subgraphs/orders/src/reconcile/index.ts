@@ -9,4 +9,4 @@ export {
   type RepairProviders,
   type ReportedFinding,
 } from './reconcile.ts';
-export type { Snapshot } from './snapshot.ts';
+export type { CaptureListing, Snapshot } from './snapshot.ts';

@@ -1,7 +1,14 @@
 import type { RawQuerier } from '../../../../lib/db/index.ts';
 import { describeServiceFailure } from '../../../../lib/serviceClient/index.ts';
 import { findDrift, fingerprint, type CheckOptions, type Finding, type RepairPlan } from './check.ts';
-import { readHolds, readOrders, readPayments, readStock } from './snapshot.ts';
+import {
+  readHolds,
+  readOrders,
+  readPayments,
+  readStock,
+  readUnrecordedCaptures,
+  type CaptureListing,
+} from './snapshot.ts';
 
 /** The provider step mutations a repair may call; each answers the record's state after the call. */
 export interface RepairProviders {
@@ -14,6 +21,8 @@ export interface ReconcileDeps {
   orders: RawQuerier;
   inventory: RawQuerier;
   payments: RawQuerier;
+  /** The card processor's API: what it captured for sagas the payments database shows no payment for. */
+  processor: CaptureListing;
   /** Given with `repair`: the services' own APIs, the only way a repair changes anything. */
   providers?: RepairProviders;
 }
@@ -51,7 +60,7 @@ async function runRepair(plan: RepairPlan, providers: RepairProviders): Promise<
 }
 
 /**
- * Reads the three databases, finds the drift, and with `repair` fixes what it can through the
+ * Reads the three databases (and asks the card processor about charges payments has no record of), finds the drift, and with `repair` fixes what it can through the
  * services' own step mutations. Orders is read first and again after the providers: a finding about
  * an order that moved in between (a saga or a cancellation still running) is dropped, since the
  * providers' records were read mid-change; the next run sees it settled.
@@ -60,7 +69,8 @@ export async function reconcile(deps: ReconcileDeps, options: ReconcileOptions):
   const orders = await readOrders(deps.orders);
   const [holds, stock] = [await readHolds(deps.inventory), await readStock(deps.inventory)];
   const payments = await readPayments(deps.payments);
-  const found = findDrift({ orders, holds, stock, payments }, options);
+  const unrecordedCaptures = await readUnrecordedCaptures(deps.payments, deps.processor);
+  const found = findDrift({ orders, holds, stock, payments, unrecordedCaptures }, options);
 
   const suspects = [...new Set(found.flatMap((f) => (f.orderId ? [f.orderId] : [])))];
   const before = new Map(orders.map((o) => [o.id, fingerprint(o)]));

@@ -57,11 +57,33 @@ export interface PaymentRow {
   createdAt: Date;
 }
 
+/** A capture the processor holds, not refunded, for a saga whose payments database has no payment. */
+export interface UnrecordedCapture {
+  sagaId: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  /** When payments last recorded anything about the saga's charge (its intent, at the latest). */
+  since: Date;
+}
+
 export interface Snapshot {
   orders: OrderRow[];
   holds: HoldRow[];
   stock: StockRow[];
   payments: PaymentRow[];
+  unrecordedCaptures: UnrecordedCapture[];
+}
+
+/** What reconcile asks the card processor: its captures by merchant reference (the saga id). */
+export interface CaptureListing {
+  listCaptures(idempotencyKeys: readonly string[]): Promise<
+    | {
+        kind: 'listed';
+        captures: Array<{ idempotencyKey: string; amountCents: number; currency: string; refunded: boolean }>;
+      }
+    | { kind: 'unavailable'; reason: string }
+  >;
 }
 
 interface RawOrder extends Omit<OrderRow, 'checkout' | 'cancellations'> {
@@ -125,4 +147,34 @@ export async function readPayments(db: RawQuerier): Promise<PaymentRow[]> {
   return db.$queryRawUnsafe<PaymentRow[]>(
     `SELECT "id", "sagaId", "orderId", "userId", "status"::text AS "status", "amountCents", "currency", "createdAt" FROM "Payment"`,
   );
+}
+
+/**
+ * Sagas whose processor calls left no payment (an intent without a recorded outcome, an unavailable
+ * processor, a voided saga), then the processor's captures for them: those not refunded are captures
+ * the payments database does not know.
+ */
+export async function readUnrecordedCaptures(db: RawQuerier, processor: CaptureListing): Promise<UnrecordedCapture[]> {
+  const calls = await db.$queryRawUnsafe<Array<{ sagaId: string; orderId: string | null; since: Date }>>(
+    `SELECT s."sagaId", s."orderId", s."updatedAt" AS "since" FROM "SagaCharge" s
+     WHERE s."attempts" > 0 AND NOT EXISTS (SELECT 1 FROM "Payment" p WHERE p."sagaId" = s."sagaId")`,
+  );
+  if (calls.length === 0) return [];
+  const listing = await processor.listCaptures(calls.map((c) => c.sagaId));
+  if (listing.kind !== 'listed') throw new Error(`the card processor did not answer (${listing.reason})`);
+  const bySaga = new Map(calls.map((c) => [c.sagaId, c]));
+  return listing.captures.flatMap((capture) => {
+    const call = bySaga.get(capture.idempotencyKey);
+    if (!call || capture.refunded) return [];
+    return [
+      {
+        sagaId: call.sagaId,
+        // Checkout sagas charge their own order, whose id is the saga id.
+        orderId: call.orderId ?? call.sagaId,
+        amountCents: capture.amountCents,
+        currency: capture.currency,
+        since: call.since,
+      },
+    ];
+  });
 }

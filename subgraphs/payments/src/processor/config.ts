@@ -5,11 +5,14 @@ export interface ProcessorConfig {
   latencyMs: number;
   /** Share of calls (0..1) that fail transiently at random, whatever the card. */
   failureRate: number;
+  /** How long payments waits for one answer; past it the call's outcome is UNKNOWN until asked for. */
+  timeoutMs: number;
 }
 
 const shape = z.object({
   PAYMENTS_PROCESSOR_LATENCY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   PAYMENTS_PROCESSOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  PAYMENTS_PROCESSOR_TIMEOUT_MS: z.coerce.number().int().min(10).max(120_000).default(30_000),
 });
 
 /** Read once when the server is built; a bad value stops the start with the variable's name. */
@@ -23,5 +26,6 @@ export function processorConfigFromEnv(env: NodeJS.ProcessEnv): ProcessorConfig 
   return {
     latencyMs: parsed.data.PAYMENTS_PROCESSOR_LATENCY_MS,
     failureRate: parsed.data.PAYMENTS_PROCESSOR_FAILURE_RATE,
+    timeoutMs: parsed.data.PAYMENTS_PROCESSOR_TIMEOUT_MS,
   };
 }

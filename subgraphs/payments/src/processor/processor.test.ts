@@ -1,16 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   cardBrand,
   createCardProcessor,
   isExpired,
+  memoryLedger,
   passesLuhn,
   processorConfigFromEnv,
   TEST_CARDS,
   type ChargeRequest,
 } from './index.ts';
 
-const charge = (number: string, attempt = 1): ChargeRequest => ({
-  idempotencyKey: '5a6a0002-0000-4000-8000-000000000009',
+const charge = (number: string, attempt = 1, idempotencyKey: string = randomUUID()): ChargeRequest => ({
+  idempotencyKey,
   amountCents: 100,
   currency: 'USD',
   card: { number, expMonth: 12, expYear: 2099, cvc: '123' },
@@ -44,7 +46,7 @@ describe('card checks', () => {
 });
 
 describe('the simulated processor', () => {
-  const processor = createCardProcessor({ latencyMs: 0, failureRate: 0 });
+  const processor = createCardProcessor({ latencyMs: 0, failureRate: 0, timeoutMs: 1000 });
 
   it('answers each test card as documented', async () => {
     const outcomes = await Promise.all(
@@ -75,7 +77,10 @@ describe('the simulated processor', () => {
 
   it('fails at the configured rate whatever the card, refunds included', async () => {
     const draws = [0.1, 0.5, 0.29, 0.9];
-    const flaky = createCardProcessor({ latencyMs: 0, failureRate: 0.3 }, () => draws.shift() ?? 1);
+    const flaky = createCardProcessor(
+      { latencyMs: 0, failureRate: 0.3, timeoutMs: 1000 },
+      { random: () => draws.shift() ?? 1 },
+    );
     const decisions = [
       await flaky.charge(charge('4242424242424242')),
       await flaky.charge(charge('4242424242424242')),
@@ -86,12 +91,51 @@ describe('the simulated processor', () => {
   });
 });
 
+describe("the simulator's books", () => {
+  it('captures once per idempotency key, even for calls in flight together, and lists the capture by that key', async () => {
+    const ledger = memoryLedger();
+    const processor = createCardProcessor({ latencyMs: 20, failureRate: 0, timeoutMs: 1000 }, { ledger });
+    const key = randomUUID();
+    const decisions = await Promise.all([1, 2, 3].map(() => processor.charge(charge('4242424242424242', 1, key))));
+    expect(decisions.map((d) => d.kind)).toEqual(['captured', 'captured', 'captured']);
+    expect(await processor.listCaptures([key, randomUUID()])).toEqual({
+      kind: 'listed',
+      captures: [
+        {
+          idempotencyKey: key,
+          amountCents: 100,
+          currency: 'USD',
+          capturedAt: expect.any(Date) as unknown,
+          refunded: false,
+        },
+      ],
+    });
+    // A replay answers the booked capture whatever the card says now.
+    expect(await processor.charge(charge('4000000000000002', 2, key))).toEqual({ kind: 'captured' });
+    await processor.refund({ idempotencyKey: key, amountCents: 100, currency: 'USD' });
+    await processor.refund({ idempotencyKey: key, amountCents: 100, currency: 'USD' });
+    expect(await ledger.captures([key])).toEqual([expect.objectContaining({ idempotencyKey: key, refunded: true })]);
+  });
+
+  it('books nothing for a decline or a transient failure', async () => {
+    const processor = createCardProcessor({ latencyMs: 0, failureRate: 0, timeoutMs: 1000 });
+    const [declined, failing] = [randomUUID(), randomUUID()];
+    await processor.charge(charge('4000000000000002', 1, declined));
+    await processor.charge(charge('4000000000000119', 1, failing));
+    expect(await processor.listCaptures([declined, failing])).toEqual({ kind: 'listed', captures: [] });
+  });
+});
+
 describe('processor configuration', () => {
   it('defaults to no latency and no random failures, and reads both from env', () => {
-    expect(processorConfigFromEnv({})).toEqual({ latencyMs: 0, failureRate: 0 });
+    expect(processorConfigFromEnv({})).toEqual({ latencyMs: 0, failureRate: 0, timeoutMs: 30_000 });
     expect(
-      processorConfigFromEnv({ PAYMENTS_PROCESSOR_LATENCY_MS: '250', PAYMENTS_PROCESSOR_FAILURE_RATE: '0.05' }),
-    ).toEqual({ latencyMs: 250, failureRate: 0.05 });
+      processorConfigFromEnv({
+        PAYMENTS_PROCESSOR_LATENCY_MS: '250',
+        PAYMENTS_PROCESSOR_FAILURE_RATE: '0.05',
+        PAYMENTS_PROCESSOR_TIMEOUT_MS: '2000',
+      }),
+    ).toEqual({ latencyMs: 250, failureRate: 0.05, timeoutMs: 2000 });
   });
 
   it('refuses a bad value, naming the variable', () => {
