@@ -9,6 +9,8 @@ import { createLoaders as inventoryLoaders } from '../subgraphs/inventory/src/lo
 import type { InventoryPrisma } from '../subgraphs/inventory/src/db.ts';
 import { createLoaders as productsLoaders } from '../subgraphs/products/src/loaders.ts';
 import type { ProductsPrisma } from '../subgraphs/products/src/db.ts';
+import { createLoaders as reviewsLoaders } from '../subgraphs/reviews/src/loaders.ts';
+import type { ReviewsPrisma } from '../subgraphs/reviews/src/db.ts';
 import { createLoaders as usersLoaders } from '../subgraphs/users/src/loaders.ts';
 import type { UsersPrisma } from '../subgraphs/users/src/db.ts';
 import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './support/databases.ts';
@@ -19,8 +21,9 @@ const opened: Array<{ close(): Promise<void> }> = [];
 let products: ProductsPrisma;
 let users: UsersPrisma;
 let inventory: InventoryPrisma;
+let reviews: ReviewsPrisma;
 
-async function prepare(name: 'products' | 'users' | 'inventory'): Promise<ServicePrisma> {
+async function prepare(name: 'products' | 'users' | 'inventory' | 'reviews'): Promise<ServicePrisma> {
   const prepared = await SUBGRAPH_SERVICES[name].prepare({ env, logger: silentLogger(), seedScale: 1 });
   opened.push(prepared);
   return prepared.prisma;
@@ -30,6 +33,7 @@ beforeAll(async () => {
   products = (await prepare('products')) as ProductsPrisma;
   users = (await prepare('users')) as UsersPrisma;
   inventory = (await prepare('inventory')) as InventoryPrisma;
+  reviews = (await prepare('reviews')) as ReviewsPrisma;
 }, 180_000);
 
 afterAll(async () => {
@@ -50,6 +54,28 @@ describe('raw SQL entity loaders', () => {
     );
     const loaded = await productsLoaders(products).productById.loadMany([...ids.slice(0, 22).reverse(), UNKNOWN]);
     expect(loaded).toStrictEqual([...expected.slice(0, 22).reverse(), null]);
+  });
+
+  it('products: categoryById gives what findMany gave', async () => {
+    const expected = await products.category.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.length).toBeGreaterThan(2);
+    const loaded = await productsLoaders(products).categoryById.loadMany([...expected.map((c) => c.id), UNKNOWN]);
+    expect(loaded).toStrictEqual([...expected, null]);
+  });
+
+  it('reviews: statsByProduct gives the count and mean rating Prisma groupBy gave', async () => {
+    const groups = await reviews.review.groupBy({ by: ['productId'], _count: { _all: true }, _avg: { rating: true } });
+    expect(groups.length).toBeGreaterThan(20);
+    const expected = groups.map((g) => ({
+      productId: g.productId,
+      count: g._count._all,
+      averageRating: g._avg.rating,
+    }));
+    const loaded = await reviewsLoaders(reviews).statsByProduct.loadMany([
+      ...expected.map((g) => g.productId),
+      UNKNOWN,
+    ]);
+    expect(loaded).toStrictEqual([...expected, null]);
   });
 
   it('users: userById gives what findMany gave, nullable columns included', async () => {

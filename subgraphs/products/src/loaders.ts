@@ -1,7 +1,7 @@
 import { fetchChildPages, rowsByKey } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
-import type { ProductRecord, ProductsPrisma } from './db.ts';
+import type { CategoryRecord, ProductRecord, ProductsPrisma } from './db.ts';
 
 type Ranked = ProductRecord & { parentId: string };
 
@@ -13,7 +13,7 @@ export function createLoaders(prisma: ProductsPrisma) {
       (product) => product.id,
     ),
     categoryById: uniqueLoader(
-      (ids: readonly string[]) => prisma.category.findMany({ where: { id: { in: [...ids] } } }),
+      (ids: readonly string[]) => rowsByKey<CategoryRecord>(prisma, { table: '"Category"', column: '"id"' }, ids),
       (category) => category.id,
     ),
     productPageByCategory: loaderFamily(
