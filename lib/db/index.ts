@@ -13,3 +13,4 @@ export { ensureDatabase, dropDatabase, listDatabases } from './postgres.ts';
 export { countQueries, type QueryCounter } from './queryCounter.ts';
 export { describeTarget } from './describe.ts';
 export { fetchChildPages, type RawQuerier, type ChildList, type WithParent } from './pagedChildren.ts';
+export { rowsByKey, type KeyedTable } from './rowsByKey.ts';

@@ -55,19 +55,41 @@ export function pageRequest(args: { first?: number | null; after?: string | null
   return { first, after: args.after ? decodeCursor(args.after) : null };
 }
 
+/**
+ * An edge whose cursor is encoded only when a query selects it: most fetches (a gateway's plan, a
+ * catalog page) ask for the nodes alone, and encoding every row's cursor was a measurable share of a
+ * subgraph's CPU on long lists.
+ */
+class Edge<T extends Cursor> {
+  #cursor: string | undefined;
+  constructor(readonly node: T) {}
+  get cursor(): string {
+    return (this.#cursor ??= encodeCursor(this.node));
+  }
+}
+
+/** `startCursor`/`endCursor` from the edges, likewise encoded only when selected. */
+class LazyPageInfo<T extends Cursor> implements PageInfo {
+  readonly #edges: readonly Edge<T>[];
+  constructor(
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+    edges: readonly Edge<T>[],
+  ) {
+    this.#edges = edges;
+  }
+  get startCursor(): string | null {
+    return this.#edges[0]?.cursor ?? null;
+  }
+  get endCursor(): string | null {
+    return this.#edges.at(-1)?.cursor ?? null;
+  }
+}
+
 /** Builds a connection from rows fetched with `LIMIT first + 1` (the extra row only says a next page exists). */
 export function toConnection<T extends Cursor>(rows: T[], page: PageRequest): Connection<T> {
-  const nodes = rows.slice(0, page.first);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > page.first,
-      hasPreviousPage: page.after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  const edges = rows.slice(0, page.first).map((node) => new Edge(node));
+  return { edges, pageInfo: new LazyPageInfo(rows.length > page.first, page.after !== null, edges) };
 }
 
 /** Loader key for a page of a child list: the same page arguments share one batch. */

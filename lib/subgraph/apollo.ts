@@ -1,5 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import {
+  ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
@@ -11,6 +12,7 @@ import { subgraphSchemaPath } from '../composition.ts';
 import type { SubgraphName } from '../services.ts';
 import { maskInternalErrors } from '../graphql/formatError.ts';
 import type { Logger } from '../observability/index.ts';
+import { staticCacheControlPlugin } from './cacheControl.ts';
 
 /**
  * A subgraph's Apollo server: federation schema from `subgraphs/<name>/schema.graphql`, no CDN landing page, no stack traces,
@@ -27,7 +29,14 @@ export function createSubgraphApollo<TContext extends object>(options: {
       resolvers: options.resolvers,
     }),
     // Inline traces (ftv1) only serve Apollo Studio, which we do not use; they cost time on every request.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    // The `cache-control` header from the document's static hints (cacheControl.ts), not from a
+    // wrapper around every resolver call.
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      staticCacheControlPlugin(),
+    ],
     includeStacktraceInErrorResponses: false,
     formatError: maskInternalErrors(options.logger),
     logger: options.logger,

@@ -7,4 +7,4 @@ export function createPrisma(adapter: SqlMigrationAwareDriverAdapterFactory) {
 }
 
 export type InventoryPrisma = ReturnType<typeof createPrisma>;
-export type { Prisma, StockHoldStatus } from './__generated__/prisma/client.ts';
+export type { Prisma, StockHoldStatus, StockItem as StockItemRecord } from './__generated__/prisma/client.ts';

@@ -1,10 +1,13 @@
+import { rowsByKey } from '../../../lib/db/index.ts';
 import { uniqueLoader } from '../../../lib/loaders.ts';
-import type { InventoryPrisma } from './db.ts';
+import type { InventoryPrisma, StockItemRecord } from './db.ts';
 
 export function createLoaders(prisma: InventoryPrisma) {
   return {
     stockByProduct: uniqueLoader(
-      (productIds: readonly string[]) => prisma.stockItem.findMany({ where: { productId: { in: [...productIds] } } }),
+      // Every product of a plan asks for its stock: raw SQL, see rowsByKey.
+      (productIds: readonly string[]) =>
+        rowsByKey<StockItemRecord>(prisma, { table: '"StockItem"', column: '"productId"' }, productIds),
       (item) => item.productId,
     ),
   };

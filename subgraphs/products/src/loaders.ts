@@ -1,18 +1,19 @@
-import { fetchChildPages } from '../../../lib/db/index.ts';
+import { fetchChildPages, rowsByKey } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
-import type { ProductRecord, ProductsPrisma } from './db.ts';
+import type { CategoryRecord, ProductRecord, ProductsPrisma } from './db.ts';
 
 type Ranked = ProductRecord & { parentId: string };
 
 export function createLoaders(prisma: ProductsPrisma) {
   return {
+    // The hottest loader (every plan's product entities): raw SQL, see rowsByKey.
     productById: uniqueLoader(
-      (ids: readonly string[]) => prisma.product.findMany({ where: { id: { in: [...ids] } } }),
+      (ids: readonly string[]) => rowsByKey<ProductRecord>(prisma, { table: '"Product"', column: '"id"' }, ids),
       (product) => product.id,
     ),
     categoryById: uniqueLoader(
-      (ids: readonly string[]) => prisma.category.findMany({ where: { id: { in: [...ids] } } }),
+      (ids: readonly string[]) => rowsByKey<CategoryRecord>(prisma, { table: '"Category"', column: '"id"' }, ids),
       (category) => category.id,
     ),
     productPageByCategory: loaderFamily(

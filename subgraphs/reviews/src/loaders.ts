@@ -23,17 +23,17 @@ export function createLoaders(prisma: ReviewsPrisma) {
     ),
     reviewPageByProduct: pagesOf(BY_PRODUCT),
     reviewPageByAuthor: pagesOf(BY_AUTHOR),
-    /** Count and mean rating per product, one GROUP BY for the batch. */
+    /**
+     * Count and mean rating per product, one GROUP BY for the batch; raw SQL (every catalog row asks
+     * for both), the same figures as Prisma's groupBy with `_count` and `_avg`.
+     */
     statsByProduct: uniqueLoader(
-      async (productIds: readonly string[]) =>
-        (
-          await prisma.review.groupBy({
-            by: ['productId'],
-            where: { productId: { in: [...productIds] } },
-            _count: { _all: true },
-            _avg: { rating: true },
-          })
-        ).map((g) => ({ productId: g.productId, count: g._count._all, averageRating: g._avg.rating })),
+      (productIds: readonly string[]) =>
+        prisma.$queryRawUnsafe<Array<{ productId: string; count: number; averageRating: number | null }>>(
+          `SELECT "productId", count(*)::int AS "count", avg("rating")::float8 AS "averageRating"
+             FROM "Review" WHERE "productId" = ANY($1::uuid[]) GROUP BY "productId"`,
+          productIds,
+        ),
       (row) => row.productId,
     ),
     countByAuthor: uniqueLoader(

@@ -1,0 +1,96 @@
+// The hot entity loaders read rows with raw SQL (lib/db/rowsByKey.ts) instead of Prisma's findMany:
+// on seeded data they must return exactly what findMany returned, row for row and value for value.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsByKey } from '../lib/db/index.ts';
+import { silentLogger } from '../lib/observability/index.ts';
+import type { ServicePrisma } from '../lib/subgraph/index.ts';
+import { SUBGRAPH_SERVICES } from '../subgraphs/index.ts';
+import { createLoaders as inventoryLoaders } from '../subgraphs/inventory/src/loaders.ts';
+import type { InventoryPrisma } from '../subgraphs/inventory/src/db.ts';
+import { createLoaders as productsLoaders } from '../subgraphs/products/src/loaders.ts';
+import type { ProductsPrisma } from '../subgraphs/products/src/db.ts';
+import { createLoaders as reviewsLoaders } from '../subgraphs/reviews/src/loaders.ts';
+import type { ReviewsPrisma } from '../subgraphs/reviews/src/db.ts';
+import { createLoaders as usersLoaders } from '../subgraphs/users/src/loaders.ts';
+import type { UsersPrisma } from '../subgraphs/users/src/db.ts';
+import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './support/databases.ts';
+
+const prefix = uniquePrefix('rawloaders');
+const env = databaseEnv(prefix);
+const opened: Array<{ close(): Promise<void> }> = [];
+let products: ProductsPrisma;
+let users: UsersPrisma;
+let inventory: InventoryPrisma;
+let reviews: ReviewsPrisma;
+
+async function prepare(name: 'products' | 'users' | 'inventory' | 'reviews'): Promise<ServicePrisma> {
+  const prepared = await SUBGRAPH_SERVICES[name].prepare({ env, logger: silentLogger(), seedScale: 1 });
+  opened.push(prepared);
+  return prepared.prisma;
+}
+
+beforeAll(async () => {
+  products = (await prepare('products')) as ProductsPrisma;
+  users = (await prepare('users')) as UsersPrisma;
+  inventory = (await prepare('inventory')) as InventoryPrisma;
+  reviews = (await prepare('reviews')) as ReviewsPrisma;
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all(opened.map((p) => p.close()));
+  await dropDatabasesWithPrefix(prefix);
+});
+
+const UNKNOWN = '00000000-0000-4000-8000-00000000ffff';
+
+describe('raw SQL entity loaders', () => {
+  it('products: productById gives what findMany gave, unknown ids null', async () => {
+    const expected = await products.product.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.length).toBeGreaterThan(20);
+    const ids = expected.map((p) => p.id);
+    const raw = await rowsByKey(products, { table: '"Product"', column: '"id"' }, ids);
+    expect([...raw].sort((a, b) => ((a as { id: string }).id < (b as { id: string }).id ? -1 : 1))).toStrictEqual(
+      expected,
+    );
+    const loaded = await productsLoaders(products).productById.loadMany([...ids.slice(0, 22).reverse(), UNKNOWN]);
+    expect(loaded).toStrictEqual([...expected.slice(0, 22).reverse(), null]);
+  });
+
+  it('products: categoryById gives what findMany gave', async () => {
+    const expected = await products.category.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.length).toBeGreaterThan(2);
+    const loaded = await productsLoaders(products).categoryById.loadMany([...expected.map((c) => c.id), UNKNOWN]);
+    expect(loaded).toStrictEqual([...expected, null]);
+  });
+
+  it('reviews: statsByProduct gives the count and mean rating Prisma groupBy gave', async () => {
+    const groups = await reviews.review.groupBy({ by: ['productId'], _count: { _all: true }, _avg: { rating: true } });
+    expect(groups.length).toBeGreaterThan(20);
+    const expected = groups.map((g) => ({
+      productId: g.productId,
+      count: g._count._all,
+      averageRating: g._avg.rating,
+    }));
+    const loaded = await reviewsLoaders(reviews).statsByProduct.loadMany([
+      ...expected.map((g) => g.productId),
+      UNKNOWN,
+    ]);
+    expect(loaded).toStrictEqual([...expected, null]);
+  });
+
+  it('users: userById gives what findMany gave, nullable columns included', async () => {
+    const expected = await users.user.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.some((u) => u.addressLine2 === null)).toBe(true);
+    const ids = expected.map((u) => u.id);
+    const loaded = await usersLoaders(users).userById.loadMany([...ids, UNKNOWN]);
+    expect(loaded).toStrictEqual([...expected, null]);
+  });
+
+  it('inventory: stockByProduct gives what findMany gave', async () => {
+    const expected = await inventory.stockItem.findMany({ orderBy: { productId: 'asc' } });
+    expect(expected.length).toBeGreaterThan(20);
+    const ids = expected.map((s) => s.productId);
+    const loaded = await inventoryLoaders(inventory).stockByProduct.loadMany([...ids, UNKNOWN]);
+    expect(loaded).toStrictEqual([...expected, null]);
+  });
+});
