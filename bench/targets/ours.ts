@@ -51,5 +51,12 @@ process.on('SIGTERM', () => {
 });
 serveParent(
   { url: gateway.url },
-  { counts: () => ({ redisCommands, shared: gateway.inflightStats().shared, cache: gateway.cacheStats() }) },
+  {
+    counts: () => ({
+      redisCommands,
+      shared: gateway.inflightStats().shared,
+      representations: gateway.entityDedupStats(),
+      cache: gateway.cacheStats(),
+    }),
+  },
 );

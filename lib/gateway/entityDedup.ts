@@ -18,6 +18,24 @@ export interface DedupedEntityFetch<TRequest> {
   expand<TResponse extends EntityResponse>(response: TResponse): TResponse;
 }
 
+/** Representations the planner asked entity fetches for, and how many went out once repeats were removed. */
+export interface EntityDedupStats {
+  asked: number;
+  sent: number;
+}
+
+/** Counts one entity fetch (deduped or not: a fetch with nothing repeated sends all it was asked). */
+export function countRepresentations(
+  stats: EntityDedupStats,
+  request: EntityRequest,
+  deduped: DedupedEntityFetch<unknown> | null,
+): void {
+  const representations = request.variables?.representations;
+  if (!Array.isArray(representations)) return;
+  stats.asked += representations.length;
+  stats.sent += deduped ? deduped.sent : representations.length;
+}
+
 /**
  * Apollo's planner sends one representation per occurrence: the deep catalog asks the products
  * subgraph for the same product once under every review that names it. Identical representations
