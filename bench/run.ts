@@ -78,6 +78,7 @@ const TARGET_LABELS: Record<TargetKind, string> = {
 /** What our gateway counts of itself: Redis commands, queries shared in flight, entity representations. */
 interface OwnCounts {
   redisCommands: number;
+  failedCalls: number;
   shared: number;
   representations: { asked: number; sent: number };
   cache: unknown;
@@ -204,6 +205,7 @@ interface Counters {
   subgraphRequests: number;
   statements: number;
   redisCommands: number;
+  failedCalls: number;
   shared: number;
   representationsAsked: number;
   representationsSent: number;
@@ -312,6 +314,7 @@ try {
       subgraphRequests: counts.reduce((a, c) => a + c.requests, 0),
       statements: counts.reduce((a, c) => a + c.statements, 0),
       redisCommands: own?.redisCommands ?? 0,
+      failedCalls: own?.failedCalls ?? 0,
       shared: own?.shared ?? 0,
       representationsAsked: own?.representations.asked ?? 0,
       representationsSent: own?.representations.sent ?? 0,
@@ -394,6 +397,11 @@ try {
             : {}),
           bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
         };
+        const failedCalls = after.failedCalls - before.failedCalls;
+        if (failedCalls > 0)
+          failures.push(
+            `${scenario.name}: ${m.label} at ${connections} connections: ${failedCalls} subgraph calls failed (partial answers)`,
+          );
         if (m.non2xx > 0)
           failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
         measurements.push(m);
