@@ -19,6 +19,13 @@ import {
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
+/**
+ * The current call's scope, read by the fetcher Apollo calls from inside `super.process`. One store
+ * for every client: each async context the runtime creates pays for every live store, and a call's
+ * nearest `run` is its own whichever client made it.
+ */
+const calls = new AsyncLocalStorage<CallScope>();
+
 /** A subgraph's own answer to a request it refused (HTTP 4xx), carried to `process` to pass on. */
 class SubgraphRefusal extends GraphQLError {
   constructor(
@@ -67,8 +74,6 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #logger: Logger;
   readonly #cache: CacheRuntime | null;
   readonly #representations: EntityDedupStats;
-  /** The current call's scope, read by the fetcher Apollo calls from inside `super.process`. */
-  readonly #calls = new AsyncLocalStorage<CallScope>();
 
   constructor({ upstream, deadlines, logger, cache, representations }: SubgraphClientDeps) {
     super({ url: upstream.url });
@@ -77,7 +82,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     this.#logger = logger;
     this.#cache = cache ?? null;
     this.#representations = representations ?? { asked: 0, sent: 0 };
-    this.fetcher = (_url, init) => upstream.send(init ?? {}, this.#calls.getStore() ?? upstream.standaloneScope());
+    this.fetcher = (_url, init) => upstream.send(init ?? {}, calls.getStore() ?? upstream.standaloneScope());
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -129,7 +134,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
       const deduped = dedupeRepresentations(request);
       countRepresentations(this.#representations, request, deduped);
       const sent = deduped ? { ...options, request: deduped.request } : options;
-      const response = await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(sent)));
+      const response = await this.#upstream.call(scope, () => calls.run(scope, () => super.process(sent)));
       return { response: deduped ? deduped.expand(response) : response, unavailable: false };
     } catch (error) {
       const unavailable =
