@@ -22,6 +22,9 @@ export interface Measurement {
   redisCommandsPerOperation: number;
   /** Share of requests answered by an identical query already in flight (ours, response cache off). */
   sharedInflight?: number;
+  /** Entity representations per operation the plans asked for, and those sent once repeats were removed (ours). */
+  representationsAskedPerOperation?: number;
+  representationsSentPerOperation?: number;
   bytesPerResponse: number;
 }
 
@@ -61,14 +64,33 @@ export function markdown(report: BenchReport): string {
       );
     }
   }
+  lines.push(...oursCounts(report, top));
   if (report.failures.length) lines.push('', '**Failures:**', ...report.failures.map((f) => `- ${f}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** Our gateways' own counts at the top connection count: sharing in flight and entity representations. */
+function oursCounts(report: BenchReport, top: number): string[] {
+  const rows = report.measurements.filter((m) => m.connections === top && m.sharedInflight !== undefined);
+  if (!rows.length) return [];
+  return [
+    '',
+    `Ours at ${top} connections: requests answered by an identical query in flight, and entity representations per operation (asked by the plans / sent after repeats are removed).`,
+    '',
+    '| scenario | target | shared in flight | representations asked / sent per op |',
+    '|---|---|---:|---:|',
+    ...rows.map(
+      (m) =>
+        `| ${m.scenario} | ${m.label} | ${fixed(100 * (m.sharedInflight ?? 0), 0)}% | ${fixed(m.representationsAskedPerOperation, 1)} / ${fixed(m.representationsSentPerOperation, 1)} |`,
+    ),
+  ];
 }
 
 const COLOURS: Record<TargetKind, string> = {
   stock: '#8c8c8c',
   hive: '#e0a526',
   ours: '#3b7dd8',
+  'ours-open': '#7fa8e0',
   'ours-cached': '#1f4e99',
   ceiling: '#2e9e5b',
 };

@@ -71,16 +71,26 @@ const TARGET_LABELS: Record<TargetKind, string> = {
   stock: 'stock @apollo/gateway',
   hive: 'Hive Gateway',
   ours: 'ours, caches off',
+  'ours-open': 'ours, caches off, no rate limits or auth',
   'ours-cached': 'ours, caches on',
   ceiling: 'ceiling (recorded bytes)',
 };
+
+/** What our gateway counts of itself: Redis commands, queries shared in flight, entity representations. */
+interface OwnCounts {
+  redisCommands: number;
+  failedCalls: number;
+  shared: number;
+  representations: { asked: number; sent: number };
+  cache: unknown;
+}
 
 interface Target {
   kind: TargetKind;
   url: string;
   /** Processes whose CPU is the gateway's (Hive's BFF subgraph runs beside it over HTTP, ours and stock's in-process). */
   gatewayPids: number[];
-  counts?: () => Promise<{ redisCommands: number; shared: number; cache: unknown }>;
+  counts?: () => Promise<OwnCounts>;
 }
 
 const started: { stop(): Promise<void> }[] = [];
@@ -176,6 +186,11 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** The targets a scenario runs besides stock: its own list, or every target but `ours-open`. */
+function targetsOfScenario(scenario: Scenario): TargetKind[] {
+  return scenario.targets ?? ['hive', 'ours', 'ours-cached', 'ceiling'];
+}
+
 async function post(
   url: string,
   request: BenchRequest,
@@ -191,7 +206,10 @@ interface Counters {
   subgraphRequests: number;
   statements: number;
   redisCommands: number;
+  failedCalls: number;
   shared: number;
+  representationsAsked: number;
+  representationsSent: number;
 }
 
 async function load(
@@ -220,12 +238,13 @@ async function load(
             {
               setupRequest: (request: autocannon.Request) => {
                 const next = scenario.request(kind, n++);
-                return { ...request, method: 'POST', body: next.body, headers: next.headers };
+                // Copies: autocannon writes content-length into the headers it is given.
+                return { ...request, method: 'POST', body: next.body, headers: { ...next.headers } };
               },
             },
           ],
         }
-      : { body: fixed.body, headers: fixed.headers }),
+      : { body: fixed.body, headers: { ...fixed.headers } }),
   });
   const seconds = (performance.now() - startedAt) / 1000;
   return { result, seconds };
@@ -247,27 +266,30 @@ try {
   console.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s; starting the gateways...`);
 
   const targetsOf = async (profile: GatewayName): Promise<Target[]> => {
-    const ours = (cached: boolean) =>
-      fork<{ url: string }>('targets/ours.ts', [profile, cached ? 'cached' : 'cold'], {
+    const ours = (cached: boolean, rateLimited = true) =>
+      fork<{ url: string }>('targets/ours.ts', [profile, cached ? 'cached' : rateLimited ? 'cold' : 'open'], {
         ...targetEnv,
         BENCH_PROFILE: profile,
         BENCH_CACHED: String(cached),
-        BENCH_RATE_LIMITED: 'true',
+        BENCH_RATE_LIMITED: String(rateLimited),
       });
-    const want = (kind: TargetKind) => !wantedTargets || wantedTargets.includes(kind);
-    const [stock, cold, cached, hive] = await Promise.all([
+    const want = (kind: TargetKind) =>
+      (!wantedTargets || wantedTargets.includes(kind)) &&
+      all.some((s) => s.profile === profile && targetsOfScenario(s).includes(kind));
+    const [stock, cold, open, cached, hive] = await Promise.all([
       fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
       want('ours') ? ours(false) : null,
+      want('ours-open') ? ours(false, false) : null,
       want('ours-cached') ? ours(true) : null,
       want('hive')
         ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
         : null,
     ]);
-    const withCounts = (p: BenchProcess<{ url: string }>) => () =>
-      p.ask<{ redisCommands: number; shared: number; cache: unknown }>('counts');
+    const withCounts = (p: BenchProcess<{ url: string }>) => () => p.ask<OwnCounts>('counts');
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
     if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
     if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
+    if (open) list.push({ kind: 'ours-open', url: open.ready.url, gatewayPids: [open.pid], counts: withCounts(open) });
     if (cached)
       list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });
     return list;
@@ -295,14 +317,18 @@ try {
       subgraphRequests: counts.reduce((a, c) => a + c.requests, 0),
       statements: counts.reduce((a, c) => a + c.statements, 0),
       redisCommands: own?.redisCommands ?? 0,
+      failedCalls: own?.failedCalls ?? 0,
       shared: own?.shared ?? 0,
+      representationsAsked: own?.representations.asked ?? 0,
+      representationsSent: own?.representations.sent ?? 0,
     };
   };
 
   const measurements: Measurement[] = [];
   let offset = 0;
   for (const scenario of all) {
-    const list: Target[] = [...targets[scenario.profile]];
+    const runs = targetsOfScenario(scenario);
+    const list: Target[] = targets[scenario.profile].filter((t) => t.kind === 'stock' || runs.includes(t.kind));
     // Stock's answer is the reference; the ceiling replays it byte for byte.
     const stockTarget = list[0] as Target;
     const reference = await post(stockTarget.url, scenario.reference('stock'));
@@ -313,7 +339,7 @@ try {
     const expected = JSON.stringify(canonical(reference.json.data));
     const path = `/${encodeURIComponent(scenario.name)}`;
     await ceiling.ask('record', { path, body: reference.text });
-    if (!wantedTargets || wantedTargets.includes('ceiling'))
+    if ((!wantedTargets || wantedTargets.includes('ceiling')) && runs.includes('ceiling'))
       list.push({ kind: 'ceiling', url: `${ceiling.ready.url}${path}`, gatewayPids: [ceiling.pid] });
     console.log(`\n${scenario.name}: ${reference.text.length} bytes`);
 
@@ -366,14 +392,26 @@ try {
           subgraphRequestsPerOperation: per('subgraphRequests'),
           statementsPerOperation: per('statements'),
           redisCommandsPerOperation: per('redisCommands'),
-          sharedInflight: per('shared'),
+          // Only ours counts these; a peer's row shows none rather than a zero it never measured.
+          ...(target.counts
+            ? {
+                sharedInflight: per('shared'),
+                representationsAskedPerOperation: per('representationsAsked'),
+                representationsSentPerOperation: per('representationsSent'),
+              }
+            : {}),
           bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
         };
+        const failedCalls = after.failedCalls - before.failedCalls;
+        if (failedCalls > 0)
+          failures.push(
+            `${scenario.name}: ${m.label} at ${connections} connections: ${failedCalls} subgraph calls failed (partial answers)`,
+          );
         if (m.non2xx > 0)
           failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
         measurements.push(m);
         console.log(
-          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%`,
+          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}`,
         );
       }
     }

@@ -13,7 +13,11 @@ export interface BenchRequest {
   headers: Record<string, string>;
 }
 
-export type TargetKind = 'stock' | 'hive' | 'ours' | 'ours-cached' | 'ceiling';
+/**
+ * `ours-open`: ours with caches off, no rate limits and no bearer token (so no token check), beside
+ * `ours` (rate limits on, a token per request) to measure what rate limits and auth cost.
+ */
+export type TargetKind = 'stock' | 'hive' | 'ours' | 'ours-open' | 'ours-cached' | 'ceiling';
 
 export interface Scenario {
   name: string;
@@ -25,6 +29,8 @@ export interface Scenario {
   reference(target: TargetKind): BenchRequest;
   /** What a cache-enabled run of ours is: every request a hit of one entry, or a mix (rotating users). */
   cachedRun: 'hits' | 'mixed';
+  /** Only these targets run it (stock always does: its answer is the reference); absent: every target but `ours-open`. */
+  targets?: TargetKind[];
 }
 
 const operation = (client: GatewayName, name: string) =>
@@ -35,8 +41,8 @@ const operation = (client: GatewayName, name: string) =>
  * stock and 5 reviews, each review's author with 3 reviews of their own and those reviews' products
  * (depth 12, web's limit). Apollo's planner fetches the same users and products many times over.
  */
-export const DEEP_QUERY = `query Deep {
-  products(first: 22) {
+export const DEEP_QUERY = `query Deep($filter: ProductFilter) {
+  products(first: 22, filter: $filter) {
     totalCount
     edges { node {
       id name description imageUrl
@@ -55,6 +61,12 @@ export const DEEP_QUERY = `query Deep {
 
 const USERS_IN_ROTATION = 50;
 
+/**
+ * A filter every product passes (no price reaches 10,000; the subgraph takes up to 1,000,000), different per request: the same
+ * answer and the same work for every target, but no two requests in a row alike, so a cold run
+ * measures computing answers, not sharing one in flight or reading it from a cache.
+ */
+const everyProduct = (n: number) => ({ maxPrice: 10_000 + (n % 100_000) / 100 });
 /** Bench scenarios; checkout throughput (orders/payments) is another harness's hook to add here. */
 export async function scenarios(): Promise<Scenario[]> {
   const tokens = await Promise.all(
@@ -65,11 +77,25 @@ export async function scenarios(): Promise<Scenario[]> {
   const demo = { authorization: `Bearer ${await devToken(DEMO_USER_ID)}` };
   const json = { 'content-type': 'application/json' };
 
+  const catalogSource = operation('web', 'Catalog');
   const catalog: BenchRequest = {
-    body: JSON.stringify({ query: operation('web', 'Catalog'), variables: { first: 20 } }),
+    body: JSON.stringify({ query: catalogSource, variables: { first: 20 } }),
     headers: json,
   };
+  // Fresh header objects every time: autocannon writes content-length into the ones it is given.
+  const catalogDistinct = (n: number, token: Record<string, string> = {}): BenchRequest => ({
+    body: JSON.stringify({ query: catalogSource, variables: { first: 20, filter: everyProduct(n) } }),
+    headers: { ...json, ...token },
+  });
   const deep: BenchRequest = { body: JSON.stringify({ query: DEEP_QUERY }), headers: json };
+  const deepDistinct = (n: number): BenchRequest => ({
+    body: JSON.stringify({ query: DEEP_QUERY, variables: { filter: everyProduct(n) } }),
+    headers: { ...json },
+  });
+  // A cache-hit run repeats one request; every other run sends distinct ones.
+  const distinctUnlessHits =
+    (fixed: BenchRequest, distinct: (n: number) => BenchRequest) => (t: TargetKind, n: number) =>
+      t === 'ours-cached' ? fixed : distinct(n);
 
   const dashboardSource = operation('web', 'Dashboard');
   // Rotating users and page sizes: 50 users x 11 page sizes, so responses rarely repeat within a run.
@@ -91,7 +117,32 @@ export async function scenarios(): Promise<Scenario[]> {
       : JSON.stringify({ query: operation('mobile', 'Dashboard') });
 
   return [
-    { name: 'catalog page', profile: 'web', request: () => catalog, reference: () => catalog, cachedRun: 'hits' },
+    {
+      name: 'catalog page',
+      profile: 'web',
+      request: distinctUnlessHits(catalog, catalogDistinct),
+      reference: () => catalogDistinct(0),
+      cachedRun: 'hits',
+    },
+    {
+      // The one scenario of identical requests at once: what in-flight sharing saves, counted as such.
+      name: 'catalog page, one query repeated (shared in flight)',
+      profile: 'web',
+      request: () => catalog,
+      reference: () => catalog,
+      cachedRun: 'hits',
+      targets: ['ours'],
+    },
+    {
+      // Rate limits (a Redis script per request) and auth (a bearer token verified, its user signed
+      // onto every subgraph call) against neither, on the same public page, distinct requests.
+      name: 'catalog page, rate limits + auth vs none',
+      profile: 'web',
+      request: (t, n) => (t === 'ours-open' ? catalogDistinct(n) : catalogDistinct(n, tokens[n % USERS_IN_ROTATION])),
+      reference: () => catalogDistinct(0),
+      cachedRun: 'hits',
+      targets: ['ours', 'ours-open'],
+    },
     {
       name: 'web dashboard, rotating users',
       profile: 'web',
@@ -102,7 +153,13 @@ export async function scenarios(): Promise<Scenario[]> {
       }),
       cachedRun: 'mixed',
     },
-    { name: 'deep nested query', profile: 'web', request: () => deep, reference: () => deep, cachedRun: 'hits' },
+    {
+      name: 'deep nested query',
+      profile: 'web',
+      request: distinctUnlessHits(deep, deepDistinct),
+      reference: () => deepDistinct(0),
+      cachedRun: 'hits',
+    },
     {
       name: 'mobile dashboard',
       profile: 'mobile',

@@ -64,6 +64,27 @@ async function authenticate(req: IncomingMessage, deps: GatewayContextDeps, logg
   }
 }
 
+/** How long one request's signed identity headers are reused by its later subgraph calls. */
+export const SIGNATURE_REUSE_MS = 1000;
+
+/**
+ * This request's identity headers, signed afresh once the last signature is SIGNATURE_REUSE_MS
+ * old: a plan's fetches that leave together share one HMAC, and a retry or a late call of a long
+ * plan still carries a timestamp at most that old. The headers are frozen: callers only copy them.
+ */
+function recentlySigned(identity: Identity, signing: IdentitySigningConfig): () => Record<string, string> {
+  let signed: Readonly<Record<string, string>> | null = null;
+  let at = 0;
+  return () => {
+    const now = Date.now();
+    if (!signed || now - at >= SIGNATURE_REUSE_MS) {
+      signed = Object.freeze(signIdentity(identity, signing, now));
+      at = now;
+    }
+    return signed;
+  };
+}
+
 /**
  * The per-request context factory of a gateway: verifies the bearer token (none means anonymous;
  * a bad one ends the request with 401 UNAUTHENTICATED) and prepares what subgraph calls forward.
@@ -77,7 +98,7 @@ export function gatewayContextFactory(deps: GatewayContextDeps) {
       userId: identity.userId,
       client: identity.client,
       clientIp: clientAddress(req, deps.trustedProxies ?? null),
-      signedIdentityHeaders: () => signIdentity(identity, deps.signing),
+      signedIdentityHeaders: recentlySigned(identity, deps.signing),
     };
   };
 }

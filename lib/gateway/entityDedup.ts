@@ -18,6 +18,37 @@ export interface DedupedEntityFetch<TRequest> {
   expand<TResponse extends EntityResponse>(response: TResponse): TResponse;
 }
 
+/** Representations the planner asked entity fetches for, and how many went out once repeats were removed. */
+export interface EntityDedupStats {
+  asked: number;
+  sent: number;
+}
+
+/**
+ * A representation's identity: `Type\u0000id` for the usual `{ __typename, id }` with a string id
+ * (no JSON to write), its JSON for anything else (the planner writes keys in one order).
+ */
+function keyOf(representation: unknown): string {
+  if (typeof representation === 'object' && representation !== null) {
+    const { __typename: type, id } = representation as { __typename?: unknown; id?: unknown };
+    if (typeof type === 'string' && typeof id === 'string' && Object.keys(representation).length === 2)
+      return `${type}\u0000${id}`;
+  }
+  return JSON.stringify(representation);
+}
+
+/** Counts one entity fetch (deduped or not: a fetch with nothing repeated sends all it was asked). */
+export function countRepresentations(
+  stats: EntityDedupStats,
+  request: EntityRequest,
+  deduped: DedupedEntityFetch<unknown> | null,
+): void {
+  const representations = request.variables?.representations;
+  if (!Array.isArray(representations)) return;
+  stats.asked += representations.length;
+  stats.sent += deduped ? deduped.sent : representations.length;
+}
+
 /**
  * Apollo's planner sends one representation per occurrence: the deep catalog asks the products
  * subgraph for the same product once under every review that names it. Identical representations
@@ -34,7 +65,7 @@ export function dedupeRepresentations<TRequest extends EntityRequest>(
   const unique: unknown[] = [];
   const slots = new Array<number>(representations.length);
   for (let i = 0; i < representations.length; i += 1) {
-    const key = JSON.stringify(representations[i]);
+    const key = keyOf(representations[i]);
     let slot = positionOf.get(key);
     if (slot === undefined) {
       slot = unique.length;

@@ -14,6 +14,7 @@ import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
 import { sharingInflightQueries, type InflightStats } from './inflight.ts';
+import type { EntityDedupStats } from './entityDedup.ts';
 import { knownRootTypeRule } from './knownRootType.ts';
 import { limitValidationRules, operationLimitsPlugin, RequestAnalyses } from './limits.ts';
 import { operationMustResolve } from './operationResolution.ts';
@@ -74,6 +75,8 @@ export interface GatewayParts {
   metrics?: GatewayMetrics | null;
   /** Counts of queries executed and answered from a run in flight (filled when the response cache is off). */
   inflight?: InflightStats;
+  /** Representations asked and sent by entity fetches (repeats go out once, caches on or off). */
+  representations?: EntityDedupStats;
   /** Persisted queries' own store (APQ_REDIS_URL); absent: the caches' store. */
   apqCache?: CacheRuntime | null;
 }
@@ -106,7 +109,13 @@ export function createGatewayApollo(
     buildService: ({ name }) => {
       if (name === bff.name) return bff.source;
       if (!isSubgraphName(name)) throw new Error(`The supergraph names an unknown subgraph "${name}"`);
-      return new SubgraphClient({ upstream: upstreams.get(name), deadlines: upstreams.deadlines, logger, cache });
+      return new SubgraphClient({
+        upstream: upstreams.get(name),
+        deadlines: upstreams.deadlines,
+        logger,
+        cache,
+        representations: parts.representations,
+      });
     },
   });
   const { limits, operations } = config;
@@ -153,6 +162,8 @@ export interface RunningGateway extends RunningServer {
   cacheStats(): CacheStats | null;
   /** Queries executed, and queries answered by an identical one in flight. */
   inflightStats(): InflightStats;
+  /** Entity representations the plans asked for and those sent once repeats were removed. */
+  entityDedupStats(): EntityDedupStats;
 }
 
 /** One connection for the rate limiter and the caches when they name the same Redis (they do when both come from env). */
@@ -182,6 +193,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const upstreams = subgraphUpstreams(config, logger);
   const redis = redisConnections(config, logger);
   const inflight: InflightStats = { executed: 0, shared: 0 };
+  const representations: EntityDedupStats = { asked: 0, sent: 0 };
   let invalidation: RunningConsumer | null = null;
   const closeAll = async () => {
     await invalidation?.stop();
@@ -243,6 +255,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         apqCache,
         metrics: gatewayMetrics,
         inflight,
+        representations,
       }),
       metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
       context: gatewayContextFactory({
@@ -287,6 +300,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       upstreams,
       cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
       inflightStats: () => ({ ...inflight }),
+      entityDedupStats: () => ({ ...representations }),
       async close(options?: { timeoutMs?: number }) {
         await close(options);
         await closeAll();

@@ -66,15 +66,39 @@ function shown(n: number): string {
   return Number.isSafeInteger(n) ? String(n) : `more than ${Number.MAX_SAFE_INTEGER}`;
 }
 
+/** Analyses remembered per document and operation: at most this many variable shapes each (oldest dropped first). */
+export const ANALYSES_PER_OPERATION = 256;
+
+/** One document's operation: the variables its analysis reads, and its analyses by their values. */
+interface RememberedOperation {
+  variablesRead: readonly string[];
+  byValues: Map<string, OperationAnalysis>;
+}
+
+/** A key of the read variables' values; a missing variable differs from a null one (defaults apply to the first). */
+function valuesKey(names: readonly string[], variables: Record<string, unknown>): string {
+  let key = '';
+  for (const name of names) {
+    const value = variables[name];
+    key += value === undefined ? '\u0000' : JSON.stringify(value);
+    key += '\u0001';
+  }
+  return key;
+}
+
 /**
  * The gateway's operation analysis, once per request, for every plugin: the limits below, the rate
  * limiter (cost, field budgets) and whoever else needs fields used or cost. Keyed by Apollo's request
- * object, which lives exactly as long as the request. `analyze` is the pure function behind it, so a
- * fast path may remember its result per document hash and variables.
+ * object, which lives exactly as long as the request. Across requests it is remembered per parsed
+ * document (Apollo keeps one DocumentNode per query text in its document store, so a known query
+ * arrives as the same object), operation name and the values of the variables the analysis reads
+ * (page sizes): a catalog page with a new filter is not walked again. `analyze` must be pure.
  */
 export class RequestAnalyses {
   private readonly analyses = new WeakMap<GraphQLRequest, OperationAnalysis>();
   private readonly refusals = new WeakMap<GraphQLRequest, GraphQLError | null>();
+  /** Gone with the document when Apollo's store drops it; bounded per operation by ANALYSES_PER_OPERATION. */
+  private readonly remembered = new WeakMap<DocumentNode, Map<string, RememberedOperation>>();
   readonly maxExpandedFields: number;
 
   constructor(
@@ -88,11 +112,39 @@ export class RequestAnalyses {
   of({ document, request }: { document: DocumentNode; request: GraphQLRequest }): OperationAnalysis {
     let analysis = this.analyses.get(request);
     if (!analysis) {
-      analysis = this.analyze(this.model, document, request.operationName, request.variables ?? {}, {
-        maxListSize: MAX_PAGE_SIZE,
-      });
+      analysis = this.remember(document, request.operationName ?? '', request.variables ?? {});
       this.analyses.set(request, analysis);
     }
+    return analysis;
+  }
+
+  /** The analysis of this document's operation with these variables, computed once per read variables' values. */
+  private remember(
+    document: DocumentNode,
+    operationName: string,
+    variables: Record<string, unknown>,
+  ): OperationAnalysis {
+    let operations = this.remembered.get(document);
+    if (!operations) {
+      operations = new Map();
+      this.remembered.set(document, operations);
+    }
+    const known = operations.get(operationName);
+    const key = known ? valuesKey(known.variablesRead, variables) : '';
+    const found = known?.byValues.get(key);
+    if (found) return found;
+    const analysis = this.analyze(this.model, document, operationName || undefined, variables, {
+      maxListSize: MAX_PAGE_SIZE,
+    });
+    const entry = known ?? { variablesRead: analysis.variablesRead, byValues: new Map() };
+    if (!known) operations.set(operationName, entry);
+    if (entry.byValues.size >= ANALYSES_PER_OPERATION) {
+      for (const oldest of entry.byValues.keys()) {
+        entry.byValues.delete(oldest);
+        break;
+      }
+    }
+    entry.byValues.set(known ? key : valuesKey(entry.variablesRead, variables), analysis);
     return analysis;
   }
 

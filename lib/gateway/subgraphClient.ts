@@ -5,7 +5,7 @@ import { fetchThroughCache, type CacheRuntime, type RestrictablePolicy, type Sen
 import { isPublicCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
-import { dedupeRepresentations } from './entityDedup.ts';
+import { countRepresentations, dedupeRepresentations, type EntityDedupStats } from './entityDedup.ts';
 import {
   clientErrorFor,
   operationKindOf,
@@ -18,6 +18,13 @@ import {
 } from '../transport/index.ts';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/**
+ * The current call's scope, read by the fetcher Apollo calls from inside `super.process`. One store
+ * for every client: each async context the runtime creates pays for every live store, and a call's
+ * nearest `run` is its own whichever client made it.
+ */
+const calls = new AsyncLocalStorage<CallScope>();
 
 /** A subgraph's own answer to a request it refused (HTTP 4xx), carried to `process` to pass on. */
 class SubgraphRefusal extends GraphQLError {
@@ -43,6 +50,8 @@ export interface SubgraphClientDeps {
   logger: Logger;
   /** The gateway's caches (entity cache, tags, invalidation after mutations); absent: every fetch goes out as planned. */
   cache?: CacheRuntime | null;
+  /** Representations asked and sent by this client's entity fetches (shared by a gateway's clients). */
+  representations?: EntityDedupStats;
 }
 
 function isRequestContext(context: object): context is GatewayContext {
@@ -64,16 +73,16 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
   readonly #deadlines: RequestDeadlines;
   readonly #logger: Logger;
   readonly #cache: CacheRuntime | null;
-  /** The current call's scope, read by the fetcher Apollo calls from inside `super.process`. */
-  readonly #calls = new AsyncLocalStorage<CallScope>();
+  readonly #representations: EntityDedupStats;
 
-  constructor({ upstream, deadlines, logger, cache }: SubgraphClientDeps) {
+  constructor({ upstream, deadlines, logger, cache, representations }: SubgraphClientDeps) {
     super({ url: upstream.url });
     this.#upstream = upstream;
     this.#deadlines = deadlines;
     this.#logger = logger;
     this.#cache = cache ?? null;
-    this.fetcher = (_url, init) => upstream.send(init ?? {}, this.#calls.getStore() ?? upstream.standaloneScope());
+    this.#representations = representations ?? { asked: 0, sent: 0 };
+    this.fetcher = (_url, init) => upstream.send(init ?? {}, calls.getStore() ?? upstream.standaloneScope());
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -123,8 +132,9 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     try {
       // Repeated representations go out once, with caches on or off (the entity cache only sees misses).
       const deduped = dedupeRepresentations(request);
+      countRepresentations(this.#representations, request, deduped);
       const sent = deduped ? { ...options, request: deduped.request } : options;
-      const response = await this.#upstream.call(scope, () => this.#calls.run(scope, () => super.process(sent)));
+      const response = await this.#upstream.call(scope, () => calls.run(scope, () => super.process(sent)));
       return { response: deduped ? deduped.expand(response) : response, unavailable: false };
     } catch (error) {
       const unavailable =

@@ -19,6 +19,7 @@ import {
   type OperationDefinitionNode,
   OperationTypeNode,
   type SelectionSetNode,
+  type ValueNode,
 } from 'graphql';
 import type { CostModel } from './cost.ts';
 
@@ -60,6 +61,12 @@ export interface OperationAnalysis {
   cacheHint: { maxAge: number; scope: 'PUBLIC' | 'PRIVATE' };
   /** Slicing arguments outside 1..maxListSize (literal, variable or default), each reported once. */
   slicingViolations: SlicingViolation[];
+  /**
+   * The variables the result depends on (those slicing arguments name), in the order first read: the
+   * same document and operation with the same values of these gives the same analysis. It depends on
+   * the document and operation alone, never on the values.
+   */
+  variablesRead: readonly string[];
 }
 
 export interface SlicingViolation {
@@ -263,12 +270,21 @@ interface Pass {
   /** Each (field node, argument) reported once, however often its fragment is spread. */
   reported: Set<ArgumentNode | FieldNode>;
   violations: SlicingViolation[];
+  variablesRead: Set<string>;
+}
+
+/** Every variable an argument's value names (a bare `$first`, or inside a list or input object). */
+function addVariablesOf(value: ValueNode, into: Set<string>): void {
+  if (value.kind === Kind.VARIABLE) into.add(value.name.value);
+  else if (value.kind === Kind.LIST) for (const item of value.values) addVariablesOf(item, into);
+  else if (value.kind === Kind.OBJECT) for (const field of value.fields) addVariablesOf(field.value, into);
 }
 
 function argumentValue(pass: Pass, field: Field, node: FieldNode, name: string): unknown {
   const definition = field.args.find((a) => a.name === name);
   if (!definition) return undefined;
   const argument = node.arguments?.find((a) => a.name.value === name);
+  if (argument) addVariablesOf(argument.value, pass.variablesRead);
   const value = argument ? valueFromAST(argument.value, definition.type, pass.variables) : undefined;
   // Left out, or null: the subgraph uses the argument's default, so cost does too.
   return value ?? definition.defaultValue;
@@ -510,6 +526,7 @@ export function analyzeOperation(
     memo: new Map(),
     reported: new Set(),
     violations: [],
+    variablesRead: new Set(),
   };
   const summary = operation ? analyseSet(pass, root, operation.selectionSet, NO_SIZED, true) : emptySummary();
   if (operation && operation.operation !== OperationTypeNode.QUERY) restrictAge(summary, 0);
@@ -528,5 +545,6 @@ export function analyzeOperation(
     entitySelections: summary.entities,
     cacheHint: { maxAge: summary.maxAge ?? 0, scope: summary.private ? 'PRIVATE' : 'PUBLIC' },
     slicingViolations: pass.violations,
+    variablesRead: [...pass.variablesRead],
   };
 }

@@ -1,0 +1,67 @@
+// Entity dedup with caches off: a plan's entity fetch sends each distinct representation once (the
+// planner asks once per occurrence: every review's author), the answer fills every occurrence, and
+// the gateway counts what it was asked and what it sent.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../lib/gateway/index.ts';
+import { uniquePrefix } from './support/databases.ts';
+import { proxyTo, startFakeSubgraph, type FakeSubgraph } from './support/failures.ts';
+import { postGraphQL, startTestGateway } from './support/gateway.ts';
+import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+
+let fleet: SubgraphFleet;
+let users: FakeSubgraph;
+let gateway: RunningGateway;
+/** Every body the users subgraph was sent, through a recording proxy. */
+const sentToUsers: Array<{ variables?: { representations?: Array<{ id: string }> } }> = [];
+
+beforeAll(async () => {
+  fleet = await startSubgraphs(uniquePrefix('entitydedup'));
+  const forward = proxyTo(fleet.urls.users);
+  users = await startFakeSubgraph((req, body, res) => {
+    sentToUsers.push(JSON.parse(body) as (typeof sentToUsers)[number]);
+    return forward(req, body, res);
+  });
+  gateway = await startTestGateway({ ...fleet.urls, users: users.url });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await users?.close();
+  await fleet?.close();
+});
+
+const AUTHORS = `{ products(first: 30) { edges { node { id
+  reviews(first: 5) { edges { node { id author { id name } } } }
+} } } }`;
+
+interface Answer {
+  products: {
+    edges: Array<{ node: { reviews: { edges: Array<{ node: { author: { id: string; name: string } } }> } } }>;
+  };
+}
+
+describe('entity fetches with caches off', () => {
+  it('send each distinct representation once, fill every occurrence, and are counted', async () => {
+    expect(gateway.cacheStats()).toBeNull();
+    const before = gateway.entityDedupStats();
+    const first = sentToUsers.length;
+    const response = await postGraphQL(gateway.url, AUTHORS);
+    expect(response.body.errors).toBeUndefined();
+    const authors = (response.body.data as unknown as Answer).products.edges.flatMap((p) =>
+      p.node.reviews.edges.map((r) => r.node.author),
+    );
+    const distinct = new Set(authors.map((a) => a.id));
+    // The seed has fewer users than these reviews, so authors repeat: the case under test.
+    expect(distinct.size).toBeLessThan(authors.length);
+    for (const author of authors) expect(author.name).toEqual(expect.any(String));
+
+    const fetches = sentToUsers.slice(first).map((b) => b.variables?.representations?.map((r) => r.id) ?? []);
+    expect(fetches.length).toBeGreaterThan(0);
+    for (const ids of fetches) expect(new Set(ids).size).toBe(ids.length);
+    expect(fetches.flat().sort()).toEqual([...distinct].sort());
+
+    const after = gateway.entityDedupStats();
+    expect(after.asked - before.asked).toBeGreaterThanOrEqual(authors.length);
+    expect(after.sent - before.sent).toBeLessThan(after.asked - before.asked);
+  });
+});
