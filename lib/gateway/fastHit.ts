@@ -92,7 +92,7 @@ export function shapeKey(body: unknown, forRegistration = false): string | null 
 }
 
 /** A stored response entry (`CacheEntry` JSON, data first) split without parsing its data. */
-function readEntry(raw: string): { data: string; scope: 'PUBLIC' | 'PRIVATE'; freshUntil: number } | null {
+export function readEntry(raw: string): { data: string; scope: 'PUBLIC' | 'PRIVATE'; freshUntil: number } | null {
   const head = '{"data":';
   // Inside JSON strings quotes are escaped, so the last `,"scope":"` is the entry's own.
   const at = raw.lastIndexOf(',"scope":"');
