@@ -4,7 +4,6 @@ import { Redis } from 'ioredis';
 import { OperationTypeNode } from 'graphql';
 import { bearerToken, type TokenVerifier } from '../auth/index.ts';
 import { cacheKeys, type CacheRuntime } from '../cache/index.ts';
-import { stableJson } from '../cache/keys.ts';
 import type { FrontHandler, FrontRequest } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
@@ -88,22 +87,30 @@ export function shapeKey(body: unknown, forRegistration = false): string | null 
   if (id !== null && query !== undefined && !forRegistration) return null;
   const document = id !== null ? `p\n${id}` : typeof query === 'string' ? `q\n${query}` : null;
   if (document === null) return null;
-  return `${document}\n${operationName ?? ''}\n${stableJson(variables ?? {})}`;
+  // The variables as sent (parsed and written again): keys in another order are another shape, learned on its own.
+  return `${document}\n${operationName ?? ''}\n${JSON.stringify(variables ?? {})}`;
 }
 
-/** A stored response entry (`CacheEntry` JSON, data first) split without parsing its data. */
-export function readEntry(raw: string): { data: string; scope: 'PUBLIC' | 'PRIVATE'; freshUntil: number } | null {
-  const head = '{"data":';
+const ENTRY_HEAD = Buffer.from('{"data":');
+const SCOPE_MARK = ',"scope":"';
+/** What follows the data in a stored entry (`CacheEntry` written by JSON.stringify): scope and freshness, then tags. */
+const ENTRY_TAIL = /^,"scope":"(PUBLIC|PRIVATE)","freshUntil":(\d+)[,}]/;
+
+/**
+ * A stored response entry (`CacheEntry` JSON, data first) split without decoding its data: the
+ * data's JSON bytes as stored, its scope and freshness. Null for anything else (the ordinary path reads it).
+ */
+export function readEntry(raw: Buffer): { data: Buffer; scope: 'PUBLIC' | 'PRIVATE'; freshUntil: number } | null {
   // Inside JSON strings quotes are escaped, so the last `,"scope":"` is the entry's own.
-  const at = raw.lastIndexOf(',"scope":"');
-  if (!raw.startsWith(head) || at < head.length) return null;
-  try {
-    const tail = JSON.parse(`{${raw.slice(at + 1)}`) as { scope?: unknown; freshUntil?: unknown };
-    if ((tail.scope !== 'PUBLIC' && tail.scope !== 'PRIVATE') || typeof tail.freshUntil !== 'number') return null;
-    return { data: raw.slice(head.length, at), scope: tail.scope, freshUntil: tail.freshUntil };
-  } catch {
-    return null;
-  }
+  const at = raw.lastIndexOf(SCOPE_MARK);
+  if (at < ENTRY_HEAD.length || raw.compare(ENTRY_HEAD, 0, ENTRY_HEAD.length, 0, ENTRY_HEAD.length) !== 0) return null;
+  const tail = ENTRY_TAIL.exec(raw.toString('latin1', at, at + 64));
+  if (!tail) return null;
+  return {
+    data: raw.subarray(ENTRY_HEAD.length, at),
+    scope: tail[1] as 'PUBLIC' | 'PRIVATE',
+    freshUntil: Number(tail[2]),
+  };
 }
 
 /**
@@ -256,10 +263,11 @@ export class FastHitPath {
     res.setHeader('cache-control', maxAge > 0 ? `max-age=${maxAge}, ${entry.scope.toLowerCase()}` : 'no-store');
     res.setHeader('x-cache', 'hit');
     res.setHeader('content-type', contentType);
-    const extensions = admission
-      ? `,"extensions":${JSON.stringify({ rateLimit: rateLimitExtension(admission.status, admission.fields) })}`
-      : '';
-    res.end(`{"data":${entry.data}${extensions}}\n`);
+    const rest = admission
+      ? `,"extensions":${JSON.stringify({ rateLimit: rateLimitExtension(admission.status, admission.fields) })}}\n`
+      : '}\n';
+    // One buffer, so the answer has a content-length as the ordinary path's has.
+    res.end(Buffer.concat([ENTRY_HEAD, entry.data, Buffer.from(rest)]));
     deps.metrics?.recordFastHit({
       operationName: facts.operationName,
       seconds: (performance.now() - started) / 1000,

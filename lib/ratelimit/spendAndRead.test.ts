@@ -33,7 +33,7 @@ describe('spendAndRead', () => {
     await redis.set(`${PREFIX}apq`, 'query');
     const entries = [`${PREFIX}private`, `${PREFIX}public`];
     const first = await spendAndRead(redis, [budget(4)], [`${PREFIX}apq`], entries);
-    expect(first).toMatchObject({ found: true, values: [null, 'cached'], outcome: { refused: null } });
+    expect(first).toMatchObject({ found: true, values: [null, Buffer.from('cached')], outcome: { refused: null } });
     expect(first.found && first.outcome?.states[0]?.used).toBe(4);
     await spendAndRead(redis, [budget(4)], [], entries);
     const third = await spendAndRead(redis, [budget(4)], [], entries);
@@ -43,7 +43,7 @@ describe('spendAndRead', () => {
     expect(await spendAndRead(redis, [], [], entries)).toEqual({
       found: true,
       outcome: null,
-      values: [null, 'cached'],
+      values: [null, Buffer.from('cached')],
     });
   });
 

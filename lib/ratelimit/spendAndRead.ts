@@ -40,10 +40,13 @@ const SHA = createHash('sha1').update(SPEND_AND_READ_SCRIPT).digest('hex');
 
 export type SpendAndRead =
   | { found: false; reason: 'required-missing' | 'no-entry' }
-  /** `outcome` null when there were no budgets to spend (rate limits off). */
-  | { found: true; outcome: SpendOutcome | null; values: Array<string | null> };
+  /** `outcome` null when there were no budgets to spend (rate limits off); entries as bytes, never decoded. */
+  | { found: true; outcome: SpendOutcome | null; values: Array<Buffer | null> };
 
-/** Runs the script on one Redis node (its keys span slots: never on a Cluster). */
+/**
+ * Runs the script on one Redis node (its keys span slots: never on a Cluster). The entries come back
+ * as bytes: a hit is written to the socket as it was stored, never decoded to a string and encoded again.
+ */
 export async function spendAndRead(
   client: Redis,
   spends: readonly Spend[],
@@ -54,17 +57,17 @@ export async function spendAndRead(
   const args = [spends.length, required.length, ...spends.flatMap((s) => [s.points, s.limit, s.windowMs])];
   let reply: unknown;
   try {
-    reply = await client.evalsha(SHA, keys.length, ...keys, ...args);
+    reply = await client.callBuffer('EVALSHA', SHA, keys.length, ...keys, ...args);
   } catch (error) {
     // A restarted or failed-over Redis has an empty script cache.
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-    reply = await client.eval(SPEND_AND_READ_SCRIPT, keys.length, ...keys, ...args);
+    reply = await client.callBuffer('EVAL', SPEND_AND_READ_SCRIPT, keys.length, ...keys, ...args);
   }
   if (!Array.isArray(reply)) throw new Error('Unexpected reply from the fast-path script');
   if (reply[0] === -2) return { found: false, reason: 'required-missing' };
   if (reply[0] === -1) return { found: false, reason: 'no-entry' };
   const head = spends.length ? 1 + 2 * spends.length : 1;
-  const values = reply.slice(head).map((v: unknown) => (typeof v === 'string' ? v : null));
+  const values = reply.slice(head).map((v: unknown) => (Buffer.isBuffer(v) ? v : null));
   if (values.length !== entries.length) throw new Error('Unexpected reply from the fast-path script');
   return { found: true, outcome: spends.length ? outcomeOf(reply.slice(0, head), spends.length) : null, values };
 }
