@@ -260,6 +260,32 @@ describe('response cache fast path', () => {
     }
   });
 
+  it('spends once when the entry it finds has gone stale: the ordinary path takes its admission over', async () => {
+    await catalog(9);
+    const cost = (await catalog(9)).body.extensions?.rateLimit?.cost ?? 0;
+    let staled = 0;
+    for (const key of await admin.keys(`${KEY_PREFIX}{rc:*}:v2:pub`)) {
+      const entry = JSON.parse((await admin.get(key)) ?? 'null') as {
+        data: { products?: { edges: unknown[] } };
+      } | null;
+      if (entry?.data.products?.edges.length !== 9) continue;
+      // Still in the store, no longer fresh: the window between an entry's freshUntil and its expiry.
+      await admin.set(key, JSON.stringify({ ...entry, freshUntil: Date.now() - 1000 }), 'PX', 60_000);
+      staled += 1;
+    }
+    expect(staled).toBe(1);
+    const user = await freshUser();
+    const before = stats();
+    const reply = await catalog(9, user);
+    expect(reply.body.errors).toBeUndefined();
+    expect(reply.body.extensions?.rateLimit?.remaining).toBe(BUDGET - cost);
+    expect(stats()).toEqual({ answered: before.answered, pipelineRuns: before.pipelineRuns + 1 });
+    // The budget as it stands: one spend of the catalog's cost, then this read's own.
+    const read = await post(fast.url, { query: '{ rateLimit { remaining } }' }, user);
+    const readCost = read.body.extensions?.rateLimit?.cost ?? 0;
+    expect(read.body.extensions?.rateLimit?.remaining).toBe(BUDGET - cost - readCost);
+  });
+
   it('answers a persisted query by id only while its registration is in the store', async () => {
     const query = `${CATALOG}\n# persisted`;
     const hash = createHash('sha256').update(query).digest('hex');
