@@ -154,6 +154,21 @@ export async function scenarios(): Promise<Scenario[]> {
       cachedRun: 'mixed',
     },
     {
+      // One signed-in user's dashboard again and again: with caches on, every request a private hit.
+      name: 'web dashboard, one user',
+      profile: 'web',
+      request: () => ({
+        body: JSON.stringify({ query: dashboardSource, variables: { ordersFirst: 10 } }),
+        headers: { ...json, ...demo },
+      }),
+      reference: () => ({
+        body: JSON.stringify({ query: dashboardSource, variables: { ordersFirst: 10 } }),
+        headers: { ...json, ...demo },
+      }),
+      cachedRun: 'hits',
+      targets: ['ours-cached', 'ceiling'],
+    },
+    {
       name: 'deep nested query',
       profile: 'web',
       request: distinctUnlessHits(deep, deepDistinct),

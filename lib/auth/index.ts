@@ -22,4 +22,5 @@ export {
   type TokenVerifier,
   type VerifiedToken,
 } from './jwt.ts';
+export { cachingVerifier, type TokenCacheOptions } from './tokenCache.ts';
 export { IDENTITY_HEADERS, signIdentity, verifySignedIdentity, type IdentityVerdict } from './signedIdentity.ts';

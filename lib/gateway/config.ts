@@ -39,6 +39,8 @@ export interface GatewayConfig extends GatewayProfile {
   metrics?: MetricsAccess;
   /** `APQ_REDIS_URL`: a Redis of their own for persisted queries (an evicting one); absent: the caches' Redis. */
   apqRedis?: RedisConfig | null;
+  /** Answer response-cache hits before Apollo's pipeline (lib/gateway/fastHit.ts); on unless false (tests compare both paths). */
+  responseCacheFastPath?: boolean;
 }
 
 const limit = z.coerce.number().int().positive().optional();

@@ -14,7 +14,7 @@ import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { RequestCacheState } from '../cache/requestState.ts';
-import type { RateLimitStatus } from '../ratelimit/index.ts';
+import type { Admission, RateLimitStatus } from '../ratelimit/index.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
 export interface GatewayContext {
@@ -30,6 +30,11 @@ export interface GatewayContext {
   rateLimit?: RateLimitStatus;
   /** The budgets of rate-limited fields this request selected, by schema coordinate (set with `rateLimit`). */
   fieldRateLimits?: Record<string, RateLimitStatus>;
+  /**
+   * The admission the response cache's fast path spent for this request before leaving it to the
+   * ordinary path (its entry was not usable): the rate-limit plugin uses it instead of spending again.
+   */
+  preAdmission?: Admission;
   /** What this request learned about caching (set by the response-cache plugin; subgraph fetches add to it). */
   cache?: RequestCacheState;
   /** Headers that carry this request's identity to a subgraph, signed now: call once per subgraph request. */
@@ -42,6 +47,8 @@ export interface GatewayContextDeps {
   signing: IdentitySigningConfig;
   /** The proxies whose `Forwarded` / `X-Forwarded-For` name the client; null trusts none. */
   trustedProxies?: TrustedProxies | null;
+  /** What the response cache's fast path already spent for this request, if anything. */
+  preAdmission?: (req: IncomingMessage) => Admission | undefined;
 }
 
 async function authenticate(req: IncomingMessage, deps: GatewayContextDeps, logger: Logger): Promise<Identity> {
@@ -92,7 +99,9 @@ function recentlySigned(identity: Identity, signing: IdentitySigningConfig): () 
 export function gatewayContextFactory(deps: GatewayContextDeps) {
   return async ({ req, requestId, traceparent, logger }: RequestInfo): Promise<GatewayContext> => {
     const identity = await authenticate(req, deps, logger);
+    const preAdmission = deps.preAdmission?.(req);
     return {
+      ...(preAdmission ? { preAdmission } : {}),
       requestId,
       traceparent,
       userId: identity.userId,

@@ -7,7 +7,8 @@ import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { isSubgraphName, SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
 import type { GatewayConfig } from './config.ts';
-import { createTokenVerifier } from '../auth/index.ts';
+import { cachingVerifier, createTokenVerifier, type JwtConfig, type TokenVerifier } from '../auth/index.ts';
+import { FastHitPath, singleNode, type FastHitStats } from './fastHit.ts';
 import { gatewayContextFactory, type GatewayContext } from './context.ts';
 import { createPlayground, demoUserHeaders } from './playground/index.ts';
 import { SubgraphUpstreams } from '../transport/index.ts';
@@ -79,6 +80,10 @@ export interface GatewayParts {
   representations?: EntityDedupStats;
   /** Persisted queries' own store (APQ_REDIS_URL); absent: the caches' store. */
   apqCache?: CacheRuntime | null;
+  /** The operation analyses the limits and the rate limiter read; absent: made here. */
+  analyses?: RequestAnalyses;
+  /** The response cache's fast path, whose plugin learns the request shapes it may answer. */
+  fastHit?: FastHitPath | null;
 }
 
 /**
@@ -120,7 +125,7 @@ export function createGatewayApollo(
   });
   const { limits, operations } = config;
   // One operation analysis per request, shared by the limits and the rate limiter.
-  const analyses = new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
+  const analyses = parts.analyses ?? new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
   return new ApolloServer<GatewayContext>({
     // SIGTERM and SIGINT are closeOnSignals' (lib/http/shutdown.ts), which drains before stopping Apollo.
     stopOnTerminationSignals: false,
@@ -133,6 +138,7 @@ export function createGatewayApollo(
       repeatedErrorsOnce(),
       operationLimitsPlugin(analyses),
       ...(rateLimiter ? [rateLimitPlugin(rateLimiter, analyses, logger)] : []),
+      ...(cache && parts.fastHit ? [parts.fastHit.plugin()] : []),
       ...(cache ? [responseCachePlugin(cache)] : []),
       ...(!isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
       ...(parts.metrics ? [parts.metrics.plugin] : []),
@@ -164,6 +170,16 @@ export interface RunningGateway extends RunningServer {
   inflightStats(): InflightStats;
   /** Entity representations the plans asked for and those sent once repeats were removed. */
   entityDedupStats(): EntityDedupStats;
+  /** Hits answered before Apollo's pipeline, and requests that ran it; null without the fast path. */
+  fastHitStats(): FastHitStats | null;
+}
+
+/** Verified tokens remembered for 10,000 clients; with a remote key set for a minute at most (a withdrawn key stops working). */
+function gatewayTokenVerifier(config: JwtConfig): TokenVerifier {
+  return cachingVerifier(createTokenVerifier(config), {
+    capacity: 10_000,
+    maxAgeMs: config.keySource.kind === 'jwks-url' ? 60_000 : Number.POSITIVE_INFINITY,
+  });
 }
 
 /** One connection for the rate limiter and the caches when they name the same Redis (they do when both come from env). */
@@ -247,6 +263,24 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       redisRoundTrips: countRoundTrips(redis.all.map((c) => c.client)),
     });
     upstreams.observe((call) => gatewayMetrics.recordSubgraphCall(call));
+    const verifier = gatewayTokenVerifier(config.auth.jwt);
+    const analyses = new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), config.limits);
+    // One script for budget and entry needs both on one Redis node, the one the caches use.
+    const fastRedis = cache?.config.enabled && cache.store.kind === 'redis' ? singleNode(redis.cache?.client) : null;
+    const fastHit =
+      config.responseCacheFastPath !== false && cache && fastRedis && (!rateLimiter || redis.rateLimit === redis.cache)
+        ? new FastHitPath({
+            runtime: cache,
+            redis: fastRedis,
+            limiter: rateLimiter,
+            analyses,
+            verifier,
+            trustedProxies: config.trustedProxies ?? null,
+            persisted: isPersistedOnly(config.operations) ? 'manifest' : apqCache ? 'none' : 'apq',
+            metrics: gatewayMetrics,
+            logger,
+          })
+        : null;
     const server = await startGraphQLServer({
       apollo: createGatewayApollo(config, logger, {
         upstreams,
@@ -256,14 +290,18 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         metrics: gatewayMetrics,
         inflight,
         representations,
+        analyses,
+        fastHit,
       }),
       metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
       context: gatewayContextFactory({
         client: config.name,
-        verifier: createTokenVerifier(config.auth.jwt),
+        verifier,
         signing: config.auth.signing,
         trustedProxies: config.trustedProxies ?? null,
+        ...(fastHit ? { preAdmission: fastHit.preAdmission } : {}),
       }),
+      ...(fastHit ? { front: fastHit.handler } : {}),
       logger,
       port: config.port,
       host: config.host,
@@ -301,6 +339,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
       inflightStats: () => ({ ...inflight }),
       entityDedupStats: () => ({ ...representations }),
+      fastHitStats: () => (fastHit ? { ...fastHit.stats } : null),
       async close(options?: { timeoutMs?: number }) {
         await close(options);
         await closeAll();

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import {
+  HeaderMap,
+  type ApolloServer,
+  type BaseContext,
+  type HTTPGraphQLRequest,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { ErrorCodes, type ErrorCode } from '../errors.ts';
 import { continueTrace, traceIdOf, type Logger } from '../observability/index.ts';
 import { serveMetrics, startMetricsServer, type MetricsEndpoint } from '../observability/metrics/endpoint.ts';
@@ -38,6 +44,22 @@ export interface GraphQLServerOptions<TContext extends BaseContext> {
   admit?: RequestGuard;
   /** `/metrics`: this server's registry and who may read it (on this port, or on `access.port`). */
   metrics?: MetricsEndpoint;
+  /** Tried after `admit`, before Apollo: answers what it can without Apollo's pipeline (a cache hit). */
+  front?: FrontHandler;
+}
+
+/** An admitted GraphQL request as a front handler sees it. */
+export interface FrontRequest extends IncomingGraphQLRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  info: RequestInfo;
+}
+
+export interface FrontHandler {
+  /** Answers the request and returns true, or returns false (having written nothing) to leave it to Apollo. */
+  answer(request: FrontRequest): Promise<boolean>;
+  /** What Apollo answered to a request the handler left to it. */
+  answered?(request: FrontRequest, response: HTTPGraphQLResponse): void;
 }
 
 /** The GraphQL request as it arrived: the JSON body of a POST, or the query string of a GET. */
@@ -191,18 +213,24 @@ async function route<TContext extends BaseContext>(
     }
   }
 
+  const refusal = options.admit?.({ method, body, searchParams: url.searchParams });
+  if (refusal) return sendError(res, refusal.code, refusal.message);
+  const front: FrontRequest | null = options.front
+    ? { method, body, searchParams: url.searchParams, req, res, info }
+    : null;
+  if (front && (await options.front?.answer(front))) return;
+
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const refusal = options.admit?.({ method, body, searchParams: url.searchParams });
-  if (refusal) return sendError(res, refusal.code, refusal.message);
 
   const httpGraphQLRequest: HTTPGraphQLRequest = { method, headers, search: url.search, body };
   const response = await options.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest,
     context: () => options.context(info),
   });
+  if (front) options.front?.answered?.(front, response);
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

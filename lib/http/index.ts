@@ -2,6 +2,8 @@ export {
   startGraphQLServer,
   sendError,
   DEFAULT_MAX_BODY_BYTES,
+  type FrontHandler,
+  type FrontRequest,
   type GraphQLServerOptions,
   type PageHandler,
   type IncomingGraphQLRequest,

@@ -1,11 +1,24 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** W3C Trace Context version 00: `00-<trace-id 32 hex>-<parent-id 16 hex>-<flags 2 hex>`. */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
+/** Random bytes drawn 4 KiB at a time: one call into the CSPRNG per ~170 requests instead of two per request. */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+function randomHex(bytes: number): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  used += bytes;
+  return pool.toString('hex', used - bytes, used);
+}
+
 function nonZeroHex(bytes: number): string {
   for (;;) {
-    const hex = randomBytes(bytes).toString('hex');
+    const hex = randomHex(bytes);
     if (/[^0]/.test(hex)) return hex;
   }
 }

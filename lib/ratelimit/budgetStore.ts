@@ -40,8 +40,8 @@ export interface BudgetStore {
  * the multi-key script never fails with CROSSSLOT. Fixed windows: a budget's key expires when its
  * window ends. A refused admission writes nothing.
  */
-export const SPEND_SCRIPT = `
-local n = #KEYS
+export const SPEND_FUNCTION = `
+local function spend(KEYS, ARGV, n)
 local used, ttl, fresh = {}, {}, {}
 local refused = 0
 for i = 1, n do
@@ -78,10 +78,16 @@ for i = 1, n do
   reply[2*i+1] = ttl[i]
 end
 return reply
+end
+`;
+
+/** The spend above over every key of the call; `SPEND_FUNCTION` is shared with scripts that spend and read more. */
+export const SPEND_SCRIPT = `${SPEND_FUNCTION}
+return spend(KEYS, ARGV, #KEYS)
 `;
 
 /** The store's contract, checked before anything is sent: a negative, fractional or NaN spend is a bug. */
-function assertSpends(spends: readonly Spend[]): void {
+export function assertSpends(spends: readonly Spend[]): void {
   for (const s of spends) {
     if (!Number.isSafeInteger(s.points) || s.points < 0)
       throw new RangeError(`A budget spend must be a whole number of points >= 0, got ${s.points} for ${s.key}`);
@@ -92,7 +98,7 @@ function assertSpends(spends: readonly Spend[]): void {
 
 const SPEND_SHA = createHash('sha1').update(SPEND_SCRIPT).digest('hex');
 
-function outcomeOf(reply: unknown, count: number): SpendOutcome {
+export function outcomeOf(reply: unknown, count: number): SpendOutcome {
   if (!Array.isArray(reply) || reply.length !== 1 + 2 * count || !reply.every((v) => typeof v === 'number')) {
     throw new Error('Unexpected reply from the rate-limit script');
   }

@@ -1,6 +1,14 @@
 import type { Client } from '../auth/index.ts';
 import type { RedisConnection } from '../redis/index.ts';
-import { memoryBudgetStore, redisBudgetStore, type BudgetStore, type Spend, type SpendOutcome } from './budgetStore.ts';
+import type { Cluster, Redis } from 'ioredis';
+import {
+  assertSpends,
+  memoryBudgetStore,
+  redisBudgetStore,
+  type BudgetStore,
+  type Spend,
+  type SpendOutcome,
+} from './budgetStore.ts';
 import type { OperationKind, RateLimitBudget, RateLimitConfig } from './config.ts';
 import type { SchemaFieldLimit } from './directive.ts';
 
@@ -62,6 +70,17 @@ export interface RateLimiter {
   admit(subject: RateLimitSubject, use: OperationUse): Promise<Admission>;
   /** The operation budget as it stands, spending nothing. */
   peek(subject: RateLimitSubject, kind: OperationKind): Promise<RateLimitStatus>;
+  /**
+   * Spends as `admit` does, but in a script of the caller's (`run`, given the spends and the Redis
+   * client) that reads other keys in the same round trip, and may decide to spend nothing (outcome
+   * null). Null, without calling `run`, when budgets are not on a Redis that answers: the caller
+   * then takes the ordinary path (`admit`, with its insurance and fail-closed rules).
+   */
+  admitAlong<T>(
+    subject: RateLimitSubject,
+    use: OperationUse,
+    run: (spends: Spend[], client: Redis | Cluster) => Promise<{ outcome: SpendOutcome | null; extra: T }>,
+  ): Promise<{ admission: Admission | null; extra: T } | null>;
 }
 
 /**
@@ -167,44 +186,70 @@ export function createRateLimiter(
     };
   }
 
+  /** The budgets one operation spends from, the operation's first. */
+  function chargesOf(subject: RateLimitSubject, use: OperationUse): Charge[] {
+    const charges = [operationCharge(subject, use.kind, use.cost)];
+    if (use.registrations && config.budgets.registrations)
+      charges.push({
+        name: REGISTRATIONS,
+        key: `${prefix}${client}:apq:${subjectKey(subject)}`,
+        points: use.registrations,
+        budget: config.budgets.registrations,
+      });
+    for (const rule of rules) {
+      const count = use.fields.get(rule.field) ?? 0;
+      if (count > 0)
+        charges.push({
+          name: rule.field,
+          key: `${rule.keyPrefix}${subjectKey(subject)}`,
+          points: count,
+          budget: rule.budget,
+        });
+    }
+    return charges;
+  }
+
+  /** The admission a decision over `charges` stands for. */
+  function admissionOf(charges: Charge[], limits: number[], outcome: SpendOutcome, at: number): Admission {
+    const status = statusOf(charges[0]!, limits[0]!, outcome, 0, at);
+    const fields: Record<string, RateLimitStatus> = {};
+    charges.forEach((charge, i) => {
+      if (i === 0) return;
+      const fieldStatus = statusOf(charge, limits[i]!, outcome, i, at);
+      // A field with both a client and a schema budget shows the tighter one.
+      const shown = fields[charge.name];
+      if (!shown || fieldStatus.remaining < shown.remaining || outcome.refused === i) fields[charge.name] = fieldStatus;
+    });
+    if (outcome.refused === null) return { admitted: true, status, fields };
+    const refused = charges[outcome.refused]!;
+    const retryAfterSeconds = Math.max(1, Math.ceil(outcome.states[outcome.refused]!.msLeft / 1000));
+    return { admitted: false, status, fields, refusedBy: refused.name, retryAfterSeconds };
+  }
+
   return {
     watchedFields,
     async admit(subject, use) {
-      const charges = [operationCharge(subject, use.kind, use.cost)];
-      if (use.registrations && config.budgets.registrations)
-        charges.push({
-          name: REGISTRATIONS,
-          key: `${prefix}${client}:apq:${subjectKey(subject)}`,
-          points: use.registrations,
-          budget: config.budgets.registrations,
-        });
-      for (const rule of rules) {
-        const count = use.fields.get(rule.field) ?? 0;
-        if (count > 0)
-          charges.push({
-            name: rule.field,
-            key: `${rule.keyPrefix}${subjectKey(subject)}`,
-            points: count,
-            budget: rule.budget,
-          });
-      }
+      const charges = chargesOf(subject, use);
       const failClosedField = [...use.fields].find(([field, count]) => count > 0 && failClosed.has(field))?.[0];
       const at = Date.now();
       const { outcome, limits } = await decide(charges, failClosedField);
-      const status = statusOf(charges[0]!, limits[0]!, outcome, 0, at);
-      const fields: Record<string, RateLimitStatus> = {};
-      charges.forEach((charge, i) => {
-        if (i === 0) return;
-        const fieldStatus = statusOf(charge, limits[i]!, outcome, i, at);
-        // A field with both a client and a schema budget shows the tighter one.
-        const shown = fields[charge.name];
-        if (!shown || fieldStatus.remaining < shown.remaining || outcome.refused === i)
-          fields[charge.name] = fieldStatus;
-      });
-      if (outcome.refused === null) return { admitted: true, status, fields };
-      const refused = charges[outcome.refused]!;
-      const retryAfterSeconds = Math.max(1, Math.ceil(outcome.states[outcome.refused]!.msLeft / 1000));
-      return { admitted: false, status, fields, refusedBy: refused.name, retryAfterSeconds };
+      return admissionOf(charges, limits, outcome, at);
+    },
+    async admitAlong(subject, use, run) {
+      // Only on Redis while it answers: the insurance and fail-closed decisions stay with `admit`.
+      if (!connection.client || !connection.isReady()) return null;
+      const charges = chargesOf(subject, use);
+      const full = charges.map((c) => c.budget.points);
+      const spends = charges.map((c) => ({
+        key: c.key,
+        points: c.points,
+        limit: c.budget.points,
+        windowMs: c.budget.windowSeconds * 1000,
+      }));
+      assertSpends(spends);
+      const at = Date.now();
+      const { outcome, extra } = await run(spends, connection.client);
+      return { admission: outcome ? admissionOf(charges, full, outcome, at) : null, extra };
     },
     async peek(subject, kind) {
       const charge = operationCharge(subject, kind, 0);

@@ -23,6 +23,15 @@ function asExtension(status: RateLimitStatus) {
   return { cost: status.cost, remaining: status.remaining, limit: status.limit, resetAt: status.resetAt.toISOString() };
 }
 
+/** `extensions.rateLimit` of a response: the operation's budget, and each selected field's. */
+export function rateLimitExtension(status: RateLimitStatus, fieldLimits: Record<string, RateLimitStatus> | undefined) {
+  const fields = Object.entries(fieldLimits ?? {});
+  return {
+    ...asExtension(status),
+    ...(fields.length ? { fields: Object.fromEntries(fields.map(([f, s]) => [f, asExtension(s)])) } : {}),
+  };
+}
+
 function refusal(admission: Extract<Admission, { admitted: false }>, kind: OperationKind) {
   const { retryAfterSeconds, refusedBy } = admission;
   const field = admission.fields[refusedBy];
@@ -66,6 +75,13 @@ export function rateLimitPlugin(
           const { operation, contextValue } = requestContext;
           if (!operation || analyses.refusal(requestContext)) return;
           const kind: OperationKind = operation.operation === OperationTypeNode.MUTATION ? 'mutation' : 'query';
+          // Spent already by the response cache's fast path, whose entry turned out unusable.
+          const spent = contextValue.preAdmission;
+          if (spent) {
+            contextValue.rateLimit = spent.status;
+            contextValue.fieldRateLimits = spent.fields;
+            return;
+          }
           const analysis = analyses.of(requestContext);
           const usage = usageOf(analysis, limiter.watchedFields);
           // Every admitted operation spends at least 1, so nothing (`{ __typename }`, a registration
@@ -106,14 +122,10 @@ export function rateLimitPlugin(
               return;
             }
           }
-          const fields = Object.entries(contextValue.fieldRateLimits ?? {});
           const result = response.body.singleResult;
           result.extensions = {
             ...result.extensions,
-            rateLimit: {
-              ...asExtension(status),
-              ...(fields.length ? { fields: Object.fromEntries(fields.map(([f, s]) => [f, asExtension(s)])) } : {}),
-            },
+            rateLimit: rateLimitExtension(status, contextValue.fieldRateLimits),
           };
         },
       };

@@ -42,6 +42,19 @@ export interface GatewayMetrics {
   plugin: ApolloServerPlugin<BaseContext>;
   /** Called by the transport once per subgraph call (a cheap observe: no label lookups beyond two). */
   recordSubgraphCall(record: SubgraphCallRecord): void;
+  /** A query answered from the response cache before Apollo's pipeline: counted as the plugin counts a hit. */
+  recordFastHit(hit: FastHitRecord): void;
+}
+
+/** What the response cache's fast path tells the metrics about one answered query. */
+export interface FastHitRecord {
+  operationName: string | null;
+  /** Since the request reached the gateway's GraphQL handling. */
+  seconds: number;
+  /** A budget was spent (rate limits on). */
+  admitted: boolean;
+  /** Asked for by a persisted id (an APQ hash or the manifest's id). */
+  persisted: boolean;
 }
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen'] as const;
@@ -279,6 +292,13 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
           },
         });
       },
+    },
+    recordFastHit({ operationName, seconds, admitted, persisted }) {
+      const labels = { operation: operationLabel(operationName), operation_type: 'query', client };
+      requests.inc({ ...labels, outcome: 'success' });
+      duration.observe(labels, seconds);
+      if (admitted) rateLimit.inc({ decision: 'admitted', reason: 'query' });
+      if (persisted) apq.inc({ result: 'hit' });
     },
     recordSubgraphCall({ subgraph, seconds, outcome, attempts }) {
       fetchDuration.observe({ subgraph, outcome }, seconds);

@@ -1,0 +1,289 @@
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Redis } from 'ioredis';
+import { OperationTypeNode } from 'graphql';
+import { bearerToken, type TokenVerifier } from '../auth/index.ts';
+import { cacheKeys, type CacheRuntime } from '../cache/index.ts';
+import type { FrontHandler, FrontRequest } from '../http/index.ts';
+import type { Logger } from '../observability/index.ts';
+import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
+import { tracingEnabled } from '../observability/index.ts';
+import { rateLimitExtension } from '../ratelimit/plugin.ts';
+import { spendAndRead, type SpendAndRead } from '../ratelimit/spendAndRead.ts';
+import { usageOf, type Admission, type RateLimiter, type RateLimitSubject } from '../ratelimit/index.ts';
+import { clientAddress, type TrustedProxies } from './clientIp.ts';
+import type { GatewayContext } from './context.ts';
+import type { RequestAnalyses } from './limits.ts';
+
+/**
+ * What the ordinary path learned about one request shape (document or persisted id, operation
+ * name, variables) the first time it answered it: enough to answer it again from the response
+ * cache without parsing, validating, analysing or planning anything.
+ */
+interface HitFacts {
+  /** The response entry's key before its scope (`cacheKeys.response`), as the response cache computed it. */
+  base: string;
+  /** Points the query spends (its static cost, at least 1) and its selections of watched fields. */
+  cost: number;
+  fields: ReadonlyMap<string, number>;
+  /** The operation's own name, for metrics. */
+  operationName: string | null;
+  /** Sent by persisted id rather than by text. */
+  persisted: boolean;
+}
+
+export interface FastHitStats {
+  /** Requests answered before Apollo's pipeline. */
+  answered: number;
+  /** Requests that entered Apollo's pipeline (parse, validate, plan...): the fast path's misses and everything else. */
+  pipelineRuns: number;
+}
+
+export interface FastHitDeps {
+  runtime: CacheRuntime;
+  /** The one Redis node holding both the entries and the budgets. */
+  redis: Redis;
+  limiter: RateLimiter | null;
+  analyses: RequestAnalyses;
+  verifier: TokenVerifier;
+  trustedProxies: TrustedProxies | null;
+  /**
+   * How a persisted id is known: `apq`, registrations in this Redis under `runtime.keyPrefix` (the
+   * script checks the registration is still there), `manifest` (immutable, checked at the door), or
+   * `none` (registrations live elsewhere: persisted ids take the ordinary path).
+   */
+  persisted: 'apq' | 'manifest' | 'none';
+  metrics: GatewayMetrics | null;
+  logger: Logger;
+  /** Request shapes remembered (least recently used first out). */
+  capacity?: number;
+}
+
+const DEFAULT_CAPACITY = 5_000;
+/** Distinct `accept` headers whose negotiated content type is remembered. */
+const MAX_ACCEPT_VALUES = 32;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The request shape's memo key: a query by its text or a persisted one by id, the operation name
+ * as sent, and the variables (keys sorted). Null for anything the fast path does not take: batches,
+ * registrations (text and id together), other extensions, malformed fields.
+ */
+export function shapeKey(body: unknown, forRegistration = false): string | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { query, operationName, variables, extensions } = body as Record<string, unknown>;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables)))
+    return null;
+  let id: string | null = null;
+  if (extensions !== undefined && extensions !== null) {
+    if (typeof extensions !== 'object' || Array.isArray(extensions)) return null;
+    const { persistedQuery, ...others } = extensions as Record<string, unknown>;
+    if (Object.keys(others).length > 0 || typeof persistedQuery !== 'object' || persistedQuery === null) return null;
+    const { sha256Hash, version } = persistedQuery as Record<string, unknown>;
+    if (version !== 1 || typeof sha256Hash !== 'string') return null;
+    id = sha256Hash;
+  }
+  if (id !== null && query !== undefined && !forRegistration) return null;
+  const document = id !== null ? `p\n${id}` : typeof query === 'string' ? `q\n${query}` : null;
+  if (document === null) return null;
+  // The variables as sent (parsed and written again): keys in another order are another shape, learned on its own.
+  return `${document}\n${operationName ?? ''}\n${JSON.stringify(variables ?? {})}`;
+}
+
+const ENTRY_HEAD = Buffer.from('{"data":');
+const SCOPE_MARK = ',"scope":"';
+/** What follows the data in a stored entry (`CacheEntry` written by JSON.stringify): scope and freshness, then tags. */
+const ENTRY_TAIL = /^,"scope":"(PUBLIC|PRIVATE)","freshUntil":(\d+)[,}]/;
+
+/**
+ * A stored response entry (`CacheEntry` JSON, data first) split without decoding its data: the
+ * data's JSON bytes as stored, its scope and freshness. Null for anything else (the ordinary path reads it).
+ */
+export function readEntry(raw: Buffer): { data: Buffer; scope: 'PUBLIC' | 'PRIVATE'; freshUntil: number } | null {
+  // Inside JSON strings quotes are escaped, so the last `,"scope":"` is the entry's own.
+  const at = raw.lastIndexOf(SCOPE_MARK);
+  if (at < ENTRY_HEAD.length || raw.compare(ENTRY_HEAD, 0, ENTRY_HEAD.length, 0, ENTRY_HEAD.length) !== 0) return null;
+  const tail = ENTRY_TAIL.exec(raw.toString('latin1', at, at + 64));
+  if (!tail) return null;
+  return {
+    data: raw.subarray(ENTRY_HEAD.length, at),
+    scope: tail[1] as 'PUBLIC' | 'PRIVATE',
+    freshUntil: Number(tail[2]),
+  };
+}
+
+/**
+ * The response cache's fast path: a query the gateway has answered before (same document or
+ * persisted id, operation name and variables) is answered from its cached response before Apollo
+ * parses, validates, analyses or plans anything. The caller's token is verified as the ordinary
+ * path does (anything but a valid token or none is left to it, which refuses it in its own words);
+ * then one script on Redis spends the query's budget and reads the caller's private and the public
+ * entry (spending nothing when neither exists). The stored data is written as it was stored, with
+ * the headers and `extensions.rateLimit` the ordinary path gives a hit.
+ *
+ * Anything else takes the ordinary path: an unknown shape, GET, an `accept` header whose content
+ * type Apollo has not negotiated yet, tracing, a missing or stale entry, a refused budget (nothing
+ * was spent), Redis not answering. When the budget was spent but the entry turned out stale, the
+ * admission is handed to the ordinary path (`preAdmission`) so it is not spent twice.
+ */
+export class FastHitPath {
+  readonly stats: FastHitStats = { answered: 0, pipelineRuns: 0 };
+  private readonly shapes = new Map<string, HitFacts>();
+  private readonly contentTypes = new Map<string, string>([['', JSON_CONTENT_TYPE]]);
+  private readonly spent = new WeakMap<IncomingMessage, Admission>();
+  private readonly capacity: number;
+
+  constructor(private readonly deps: FastHitDeps) {
+    this.capacity = deps.capacity ?? DEFAULT_CAPACITY;
+  }
+
+  /** What the fast path spent for a request it then left to the ordinary path (see `GatewayContext.preAdmission`). */
+  readonly preAdmission = (req: IncomingMessage): Admission | undefined => this.spent.get(req);
+
+  /**
+   * Learns request shapes on the ordinary path: a query that got as far as the response cache's
+   * lookup (parsed, valid, within the limits, admitted by the budgets) is remembered with its cost
+   * and entry key. Listed before the response cache's plugin, so it sees every lookup.
+   */
+  plugin(): ApolloServerPlugin<GatewayContext> {
+    const { runtime, analyses, limiter } = this.deps;
+    return {
+      requestDidStart: () => {
+        this.stats.pipelineRuns += 1;
+        return Promise.resolve({
+          responseForOperation: (requestContext) => {
+            const { operation, queryHash, request } = requestContext;
+            if (operation.operation !== OperationTypeNode.QUERY || !queryHash) return Promise.resolve(null);
+            const key = shapeKey(request, true);
+            if (key === null || this.shapes.has(key)) return Promise.resolve(null);
+            const analysis = analyses.of(requestContext);
+            this.remember(key, {
+              base: cacheKeys.response(runtime.keyPrefix, {
+                gateway: runtime.gateway,
+                queryHash,
+                operationName: requestContext.operationName,
+                variables: request.variables,
+              }),
+              cost: Math.max(1, analysis.cost),
+              fields: limiter ? usageOf(analysis, limiter.watchedFields).fields : new Map(),
+              operationName: operation.name?.value ?? request.operationName ?? null,
+              persisted: request.extensions?.persistedQuery !== undefined,
+            });
+            return Promise.resolve(null);
+          },
+        });
+      },
+    };
+  }
+
+  readonly handler: FrontHandler = {
+    answer: (request) => this.answer(request),
+    answered: ({ req }, response) => {
+      // The content type Apollo negotiated for this `accept`, so a fast answer says the same.
+      const contentType = response.headers.get('content-type');
+      const accept = req.headers.accept ?? '';
+      if (!contentType || this.contentTypes.has(accept) || this.contentTypes.size >= MAX_ACCEPT_VALUES) return;
+      if (response.body.kind === 'complete') this.contentTypes.set(accept, contentType);
+    },
+  };
+
+  private remember(key: string, facts: HitFacts): void {
+    // A Map iterates in insertion order: its first key is the oldest.
+    if (this.shapes.size >= this.capacity) this.shapes.delete(this.shapes.keys().next().value ?? '');
+    this.shapes.set(key, facts);
+  }
+
+  private async answer({ req, res, method, body }: FrontRequest): Promise<boolean> {
+    const started = performance.now();
+    if (method !== 'POST' || tracingEnabled()) return false;
+    const key = shapeKey(body);
+    const facts = key === null ? undefined : this.shapes.get(key);
+    const contentType = this.contentTypes.get(req.headers.accept ?? '');
+    if (!facts || !contentType) return false;
+    const { deps } = this;
+    if (facts.persisted && deps.persisted === 'none') return false;
+
+    let userId: string | null;
+    try {
+      const token = bearerToken(req.headers.authorization);
+      userId = token === null ? null : (await deps.verifier.verify(token)).userId;
+    } catch {
+      return false;
+    }
+    const { runtime } = deps;
+    const entryKeys = [
+      cacheKeys.scoped(facts.base, 'PRIVATE', userId),
+      cacheKeys.scoped(facts.base, 'PUBLIC', null),
+    ].filter((k): k is string => k !== null);
+    const required =
+      facts.persisted && deps.persisted === 'apq' && body && typeof body === 'object'
+        ? [cacheKeys.apq(runtime.keyPrefix, `apq:${persistedId(body)}`)]
+        : [];
+    const subject: RateLimitSubject = userId ? { userId } : { ip: clientAddress(req, deps.trustedProxies) };
+
+    let admission: Admission | null = null;
+    let read: SpendAndRead;
+    try {
+      if (deps.limiter) {
+        const decided = await deps.limiter.admitAlong(
+          subject,
+          { kind: 'query', cost: facts.cost, fields: facts.fields },
+          async (spends, client) => {
+            const result = await spendAndRead(client as Redis, spends, required, entryKeys);
+            return { outcome: result.found ? result.outcome : null, extra: result };
+          },
+        );
+        if (!decided) return false;
+        admission = decided.admission;
+        read = decided.extra;
+      } else {
+        read = await spendAndRead(deps.redis, [], required, entryKeys);
+      }
+    } catch (error) {
+      // The ordinary path meets the same failure and deals with it (insurance limits, uncached answers).
+      deps.logger.debug({ err: error }, 'response cache fast path skipped');
+      return false;
+    }
+    if (!read.found) return false;
+    // Refused: nothing was spent, and the ordinary path refuses it with the limiter's own message.
+    if (admission && !admission.admitted) return false;
+
+    const now = Date.now();
+    const entry = read.values.map((raw) => (raw === null ? null : readEntry(raw))).find((e) => e && e.freshUntil > now);
+    if (!entry) {
+      if (admission) this.spent.set(req, admission);
+      return false;
+    }
+
+    runtime.stats.response.hits += 1;
+    this.stats.answered += 1;
+    const maxAge = Math.max(0, Math.floor((entry.freshUntil - now) / 1000));
+    res.statusCode = 200;
+    res.setHeader('cache-control', maxAge > 0 ? `max-age=${maxAge}, ${entry.scope.toLowerCase()}` : 'no-store');
+    res.setHeader('x-cache', 'hit');
+    res.setHeader('content-type', contentType);
+    const rest = admission
+      ? `,"extensions":${JSON.stringify({ rateLimit: rateLimitExtension(admission.status, admission.fields) })}}\n`
+      : '}\n';
+    // One buffer, so the answer has a content-length as the ordinary path's has.
+    res.end(Buffer.concat([ENTRY_HEAD, entry.data, Buffer.from(rest)]));
+    deps.metrics?.recordFastHit({
+      operationName: facts.operationName,
+      seconds: (performance.now() - started) / 1000,
+      admitted: admission !== null,
+      persisted: facts.persisted,
+    });
+    return true;
+  }
+}
+
+function persistedId(body: object): string {
+  const { extensions } = body as { extensions: { persistedQuery: { sha256Hash: string } } };
+  return extensions.persistedQuery.sha256Hash;
+}
+
+/** The client the fast path can run its script on: one Redis node (never a Cluster: its keys span slots). */
+export function singleNode(client: unknown): Redis | null {
+  return client instanceof Redis ? client : null;
+}

@@ -1,0 +1,55 @@
+// The fast path's script on a real Redis: it spends only when an entry is there (and every required
+// key), exactly as the rate limiter's own script would, and reads the entries in the order asked.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spendAndRead } from './spendAndRead.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PREFIX = `test-spend-read-${randomUUID().slice(0, 8)}:`;
+const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+
+afterAll(async () => {
+  const keys = await redis.keys(`${PREFIX}*`);
+  if (keys.length) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const budget = (points: number, limit = 10) => ({ key: `${PREFIX}budget`, points, limit, windowMs: 60_000 });
+
+describe('spendAndRead', () => {
+  it('spends nothing when no entry, or a required key, is missing', async () => {
+    const entries = [`${PREFIX}private`, `${PREFIX}public`];
+    expect(await spendAndRead(redis, [budget(3)], [], entries)).toEqual({ found: false, reason: 'no-entry' });
+    await redis.set(`${PREFIX}public`, 'cached');
+    expect(await spendAndRead(redis, [budget(3)], [`${PREFIX}apq`], entries)).toEqual({
+      found: false,
+      reason: 'required-missing',
+    });
+    expect(await redis.get(`${PREFIX}budget`)).toBeNull();
+  });
+
+  it('spends and reads in one step, refusing (and spending nothing) past the limit', async () => {
+    await redis.set(`${PREFIX}apq`, 'query');
+    const entries = [`${PREFIX}private`, `${PREFIX}public`];
+    const first = await spendAndRead(redis, [budget(4)], [`${PREFIX}apq`], entries);
+    expect(first).toMatchObject({ found: true, values: [null, Buffer.from('cached')], outcome: { refused: null } });
+    expect(first.found && first.outcome?.states[0]?.used).toBe(4);
+    await spendAndRead(redis, [budget(4)], [], entries);
+    const third = await spendAndRead(redis, [budget(4)], [], entries);
+    expect(third).toMatchObject({ found: true, outcome: { refused: 0, states: [{ used: 8 }] } });
+    expect(await redis.get(`${PREFIX}budget`)).toBe('8');
+    // Without budgets (rate limits off) it only reads.
+    expect(await spendAndRead(redis, [], [], entries)).toEqual({
+      found: true,
+      outcome: null,
+      values: [null, Buffer.from('cached')],
+    });
+  });
+
+  it('refuses a negative spend like the limiter does', async () => {
+    await expect(
+      spendAndRead(redis, [{ key: `${PREFIX}other`, points: -1, limit: 10, windowMs: 1000 }], [], [`${PREFIX}public`]),
+    ).rejects.toThrow(/points >= 0/);
+  });
+});
