@@ -3,6 +3,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkoutMarkdown, type CheckoutMeasurement } from './checkoutReport.ts';
 import type { TargetKind } from './scenarios.ts';
 
 export interface Measurement {
@@ -31,6 +32,8 @@ export interface BenchReport {
   settings: Record<string, unknown>;
   machine: string;
   measurements: Measurement[];
+  /** The checkout scenario (bench/checkout.ts), when it ran. */
+  checkout?: CheckoutMeasurement;
   failures: string[];
 }
 
@@ -61,6 +64,7 @@ export function markdown(report: BenchReport): string {
       );
     }
   }
+  if (report.checkout) lines.push('', ...checkoutMarkdown(report.checkout));
   if (report.failures.length) lines.push('', '**Failures:**', ...report.failures.map((f) => `- ${f}`));
   return `${lines.join('\n')}\n`;
 }
