@@ -96,6 +96,7 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
     const refused = new Set<string>();
     const unexpected: string[] = [];
     for (const service of STATEMENT_SERVICES) statements[service] = 0;
+    const cpuBefore = process.cpuUsage();
     const started = Date.now();
     await bounded(buyers, IN_FLIGHT, async (buyer) => {
       const t0 = performance.now();
@@ -112,6 +113,9 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
     expect(placed.size + refused.size).toBe(BUYERS);
     await waitUntil(async () => (await ledger.openSagas()) === 0, 'every saga to be terminal', 300_000);
     const terminalAfter = Date.now() - started;
+    // This process runs every subgraph and the buyers' client: its CPU over the burst, until every saga is terminal.
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMsPerCheckout = (cpu.user + cpu.system) / 1000 / BUYERS;
     console.log(
       `${BUYERS} checkouts (${IN_FLIGHT} in flight): ${((BUYERS / sentFor) * 1000).toFixed(0)} checkouts/s, ` +
         `response p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; ` +
@@ -119,7 +123,10 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
     );
     const perCheckout = STATEMENT_SERVICES.map((s) => `${s} ${(statements[s] / BUYERS).toFixed(1)}`).join(', ');
     const total = STATEMENT_SERVICES.reduce((sum, s) => sum + statements[s], 0);
-    console.log(`SQL statements per checkout: ${(total / BUYERS).toFixed(1)} (${perCheckout})`);
+    console.log(
+      `SQL statements per checkout: ${(total / BUYERS).toFixed(1)} (${perCheckout}); ` +
+        `CPU per checkout (all subgraphs and the client, one process): ${cpuMsPerCheckout.toFixed(1)} ms`,
+    );
 
     const orders = await ledger.ordersOf(buyers);
     const r = await ledger.reconcile(orders.map((o) => o.id));
