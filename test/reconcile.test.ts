@@ -100,13 +100,15 @@ async function placeLateShortOrder(productId: string, unitPriceCents: number): P
         { i: { paymentMethod: VISA }, k: randomUUID() },
         gatewaySigned({ userId, client: 'web' }),
       );
-      for (let i = 0; ; i++) {
+      // Its first attempt may time out on a busy machine (the checkout then answers PENDING): the retry waits here too.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
         const [waiting] = await tx.$queryRawUnsafe<Array<{ n: number }>>(
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
         );
         if (waiting!.n > 0) break;
-        if (i > 1200) throw new Error('the reservation never waited on the stock row');
-        await sleep(50);
+        if (Date.now() > deadline) throw new Error('the reservation never waited on the stock row');
+        await sleep(20);
       }
       await tx.$queryRawUnsafe(
         `UPDATE "StockItem" SET "onHand" = "reserved" WHERE "productId" = $1::uuid RETURNING "productId"`,
@@ -115,13 +117,17 @@ async function placeLateShortOrder(productId: string, unitPriceCents: number): P
       // Not awaited in here: the checkout waits for this transaction's lock.
       return { answer };
     },
-    { maxWait: 10_000, timeout: 90_000 },
+    { maxWait: 10_000, timeout: 120_000 },
   );
   const { body } = await answer;
+  // OUT_OF_STOCK naming the order; PENDING when the first reservation attempt timed out (its retry was refused).
   const extensions = body.errors?.[0]?.extensions;
-  if (extensions?.code !== 'OUT_OF_STOCK' || typeof extensions.orderId !== 'string')
-    throw new Error(`expected OUT_OF_STOCK naming the order, got ${JSON.stringify(body)}`);
-  const id = extensions.orderId;
+  const id =
+    extensions?.code === 'OUT_OF_STOCK'
+      ? extensions.orderId
+      : (body.data as { checkout?: { id?: string } } | null)?.checkout?.id;
+  if (typeof id !== 'string')
+    throw new Error(`expected OUT_OF_STOCK naming the order or the order, got ${JSON.stringify(body)}`);
   return { id, userId, totalCents: unitPriceCents, status: await settled(userId, id) };
 }
 
