@@ -3,6 +3,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkoutMarkdown, type CheckoutMeasurement } from './checkoutReport.ts';
 import type { TargetKind } from './scenarios.ts';
 
 export interface Measurement {
@@ -34,6 +35,8 @@ export interface BenchReport {
   settings: Record<string, unknown>;
   machine: string;
   measurements: Measurement[];
+  /** The checkout scenario (bench/checkout.ts), when it ran. */
+  checkout?: CheckoutMeasurement;
   failures: string[];
 }
 
@@ -65,6 +68,7 @@ export function markdown(report: BenchReport): string {
     }
   }
   lines.push(...oursCounts(report, top));
+  if (report.checkout) lines.push('', ...checkoutMarkdown(report.checkout));
   if (report.failures.length) lines.push('', '**Failures:**', ...report.failures.map((f) => `- ${f}`));
   return `${lines.join('\n')}\n`;
 }

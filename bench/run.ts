@@ -18,6 +18,8 @@ import { gatewaySupergraphPath } from '../lib/composition.ts';
 import { dropDatabase, listDatabases } from '../lib/db/index.ts';
 import { bffSubgraphName } from '../lib/composition.ts';
 import { SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from '../lib/services.ts';
+import { benchCheckout, CHECKOUT_RUNS, CHECKOUT_SCENARIO } from './checkout.ts';
+import { describeCheckout, type CheckoutMeasurement } from './checkoutReport.ts';
 import { cpuMsOfTrees, startProcess, stopChild, type BenchProcess } from './ipc.ts';
 import { scenarios, type BenchRequest, type Scenario, type TargetKind } from './scenarios.ts';
 import { writeReport, type BenchReport, type Measurement } from './report.ts';
@@ -416,12 +418,21 @@ try {
       }
     }
   }
+  // Checkout throughput, with an orders and a gateway of its own (bench/checkout.ts).
+  let checkout: CheckoutMeasurement | undefined;
+  if (!wanted || wanted.some((w) => CHECKOUT_SCENARIO.includes(w))) {
+    console.log(`\n${CHECKOUT_SCENARIO}:`);
+    const run = quick ? CHECKOUT_RUNS.quick : CHECKOUT_RUNS.full;
+    checkout = await benchCheckout({ run, env, fork, subgraphs, failures });
+    console.log(describeCheckout(checkout));
+  }
   const report: BenchReport = {
     at: new Date().toISOString(),
     quick,
     settings,
     machine: await machine(),
     measurements,
+    checkout,
     failures,
   };
   const files = await writeReport(report);

@@ -39,6 +39,8 @@ export const ErrorCodes = {
   IDEMPOTENCY_KEY_REUSED: { status: 422 },
   // Checkout: the cart changed (another checkout emptied it, an edit landed) between pricing and placing.
   CART_CHANGED: { status: 409 },
+  // Checkout: a product in the cart lacks the units ordered (sold out, or held by other checkouts); nothing was charged.
+  OUT_OF_STOCK: { status: 409 },
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -12,6 +12,7 @@ import { listDatabases, openServiceDatabase } from '../lib/db/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { demoData } from '../lib/seed/index.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
+import type { InventoryPrisma } from '../subgraphs/inventory/src/db.ts';
 import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
 import { createCardProcessor, databaseLedger } from '../subgraphs/payments/src/processor/index.ts';
 import { createRepairProviders, reconcile, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
@@ -79,6 +80,56 @@ async function placeOrder(
     status = await settled(userId, placed.id, (order) => order.status === 'CANCELLED');
   }
   return { id: placed.id, userId, totalCents: quantity * unitPriceCents, status };
+}
+
+/**
+ * A checkout the reservation refuses after the stock read allowed it (another buyer took the last
+ * units in between; a cart already short is refused before any order is written): the stock row is
+ * held locked until the reservation waits on it, then emptied. Checkout answers OUT_OF_STOCK naming
+ * the order, which its saga fails with the hold REJECTED.
+ */
+async function placeLateShortOrder(productId: string, unitPriceCents: number): Promise<Placed & { status: string }> {
+  const userId = randomUUID();
+  await asBuyer(userId, 'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { __typename } }', { p: productId });
+  const inventory = fleet.servers.inventory.prisma as InventoryPrisma;
+  const { answer } = await inventory.$transaction(
+    async (tx) => {
+      await tx.$queryRawUnsafe(`SELECT 1 FROM "StockItem" WHERE "productId" = $1::uuid FOR UPDATE`, productId);
+      const answer = postToSubgraph(
+        fleet.urls.orders,
+        'mutation($i: CheckoutInput!, $k: String!) { checkout(input: $i, idempotencyKey: $k) { id status } }',
+        { i: { paymentMethod: VISA }, k: randomUUID() },
+        gatewaySigned({ userId, client: 'web' }),
+      );
+      // Its first attempt may time out on a busy machine (the checkout then answers PENDING): the retry waits here too.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const [waiting] = await tx.$queryRawUnsafe<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        if (waiting!.n > 0) break;
+        if (Date.now() > deadline) throw new Error('the reservation never waited on the stock row');
+        await sleep(20);
+      }
+      await tx.$queryRawUnsafe(
+        `UPDATE "StockItem" SET "onHand" = "reserved" WHERE "productId" = $1::uuid RETURNING "productId"`,
+        productId,
+      );
+      // Not awaited in here: the checkout waits for this transaction's lock.
+      return { answer };
+    },
+    { maxWait: 10_000, timeout: 120_000 },
+  );
+  const { body } = await answer;
+  // OUT_OF_STOCK naming the order; PENDING when the first reservation attempt timed out (its retry was refused).
+  const extensions = body.errors?.[0]?.extensions;
+  const id =
+    extensions?.code === 'OUT_OF_STOCK'
+      ? extensions.orderId
+      : (body.data as { checkout?: { id?: string } } | null)?.checkout?.id;
+  if (typeof id !== 'string')
+    throw new Error(`expected OUT_OF_STOCK naming the order or the order, got ${JSON.stringify(body)}`);
+  return { id, userId, totalCents: unitPriceCents, status: await settled(userId, id) };
 }
 
 interface OrderState {
@@ -183,7 +234,7 @@ beforeAll(async () => {
     placeOrder(confirmedProduct!.id, 2, VISA, confirmedProduct!.priceCents),
     placeOrder(cancelledProduct!.id, 1, VISA, cancelledProduct!.priceCents, 'cancel'),
     placeOrder(declinedProduct!.id, 1, DECLINED, declinedProduct!.priceCents),
-    placeOrder(shortProduct!.id, shortProduct!.onHand + 1, VISA, shortProduct!.priceCents),
+    placeLateShortOrder(shortProduct!.id, shortProduct!.priceCents),
   ]);
   expect(results.map((r) => r.status)).toEqual(['CONFIRMED', 'CANCELLED', 'FAILED', 'FAILED']);
   [confirmed, cancelled, declined, short] = results;

@@ -68,6 +68,11 @@ export interface SubgraphModule<TPrisma extends ServicePrisma, TContext extends 
   seed(prisma: TPrisma, scale: number): Promise<SeedReport>;
   /** Background work beside the HTTP server (event consumers, outbox relays); started only when asked. */
   startWorkers?(deps: WorkerDeps<TPrisma>): Promise<RunningWorkers>;
+  /**
+   * Connections in the service's database pool, read (and validated) from its environment; without
+   * it, lib/db's default. A bad value stops the start naming the variable.
+   */
+  poolSize?(env: NodeJS.ProcessEnv): number;
 }
 
 /** The migrations folder of a service: `prisma/<name>/migrations`. */

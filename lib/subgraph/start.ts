@@ -43,7 +43,11 @@ export async function prepareDatabase<TPrisma extends ServicePrisma, TContext ex
   options: PrepareOptions,
 ): Promise<PreparedDatabase<TPrisma>> {
   const { logger } = options;
-  const database = await openServiceDatabase(module.name, { env: options.env, logger });
+  const database = await openServiceDatabase(module.name, {
+    env: options.env,
+    logger,
+    poolSize: module.poolSize?.(options.env ?? process.env),
+  });
   let prisma: TPrisma | null = null;
   try {
     const { applied } = await database.migrate(module.migrationsDir);

@@ -150,9 +150,15 @@ interface Hold {
 export class InventoryStandIn extends StandInService {
   readonly stock = new Map<string, { onHand: number; reserved: number }>();
   readonly holds = new Map<string, Hold>();
+  /** Units the stock read reports instead of the level (a read that is already stale), by product. */
+  readonly advertised = new Map<string, number>();
   protected readonly transientCode = 'SERVICE_UNAVAILABLE';
   protected readonly schema = buildSchema(`
-    type Query { health: Boolean }
+    scalar _Any
+    union _Entity = Product
+    type Query { health: Boolean _entities(representations: [_Any!]!): [_Entity]! }
+    type Product { id: ID! stock: Stock! }
+    type Stock { available: Int! }
     type Mutation {
       reserveStock(sagaId: ID!, lines: [StockLineInput!]!): StockHold!
       releaseStock(sagaId: ID!, reason: String!): StockHold!
@@ -186,6 +192,13 @@ export class InventoryStandIn extends StandInService {
 
   protected rootValue() {
     return {
+      // The stock levels checkout reads before placing an order (a read: not a saga step, never failed on purpose).
+      _entities: (args: { representations: Array<{ id: string }> }) =>
+        args.representations.map(({ id }) => {
+          const level = this.levelOf(id);
+          const available = this.advertised.get(id) ?? Math.max(0, level.onHand - level.reserved);
+          return { __typename: 'Product', id, stock: { available } };
+        }),
       reserveStock: (
         args: { sagaId: string; lines: Array<{ productId: string; quantity: number }> },
         context: CallContext,

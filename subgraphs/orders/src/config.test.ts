@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ordersConfigFromEnv } from './config.ts';
+import { DEFAULT_ORDERS_POOL_SIZE, ordersConfigFromEnv, ordersPoolSizeFromEnv } from './config.ts';
 
 describe('orders configuration', () => {
   it('works on a laptop with nothing set', () => {
@@ -16,6 +16,17 @@ describe('orders configuration', () => {
     expect(config.providers.inventory.urls).toEqual(['http://127.0.0.1:4103/graphql']);
     expect(config.providers.payments.urls).toEqual(['http://127.0.0.1:4105/graphql']);
     expect(config.providers.products.urls).toEqual(['http://127.0.0.1:4102/graphql']);
+    expect(config.databasePoolSize).toBe(DEFAULT_ORDERS_POOL_SIZE);
+  });
+
+  it('reads the database pool size, on its own too (the pool opens before the rest is read)', () => {
+    expect(ordersConfigFromEnv({ ORDERS_DATABASE_POOL_SIZE: '32' }).databasePoolSize).toBe(32);
+    expect(ordersPoolSizeFromEnv({ ORDERS_DATABASE_POOL_SIZE: '32' })).toBe(32);
+    expect(ordersPoolSizeFromEnv({})).toBe(DEFAULT_ORDERS_POOL_SIZE);
+    for (const bad of ['0', 'lots', '2.5', '100000']) {
+      expect(() => ordersPoolSizeFromEnv({ ORDERS_DATABASE_POOL_SIZE: bad })).toThrow(/ORDERS_DATABASE_POOL_SIZE/);
+      expect(() => ordersConfigFromEnv({ ORDERS_DATABASE_POOL_SIZE: bad })).toThrow(/ORDERS_DATABASE_POOL_SIZE/);
+    }
   });
 
   it('reads instances and policies as the gateways do', () => {

@@ -31,6 +31,8 @@ export const SAGA_BOUNDARIES = STEP_NAMES.flatMap((step) => [`before:${step}`, `
 export type SagaBoundary = (typeof SAGA_BOUNDARIES)[number];
 
 export interface OrdersConfig {
+  /** Connections in orders' database pool (`ORDERS_DATABASE_POOL_SIZE`): requests and saga steps share it. */
+  databasePoolSize: number;
   saga: SagaConfig;
   providers: Record<Provider, { urls: string[]; policy: SubgraphPolicy }>;
   signing: IdentitySigningConfig;
@@ -38,7 +40,16 @@ export interface OrdersConfig {
 
 const ms = (fallback: number, min = 1) => z.coerce.number().int().min(min).default(fallback);
 
+/**
+ * Orders' pool: each placement and each saga step holds a connection for one short transaction, so
+ * under a burst of checkouts the pool, not the CPU, is what requests queue on. Postgres' own
+ * max_connections bounds the sum over replicas and services.
+ */
+export const DEFAULT_ORDERS_POOL_SIZE = 20;
+const poolSize = z.coerce.number().int().min(1).max(500).default(DEFAULT_ORDERS_POOL_SIZE);
+
 const shape = z.object({
+  ORDERS_DATABASE_POOL_SIZE: poolSize,
   CHECKOUT_SAGA_DEADLINE_MS: ms(30_000, 100),
   CHECKOUT_RECOVERY_INTERVAL_MS: ms(5_000, 10),
   CHECKOUT_LEASE_MS: ms(15_000, 100),
@@ -54,10 +65,22 @@ const shape = z.object({
  * `<NAME>_URL`, `<NAME>_POLICY`, `<NAME>_TIMEOUT_MS`, as the gateways read them), and the secret
  * it signs its `service` identity with. A bad value stops the start naming the variable.
  */
+const fail = (message: string) => new Error(`Invalid orders configuration: ${message}`);
+const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+
+/**
+ * `ORDERS_DATABASE_POOL_SIZE` alone: the pool is opened (and migrations run) before the rest of the
+ * configuration is read, by the subgraph bootstrap (`SubgraphModule.poolSize`).
+ */
+export function ordersPoolSizeFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const parsed = z.object({ ORDERS_DATABASE_POOL_SIZE: poolSize }).safeParse(env);
+  if (!parsed.success) throw fail(issues(parsed.error));
+  return parsed.data.ORDERS_DATABASE_POOL_SIZE;
+}
+
 export function ordersConfigFromEnv(env: NodeJS.ProcessEnv = process.env): OrdersConfig {
-  const fail = (message: string) => new Error(`Invalid orders configuration: ${message}`);
   const parsed = shape.safeParse(env);
-  if (!parsed.success) throw fail(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  if (!parsed.success) throw fail(issues(parsed.error));
   const c = parsed.data;
   if (c.CHECKOUT_RETRY_MAX_MS < c.CHECKOUT_RETRY_BASE_MS)
     throw fail('CHECKOUT_RETRY_MAX_MS must be at least CHECKOUT_RETRY_BASE_MS');
@@ -71,6 +94,7 @@ export function ordersConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Order
     throw fail(error instanceof Error ? error.message : String(error));
   }
   return {
+    databasePoolSize: c.ORDERS_DATABASE_POOL_SIZE,
     saga: {
       deadlineMs: c.CHECKOUT_SAGA_DEADLINE_MS,
       recoveryIntervalMs: c.CHECKOUT_RECOVERY_INTERVAL_MS,

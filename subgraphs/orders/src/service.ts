@@ -1,5 +1,6 @@
 import { defineSubgraph } from '../../../lib/subgraph/index.ts';
 import { seedOrders } from '../../../prisma/orders/seed.ts';
+import { ordersPoolSizeFromEnv } from './config.ts';
 import { createPrisma } from './db.ts';
 import { startOrdersWorkers } from './saga/workers.ts';
 import { buildServer } from './server.ts';
@@ -10,4 +11,5 @@ export const ordersService = defineSubgraph({
   buildServer,
   seed: seedOrders,
   startWorkers: startOrdersWorkers,
+  poolSize: ordersPoolSizeFromEnv,
 });

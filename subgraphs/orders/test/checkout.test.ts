@@ -150,18 +150,49 @@ describe('checkout', () => {
     ).toBe(0);
   });
 
-  it('fails an order inventory cannot fill, without calling payments', async () => {
+  it('refuses a cart inventory cannot fill as OUT_OF_STOCK, writing nothing and calling no step', async () => {
     const user = randomUUID();
     const product = products[14]!;
     h.standIns.inventory.stock.set(product.id, { onHand: 1, reserved: 0 });
     await fillCart(h, user, [{ productId: product.id, quantity: 2 }]);
-    const placed = orderOf((await checkout(h, user, 'short', CARDS.visa)).body);
-    const order = await settledOrder(h, user, placed.id);
-    expect(order.status).toBe('FAILED');
-    expect(order.statusReason).toBe(`out of stock: ${product.id} (requested 2, available 1)`);
-    expect(stepsOf(order)).toEqual([{ name: 'RESERVE_STOCK', status: 'FAILED', attempts: 1 }]);
-    expect(h.standIns.payments.callsOf('chargePayment', placed.id)).toHaveLength(0);
-    expect(h.standIns.inventory.callsOf('releaseStock', placed.id)).toHaveLength(0);
+    const { body } = await checkout(h, user, 'short', CARDS.visa);
+    expect(body.data).toBeNull();
+    expect(body.errors?.[0]?.extensions).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      shortages: [{ productId: product.id, requested: 2, available: 1 }],
+    });
+    expect(body.errors?.[0]?.extensions?.orderId).toBeUndefined();
+    expect(await h.db.order.count({ where: { userId: user } })).toBe(0);
+    expect(await h.db.idempotencyKey.count({ where: { userId: user } })).toBe(0);
+    expect(await h.db.cartItem.count({ where: { userId: user } })).toBe(1);
+    expect(h.standIns.inventory.calls.filter((c) => c.userId === user)).toEqual([]);
+  });
+
+  it('answers OUT_OF_STOCK when the reservation refuses what the stock read allowed, and fails that order', async () => {
+    const user = randomUUID();
+    const product = products[16]!;
+    h.standIns.inventory.stock.set(product.id, { onHand: 1, reserved: 0 });
+    // Another checkout took the units between the read and the reservation: the read still says 5.
+    h.standIns.inventory.advertised.set(product.id, 5);
+    try {
+      await fillCart(h, user, [{ productId: product.id, quantity: 2 }]);
+      const { body } = await checkout(h, user, 'short-late', CARDS.visa);
+      expect(body.data).toBeNull();
+      const extensions = body.errors?.[0]?.extensions ?? {};
+      expect(extensions).toMatchObject({
+        code: 'OUT_OF_STOCK',
+        shortages: [{ productId: product.id, requested: 2, available: 1 }],
+      });
+      const orderId = String(extensions.orderId);
+      const order = await settledOrder(h, user, orderId);
+      expect(order.status).toBe('FAILED');
+      expect(order.statusReason).toBe(`out of stock: ${product.id} (requested 2, available 1)`);
+      expect(stepsOf(order)).toEqual([{ name: 'RESERVE_STOCK', status: 'FAILED', attempts: 1 }]);
+      expect(h.standIns.payments.callsOf('chargePayment', orderId)).toHaveLength(0);
+      expect(h.standIns.inventory.callsOf('releaseStock', orderId)).toHaveLength(0);
+    } finally {
+      h.standIns.inventory.advertised.delete(product.id);
+    }
   });
 
   it('retries transient failures with backoff until they pass', async () => {
@@ -292,10 +323,20 @@ describe('checkout under contention', () => {
     h.standIns.inventory.stock.set(product.id, { onHand: 10, reserved: 0 });
     const buyers = Array.from({ length: 100 }, () => randomUUID());
     for (const buyer of buyers) await fillCart(h, buyer, [{ productId: product.id, quantity: 1 }]);
-    const placed = await Promise.all(
-      buyers.map(async (buyer) => ({ buyer, order: orderOf((await checkout(h, buyer, 'rush', CARDS.visa)).body) })),
+    const answers = await Promise.all(
+      buyers.map(async (buyer) => ({ buyer, body: (await checkout(h, buyer, 'rush', CARDS.visa)).body })),
     );
-    const ids = placed.map((p) => p.order.id);
+    // Each buyer gets an order or OUT_OF_STOCK (before any order was written, or with the order the reservation refused).
+    const codes = answers.filter((a) => a.body.errors).map((a) => a.body.errors?.[0]?.extensions?.code);
+    expect(codes.every((code) => code === 'OUT_OF_STOCK')).toBe(true);
+    const placed = answers.filter((a) => !a.body.errors).map(({ buyer, body }) => ({ buyer, order: orderOf(body) }));
+    // The reservation answers before the response: the ten that got an order are the ten holding a unit.
+    expect(placed).toHaveLength(10);
+    const refusedOrders = answers.flatMap((a) => {
+      const orderId = a.body.errors?.[0]?.extensions?.orderId;
+      return typeof orderId === 'string' ? [orderId] : [];
+    });
+    const ids = [...placed.map((p) => p.order.id), ...refusedOrders];
     // Waiting on the database: polling 100 orders through GraphQL would load the machine more than the saga.
     await eventually(
       async () =>
@@ -319,6 +360,11 @@ describe('checkout under contention', () => {
     expect(settled.filter((o) => o.status === 'FAILED').every((o) => o.statusReason?.startsWith('out of stock'))).toBe(
       true,
     );
+    const refusedStatuses = await h.db.order.findMany({
+      where: { id: { in: refusedOrders } },
+      select: { status: true },
+    });
+    expect(refusedStatuses.every((o) => o.status === 'FAILED')).toBe(true);
     expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 0, reserved: 0 });
     expect(h.standIns.payments.captures.filter((id) => ids.includes(id)).sort()).toEqual(
       confirmed.map((o) => o.id).sort(),

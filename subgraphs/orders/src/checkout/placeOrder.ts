@@ -6,11 +6,12 @@ import type { SagaConfig } from '../config.ts';
 import { TX_OPTIONS, type CartItemRecord, type OrderRecord, type OrdersPrisma, type OrdersTx } from '../db.ts';
 import { appendToStream } from '../eventStore/eventStore.ts';
 import { orderEvent } from '../eventStore/events.ts';
-import { emptyStream, fold } from '../readModel/fold.ts';
+import { emptyStream, fold, type StreamView } from '../readModel/fold.ts';
 import { projectChange } from '../readModel/project.ts';
 import { takeLease } from '../saga/lease.ts';
 import type { PaymentCard, Providers } from '../saga/providers.ts';
 import type { SagaRunner } from '../saga/runner.ts';
+import type { StepOutcome, StockShortage } from '../saga/steps.ts';
 import { parseCard, type CardInput } from './card.ts';
 import {
   checkIdempotencyKey,
@@ -54,6 +55,64 @@ async function replay(
  * checkout (a double tap with a fresh key) emptied it, or an edit landed in between. Nothing was
  * written; the client shows the cart (or its latest order) again.
  */
+/**
+ * The cart asks for units inventory does not have: sold out, or held by checkouts in progress. The
+ * shortages say which lines, with what was available when inventory looked; nothing was charged.
+ */
+function outOfStock(shortages: readonly StockShortage[], orderId?: string) {
+  const list = shortages.map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`);
+  return appError('OUT_OF_STOCK', `Not enough stock for ${list.join(', ')}; nothing was charged`, {
+    argumentName: 'input',
+    shortages,
+    // Refused by the reservation: the order was placed (its cart emptied) and its saga fails it.
+    ...(orderId ? { orderId } : {}),
+  });
+}
+
+/**
+ * The lines inventory's last committed levels cannot meet, or [] (also when inventory cannot be
+ * asked: the saga's reservation decides then). Nothing is locked or written, so a sold-out product
+ * is refused here without an order, a saga or a row lock; a product with units left goes on to the
+ * reservation, which alone decides under concurrency.
+ */
+async function knownShortages(deps: CheckoutDeps, userId: string, lines: readonly CartItemRecord[]) {
+  let available: number[];
+  try {
+    available = await deps.providers.availableUnits(
+      userId,
+      lines.map((l) => l.productId),
+    );
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'stock levels could not be read before checkout; the reservation decides');
+    return [];
+  }
+  return lines
+    .map((line, i) => ({ productId: line.productId, requested: line.quantity, available: available[i] ?? 0 }))
+    .filter((s) => s.available < s.requested);
+}
+
+/**
+ * Starts the placed order's saga and waits for its reservation's answer only: a refusal for want of
+ * stock becomes the response's OUT_OF_STOCK (the saga records it and fails the order on its own), any
+ * other answer, or none (the runner stopped), leaves the order PENDING as placed.
+ */
+async function startSaga(deps: CheckoutDeps, view: StreamView, card: PaymentCard): Promise<void> {
+  const reserved = await new Promise<StepOutcome | null>((resolve) => {
+    void deps.runner
+      .drive(view.streamId, {
+        card,
+        leased: true,
+        announced: 'RESERVE_STOCK',
+        view,
+        onStep: (step, outcome) => {
+          if (step === 'RESERVE_STOCK') resolve(outcome);
+        },
+      })
+      .then(() => resolve(null));
+  });
+  if (reserved?.kind === 'refused' && reserved.shortages?.length) throw outOfStock(reserved.shortages, view.streamId);
+}
+
 function cartChanged(now: readonly CartItemRecord[]) {
   return appError(
     'CART_CHANGED',
@@ -84,7 +143,10 @@ async function lockedLines(tx: OrdersTx, userId: string, priced: readonly CartIt
  * transaction records the idempotency key, takes the cart's lock (the one cart edits take), checks
  * the cart is still what was priced (else CART_CHANGED), records the OrderPlaced event (with the
  * reservation's start), its read-model rows and the runner's lease, and deletes exactly the ordered
- * lines; the saga then runs in the background in this process. Of concurrent calls with one key, the
+ * lines; the saga then runs in this process, the response waiting for its reservation only (stock
+ * short there is OUT_OF_STOCK; charging and confirming go on in the background). A cart that inventory's
+ * last committed levels already cannot meet is OUT_OF_STOCK before anything is written (read beside
+ * the prices), so a rush on a sold-out product costs no order, saga or lock. Of concurrent calls with one key, the
  * first to insert the key places the order and the others wait on its row and replay it; of
  * concurrent calls with different keys, the first places the order and the others find the cart
  * emptied: CART_CHANGED, one order, one charge.
@@ -112,11 +174,15 @@ export async function placeOrder(
     if (placedMeanwhile) return replay(deps, placedMeanwhile, hash, card);
     throw badUserInput('The cart is empty', 'input');
   }
-  const products = await productSnapshots(
-    deps,
-    userId,
-    lines.map((l) => l.productId),
-  );
+  // Prices and stock levels at once: two reads of other services, neither in a transaction.
+  const [products, shortages] = await Promise.all([
+    productSnapshots(
+      deps,
+      userId,
+      lines.map((l) => l.productId),
+    ),
+    knownShortages(deps, userId, lines),
+  ]);
   const items = lines.map((line, position) => {
     const product = products[position];
     if (!product) throw badUserInput(`Product ${line.productId} is no longer sold; remove it from the cart`, 'input');
@@ -132,6 +198,7 @@ export async function placeOrder(
   const currencies = new Set(items.map((i) => i.currency));
   if (currencies.size !== 1)
     throw badUserInput('The cart mixes currencies; check out each currency separately', 'input');
+  if (shortages.length) throw outOfStock(shortages);
 
   const orderId = randomUUID();
   const now = new Date();
@@ -179,7 +246,7 @@ export async function placeOrder(
   }
   deps.logger.info({ orderId, userId, totalCents: view.order.totalCents }, 'order placed; checkout saga started');
   deps.runner.metrics?.started('CHECKOUT');
-  deps.runner.launch(orderId, { card, leased: true, announced: 'RESERVE_STOCK', view });
+  await startSaga(deps, view, card);
   // The row just projected, as the read model holds it.
   return view.order;
 }

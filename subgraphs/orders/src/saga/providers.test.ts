@@ -10,6 +10,7 @@ const PROVIDERS: Record<keyof typeof OPERATIONS, SubgraphName> = {
   reserveStock: 'inventory',
   releaseStock: 'inventory',
   commitStock: 'inventory',
+  stockLevels: 'inventory',
   chargePayment: 'payments',
   refundPayment: 'payments',
   productSnapshot: 'products',

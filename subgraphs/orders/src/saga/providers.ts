@@ -24,6 +24,9 @@ export const OPERATIONS = {
   refundPayment: `mutation OrdersSagaRefundPayment($sagaId: ID!, $reason: String!) {
   refundPayment(sagaId: $sagaId, reason: $reason) { sagaId outcome declineCode }
 }`,
+  stockLevels: `query OrdersStockLevels($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on Product { id stock { available } } }
+}`,
   productSnapshot: `query OrdersProductSnapshot($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { id name price { amountCents currency } } }
 }`,
@@ -49,6 +52,8 @@ const productSnapshot = z
     price: z.object({ amountCents: z.number().int().nonnegative(), currency: z.string() }),
   })
   .nullable();
+
+const stockLevel = z.object({ id: z.string(), stock: z.object({ available: z.number().int() }) }).nullable();
 
 export type StockHold = z.infer<typeof stockHold>;
 export type ChargeResult = z.infer<typeof chargeResult>;
@@ -76,6 +81,11 @@ export interface Providers {
     input: { sagaId: string; orderId: string; amountCents: number; currency: string; card: PaymentCard },
   ): Promise<ChargeResult>;
   refundPayment(userId: string, sagaId: string, reason: string): Promise<ChargeResult>;
+  /**
+   * Units each product has available now (on hand minus reserved, as last committed), in the order
+   * asked: a hint for refusing a sold-out checkout before anything is written, never a reservation.
+   */
+  availableUnits(userId: string, productIds: readonly string[]): Promise<number[]>;
   /** Each product by id (null for one products does not know), in the order asked. */
   products(userId: string, productIds: readonly string[]): Promise<Array<ProductSnapshot | null>>;
   close(): Promise<void>;
@@ -143,6 +153,17 @@ export function createProviders(config: OrdersConfig, logger: Logger): Providers
         chargeResult,
         'payments',
       );
+    },
+    async availableUnits(userId, productIds) {
+      if (productIds.length === 0) return [];
+      const data = await inventory.request({
+        query: OPERATIONS.stockLevels,
+        variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
+        userId,
+        kind: 'query',
+      });
+      const levels = field(data, '_entities', z.array(stockLevel).length(productIds.length), 'inventory');
+      return levels.map((level) => level?.stock.available ?? 0);
     },
     async products(userId, productIds) {
       if (productIds.length === 0) return [];

@@ -15,7 +15,7 @@ import { projectChange } from '../readModel/project.ts';
 import { decide, isBoundedByDeadline } from './decide.ts';
 import { LeaseLost, releaseLeases, renewLease, renewLeases, takeLease } from './lease.ts';
 import type { PaymentCard, Providers } from './providers.ts';
-import { performStep } from './steps.ts';
+import { performStep, type StepOutcome } from './steps.ts';
 
 export interface SagaRunnerDeps {
   prisma: OrdersPrisma;
@@ -43,6 +43,11 @@ export interface DriveOptions {
   announced?: StepName | null;
   /** The stream as that transaction left it, sparing a read of what was just written. */
   view?: StreamView;
+  /**
+   * Told each step's outcome as its provider answered (before it is recorded): checkout waits on the
+   * reservation's this way, to refuse a sold-out order in its response while the saga goes on alone.
+   */
+  onStep?: (step: StepName, outcome: StepOutcome) => void;
 }
 
 /** Conflicting appends in a row before a runner gives a saga up (to the recovery worker). */
@@ -238,6 +243,7 @@ export class SagaRunner {
               span?.setAttribute('bff.saga.step.outcome', result.kind);
               return result;
             });
+            options.onStep?.(step, outcome);
             if (outcome.kind === 'ok') {
               this.#checkpoint(`after:${step}`);
               pending.push(orderEvent('SagaStepSucceeded', { step, detail: outcome.detail }));

@@ -3,6 +3,9 @@ import type { StepName } from '../eventStore/events.ts';
 import type { SagaView, StreamView } from '../readModel/fold.ts';
 import type { PaymentCard, Providers, StockHold } from './providers.ts';
 
+/** A line a reservation could not meet: what was asked and what was available then. */
+export type StockShortage = NonNullable<StockHold['shortages']>[number];
+
 /**
  * How one attempt of a step ended:
  * - `ok`: done (`detail` is what the provider said, for the log);
@@ -12,7 +15,7 @@ import type { PaymentCard, Providers, StockHold } from './providers.ts';
  */
 export type StepOutcome =
   | { kind: 'ok'; detail: string | null }
-  | { kind: 'refused'; error: string; effect: 'none' | 'unknown' }
+  | { kind: 'refused'; error: string; effect: 'none' | 'unknown'; shortages?: StockShortage[] }
   | { kind: 'transient'; error: string };
 
 /** Provider refusals no retry can change: the request itself is wrong for that provider. */
@@ -53,7 +56,8 @@ async function call(
         view.items.map(({ productId, quantity }) => ({ productId, quantity })),
       );
       if (hold.status === 'HELD' || hold.status === 'COMMITTED') return { kind: 'ok', detail: hold.status };
-      if (hold.status === 'REJECTED') return { kind: 'refused', error: describeShortages(hold), effect: 'none' };
+      if (hold.status === 'REJECTED')
+        return { kind: 'refused', error: describeShortages(hold), effect: 'none', shortages: hold.shortages ?? [] };
       return { kind: 'refused', error: `the stock hold was already ${hold.status.toLowerCase()}`, effect: 'unknown' };
     }
     case 'CHARGE_PAYMENT': {
