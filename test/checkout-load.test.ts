@@ -94,6 +94,9 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
     const latencies: number[] = [];
     const placed = new Set<string>();
     const refused = new Set<string>();
+    // Shed by a provider's client on a saturated machine (a clean, retryable refusal before any order):
+    // how often is the bench's to measure, not a test's; what such a buyer may never get is an order.
+    const unavailable = new Set<string>();
     const unexpected: string[] = [];
     for (const service of STATEMENT_SERVICES) statements[service] = 0;
     const cpuBefore = process.cpuUsage();
@@ -105,6 +108,7 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
       const code = body.errors?.[0]?.extensions?.code;
       if (!body.errors) placed.add(buyer);
       else if (code === 'OUT_OF_STOCK') refused.add(buyer);
+      else if (code === 'SERVICE_UNAVAILABLE') unavailable.add(buyer);
       else unexpected.push(JSON.stringify(body.errors[0]));
     });
     const sentFor = Date.now() - started;
@@ -116,7 +120,7 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
     console.log(
       `${BUYERS} checkouts (${IN_FLIGHT} in flight): ${((BUYERS / sentFor) * 1000).toFixed(0)} checkouts/s, ` +
         `response p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; ` +
-        `${placed.size} placed, ${refused.size} OUT_OF_STOCK, ${unexpected.length} other errors; ` +
+        `${placed.size} placed, ${refused.size} OUT_OF_STOCK, ${unavailable.size} SERVICE_UNAVAILABLE, ${unexpected.length} other errors; ` +
         `all sagas terminal ${terminalAfter} ms after the first`,
     );
     const perCheckout = STATEMENT_SERVICES.map((s) => `${s} ${(statements[s] / BUYERS).toFixed(1)}`).join(', ');
@@ -125,9 +129,11 @@ describe(`${BUYERS} concurrent checkouts for ${UNITS} units`, () => {
       `SQL statements per checkout: ${(total / BUYERS).toFixed(1)} (${perCheckout}); ` +
         `CPU per checkout (all subgraphs and the client, one process): ${cpuMsPerCheckout.toFixed(1)} ms`,
     );
-    // Every checkout is answered: an order, or OUT_OF_STOCK; nothing else (no timeouts, no 500s).
+    // Every checkout is answered: an order, OUT_OF_STOCK, or SERVICE_UNAVAILABLE; nothing else (no 500s).
     expect(unexpected).toEqual([]);
-    expect(placed.size + refused.size).toBe(BUYERS);
+    expect(placed.size + refused.size + unavailable.size).toBe(BUYERS);
+    // The units are sold whatever was shed: sold out means sold out.
+    expect(placed.size).toBe(UNITS);
 
     const orders = await ledger.ordersOf(buyers);
     const r = await ledger.reconcile(orders.map((o) => o.id));
