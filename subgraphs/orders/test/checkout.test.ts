@@ -346,6 +346,8 @@ describe('checkout under contention', () => {
           : undefined,
       'every saga to finish',
       {
+        // 100 sagas queued at once on a machine shared with another test file: room, not a speed claim.
+        timeoutMs: 120_000,
         explain: async () => {
           const stuck = await h.db.saga.findMany({
             where: { id: { in: ids }, state: { notIn: ['SUCCEEDED', 'COMPENSATED'] } },
@@ -369,5 +371,5 @@ describe('checkout under contention', () => {
     expect(h.standIns.payments.captures.filter((id) => ids.includes(id)).sort()).toEqual(
       confirmed.map((o) => o.id).sort(),
     );
-  });
+  }, 180_000);
 });
