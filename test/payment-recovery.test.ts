@@ -9,14 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../lib/observability/index.ts';
 import type { ServicePrisma, StartedSubgraph } from '../lib/subgraph/index.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
-import { createRepairProviders, reconcile, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
+import { createRepairProviders, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
 import { paymentsService } from '../subgraphs/payments/src/service.ts';
-import { createCardProcessor, databaseLedger } from '../subgraphs/payments/src/processor/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from './support/auth.ts';
 import { CARDS, checkoutAt, CheckoutFixtures, waitUntil } from './support/checkoutFixtures.ts';
 import { databaseEnv, uniquePrefix } from './support/databases.ts';
 import { freePorts } from './support/ports.ts';
-import { SagaLedger } from './support/sagaLedger.ts';
+import { reconcileSagas, SagaLedger } from './support/sagaLedger.ts';
 import { ServerProcess } from './support/serverProcess.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
@@ -115,13 +114,9 @@ async function money(sagaId: string) {
 
 async function check(repair: boolean, deadlineMs: number): Promise<ReconcileReport> {
   const { orders, inventory, payments } = fleet.servers;
-  const processor = createCardProcessor(
-    { latencyMs: 0, failureRate: 0, timeoutMs: 10_000 },
-    { ledger: databaseLedger(payments.prisma) },
-  );
-  return reconcile(
-    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma, processor, providers },
-    { now: new Date(), deadlineMs, graceMs: 0, repair },
+  return reconcileSagas(
+    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma },
+    { deadlineMs: deadlineMs, repair, providers },
   );
 }
 

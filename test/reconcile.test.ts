@@ -14,10 +14,10 @@ import { demoData } from '../lib/seed/index.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
 import type { InventoryPrisma } from '../subgraphs/inventory/src/db.ts';
 import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
-import { createCardProcessor, databaseLedger } from '../subgraphs/payments/src/processor/index.ts';
-import { createRepairProviders, reconcile, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
+import { createRepairProviders, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from './support/auth.ts';
 import { databaseEnv, TEST_SERVER_URL, uniquePrefix } from './support/databases.ts';
+import { reconcileSagas } from './support/sagaLedger.ts';
 import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
 
 const SEED_SCALE = 0.1;
@@ -101,6 +101,12 @@ async function placeLateShortOrder(productId: string, unitPriceCents: number): P
         { i: { paymentMethod: VISA }, k: randomUUID() },
         gatewaySigned({ userId, client: 'web' }),
       );
+      // A checkout answered before it queued on the row (refused at its stock read, or shed) never will: say what it got.
+      let early: unknown;
+      void answer.then(
+        (a) => (early = a.body),
+        (error: unknown) => (early = String(error)),
+      );
       // Its first attempt may time out on a busy machine (the checkout then answers PENDING): the retry waits here too.
       const deadline = Date.now() + 60_000;
       for (;;) {
@@ -108,7 +114,10 @@ async function placeLateShortOrder(productId: string, unitPriceCents: number): P
           `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
         );
         if (waiting!.n > 0) break;
-        if (Date.now() > deadline) throw new Error('the reservation never waited on the stock row');
+        if (Date.now() > deadline)
+          throw new Error(
+            `the reservation never waited on the stock row; the checkout answered ${JSON.stringify(early)}`,
+          );
         await sleep(20);
       }
       await tx.$queryRawUnsafe(
@@ -156,13 +165,9 @@ async function settled(userId: string, id: string, also: (order: OrderState) => 
 
 async function check(repair = false): Promise<ReconcileReport> {
   const { orders, inventory, payments } = fleet.servers;
-  const processor = createCardProcessor(
-    { latencyMs: 0, failureRate: 0, timeoutMs: 10_000 },
-    { ledger: databaseLedger(payments.prisma) },
-  );
-  return reconcile(
-    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma, processor, providers },
-    { now: new Date(), deadlineMs: 30_000, graceMs: 0, repair },
+  return reconcileSagas(
+    { orders: orders.prisma, inventory: inventory.prisma, payments: payments.prisma },
+    { deadlineMs: 30_000, repair, providers },
   );
 }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { RawQuerier } from '../../lib/db/pagedChildren.ts';
-import { reconcile, type ReconcileReport } from '../../subgraphs/orders/src/reconcile/index.ts';
+import { reconcile, type ReconcileReport, type RepairProviders } from '../../subgraphs/orders/src/reconcile/index.ts';
 import { createCardProcessor, databaseLedger } from '../../subgraphs/payments/src/processor/index.ts';
 import { TEST_SERVER_URL } from './databases.ts';
 
@@ -33,17 +33,9 @@ export class SagaLedger {
       $queryRawUnsafe: async <T>(sql: string, ...values: unknown[]) =>
         (await this.#pools[service].query(sql, values)).rows as T,
     });
-    return reconcile(
-      {
-        orders: querier('orders'),
-        inventory: querier('inventory'),
-        payments: querier('payments'),
-        processor: createCardProcessor(
-          { latencyMs: 0, failureRate: 0, timeoutMs: 10_000 },
-          { ledger: databaseLedger(querier('payments')) },
-        ),
-      },
-      { now: new Date(), deadlineMs, graceMs: 0, repair: false },
+    return reconcileSagas(
+      { orders: querier('orders'), inventory: querier('inventory'), payments: querier('payments') },
+      { deadlineMs, repair: false },
     );
   }
 
@@ -124,6 +116,25 @@ export class SagaLedger {
 
 const ORDER_SQL = `SELECT o.id, o."userId", o.status::text, o."totalCents", coalesce(sum(i.quantity), 0)::int AS units
   FROM "Order" o LEFT JOIN "OrderItem" i ON i."orderId" = o.id`;
+
+/**
+ * `reconcile` over the saga's three databases as the operators' command runs it, asking the
+ * simulated card processor (whose books are payments' `ProcessorEntry` table) about captures;
+ * `providers` are the services' APIs a repair goes through.
+ */
+export function reconcileSagas(
+  databases: { orders: RawQuerier; inventory: RawQuerier; payments: RawQuerier },
+  options: { deadlineMs: number; repair: boolean; providers?: RepairProviders },
+): Promise<ReconcileReport> {
+  const processor = createCardProcessor(
+    { latencyMs: 0, failureRate: 0, timeoutMs: 10_000 },
+    { ledger: databaseLedger(databases.payments) },
+  );
+  return reconcile(
+    { ...databases, processor, ...(options.providers ? { providers: options.providers } : {}) },
+    { now: new Date(), deadlineMs: options.deadlineMs, graceMs: 0, repair: options.repair },
+  );
+}
 
 export interface LedgerOrder {
   id: string;
