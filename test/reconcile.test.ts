@@ -13,6 +13,7 @@ import { silentLogger } from '../lib/observability/index.ts';
 import { demoData } from '../lib/seed/index.ts';
 import { ordersConfigFromEnv } from '../subgraphs/orders/src/config.ts';
 import type { InventoryPrisma } from '../subgraphs/inventory/src/db.ts';
+import type { OrdersPrisma } from '../subgraphs/orders/src/db.ts';
 import { createPrisma as createPaymentsPrisma } from '../subgraphs/payments/src/db.ts';
 import { createRepairProviders, type ReconcileReport } from '../subgraphs/orders/src/reconcile/index.ts';
 import { gatewaySigned, postToSubgraph, TEST_SIGNING_SECRET } from './support/auth.ts';
@@ -85,13 +86,15 @@ async function placeOrder(
 /**
  * A checkout the reservation refuses after the stock read allowed it (another buyer took the last
  * units in between; a cart already short is refused before any order is written): the stock row is
- * held locked until the reservation waits on it, then emptied. Checkout answers OUT_OF_STOCK naming
- * the order, which its saga fails with the hold REJECTED.
+ * held locked from before the checkout is sent until its order is placed, then emptied. Whenever the
+ * reservation reads the row (queued on the lock, or later on a retry or recovery), it reads it empty,
+ * so the saga fails the order with the hold REJECTED whatever the machine's load.
  */
 async function placeLateShortOrder(productId: string, unitPriceCents: number): Promise<Placed & { status: string }> {
   const userId = randomUUID();
   await asBuyer(userId, 'mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { __typename } }', { p: productId });
   const inventory = fleet.servers.inventory.prisma as InventoryPrisma;
+  const orders = fleet.servers.orders.prisma as OrdersPrisma;
   const { answer } = await inventory.$transaction(
     async (tx) => {
       await tx.$queryRawUnsafe(`SELECT 1 FROM "StockItem" WHERE "productId" = $1::uuid FOR UPDATE`, productId);
@@ -101,30 +104,26 @@ async function placeLateShortOrder(productId: string, unitPriceCents: number): P
         { i: { paymentMethod: VISA }, k: randomUUID() },
         gatewaySigned({ userId, client: 'web' }),
       );
-      // A checkout answered before it queued on the row (refused at its stock read, or shed) never will: say what it got.
+      // A checkout that answered without placing an order (refused at its stock read, or shed) never will: say what it got.
       let early: unknown;
       void answer.then(
         (a) => (early = a.body),
         (error: unknown) => (early = String(error)),
       );
-      // Its first attempt may time out on a busy machine (the checkout then answers PENDING): the retry waits here too.
       const deadline = Date.now() + 60_000;
       for (;;) {
-        const [waiting] = await tx.$queryRawUnsafe<Array<{ n: number }>>(
-          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-        );
-        if (waiting!.n > 0) break;
-        if (Date.now() > deadline)
-          throw new Error(
-            `the reservation never waited on the stock row; the checkout answered ${JSON.stringify(early)}`,
-          );
+        // Read before looking for the order: an answer comes after its order's placement committed.
+        const answered = early !== undefined;
+        if (await orders.order.findFirst({ where: { userId }, select: { id: true } })) break;
+        if (answered || Date.now() > deadline)
+          throw new Error(`the checkout placed no order; it answered ${JSON.stringify(early)}`);
         await sleep(20);
       }
       await tx.$queryRawUnsafe(
         `UPDATE "StockItem" SET "onHand" = "reserved" WHERE "productId" = $1::uuid RETURNING "productId"`,
         productId,
       );
-      // Not awaited in here: the checkout waits for this transaction's lock.
+      // Not awaited in here: the checkout may wait for this transaction's lock.
       return { answer };
     },
     { maxWait: 10_000, timeout: 120_000 },
