@@ -56,6 +56,29 @@ export interface DemoOrder {
   currency: string;
   createdAt: Date;
   items: Array<{ id: string; productId: string; quantity: number; unitPriceCents: number; position: number }>;
+  /** Null for the imported history; the timeline of its checkout saga for an order placed through checkout. */
+  checkout: DemoCheckout | null;
+}
+
+/**
+ * When an order placed through checkout passed each point of its saga, so the three services that
+ * took part seed rows that agree: orders its log, inventory its committed hold, payments its capture.
+ */
+export interface DemoCheckout {
+  /** The saga's deadline, as checkout sets it (placed + CHECKOUT_SAGA_DEADLINE_MS's default). */
+  deadline: Date;
+  /** RESERVE_STOCK answered: the hold was taken. */
+  reservedAt: Date;
+  /** CHARGE_PAYMENT's call began: payments recorded its intent. */
+  chargeStartedAt: Date;
+  /** The processor captured. */
+  capturedAt: Date;
+  /** CHARGE_PAYMENT answered (the payment recorded); the order was confirmed in the same append. */
+  chargedAt: Date;
+  /** COMMIT_STOCK answered: the hold was committed. */
+  committedAt: Date;
+  /** SagaCompleted: the checkout saga SUCCEEDED. */
+  completedAt: Date;
 }
 
 export interface DemoPayment {
@@ -80,12 +103,30 @@ export interface DemoReview {
   createdAt: Date;
 }
 
-/** The signed-in user of the demo: Ada, with a dozen orders. */
+/**
+ * The signed-in user of the demo: Ada, with a dozen orders of imported history and one placed
+ * through checkout (DEMO_CANCELLABLE_ORDER_ID).
+ */
 export const DEMO_USER_ID = stableUuid('user', 0);
+/**
+ * Ada's order placed through checkout, CONFIRMED with its saga SUCCEEDED: the one order of the demo
+ * data `cancelOrder` accepts (the playground's CancelOrder example). Its id is the same at any scale.
+ */
+export const DEMO_CANCELLABLE_ORDER_ID = stableUuid('checkout-order', 0);
 /** Fixed users whose order counts tests rely on: a light buyer and a heavy one. */
 export const LIGHT_BUYER_ID = stableUuid('user', 1);
 export const HEAVY_BUYER_ID = stableUuid('user', 2);
 const FIXED_ORDER_COUNTS = [12, 2, 60];
+/**
+ * The cancellable order's lines, by product index (products 0-7 exist at every scale; 7 is sold out):
+ * past the products tests take first from the catalogue.
+ */
+const CANCELLABLE_ORDER_LINES: ReadonlyArray<{ productIndex: number; quantity: number }> = [
+  { productIndex: 5, quantity: 1 },
+  { productIndex: 6, quantity: 2 },
+];
+/** The checkout saga's deadline after placement: CHECKOUT_SAGA_DEADLINE_MS's default. */
+const CHECKOUT_DEADLINE_MS = 30_000;
 
 /** Timestamps are anchored here, not to the clock, so the data is identical whenever it is seeded. */
 export const SEED_EPOCH = new Date('2026-11-20T12:00:00.000Z');
@@ -304,7 +345,7 @@ function generate(scale: number): DemoData {
       SEED_EPOCH.getTime() - between(0, 180, random) * DAY - between(0, 86_399, random) * 1000,
     );
     const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
-    const order: DemoOrder = {
+    const order: Omit<DemoOrder, 'checkout'> = {
       id: stableUuid('order', i),
       userId: users[owner]!.id,
       status,
@@ -313,7 +354,7 @@ function generate(scale: number): DemoData {
       createdAt,
       items,
     };
-    orders.push(order);
+    orders.push({ ...order, checkout: null });
     const [cardBrand, cardLast4] = pick(CARDS, random);
     payments.push({
       id: stableUuid('payment', i),
@@ -349,7 +390,67 @@ function generate(scale: number): DemoData {
     });
   }
 
-  return { users, categories, products, stock, orders, payments, reviews };
+  // Drawn after everything else, from no random number: the rest of the world is as it was without it.
+  const cancellable = cancellableOrder(products);
+  orders.push(cancellable.order);
+  payments.push(cancellable.payment);
+  const committed = new Map(cancellable.order.items.map((item) => [item.productId, item.quantity]));
+  // Inventory's levels as the order's COMMIT_STOCK left them: its units have left on hand.
+  const stockAfter = stock.map((s) => ({ ...s, onHand: s.onHand - (committed.get(s.productId) ?? 0) }));
+
+  return { users, categories, products, stock: stockAfter, orders, payments, reviews };
+}
+
+/**
+ * Ada's order placed through checkout an hour before the seed epoch, with its saga's timeline (the
+ * gaps between steps are those of a checkout on a quiet machine) and the payment it captured.
+ */
+function cancellableOrder(products: readonly DemoProduct[]): { order: DemoOrder; payment: DemoPayment } {
+  const placedAt = new Date(SEED_EPOCH.getTime() - 3_600_000);
+  const at = (offsetMs: number) => new Date(placedAt.getTime() + offsetMs);
+  const items = CANCELLABLE_ORDER_LINES.map(({ productIndex, quantity }, position) => {
+    const product = products[productIndex]!;
+    return {
+      id: stableUuid('checkout-order-item', position),
+      productId: product.id,
+      quantity,
+      unitPriceCents: product.priceCents,
+      position,
+    };
+  });
+  const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+  const checkout: DemoCheckout = {
+    deadline: at(CHECKOUT_DEADLINE_MS),
+    reservedAt: at(150),
+    chargeStartedAt: at(200),
+    capturedAt: at(650),
+    chargedAt: at(700),
+    committedAt: at(900),
+    completedAt: at(950),
+  };
+  const order: DemoOrder = {
+    id: DEMO_CANCELLABLE_ORDER_ID,
+    userId: DEMO_USER_ID,
+    status: 'CONFIRMED',
+    totalCents,
+    currency: 'USD',
+    createdAt: placedAt,
+    items,
+    checkout,
+  };
+  const payment: DemoPayment = {
+    id: stableUuid('checkout-payment', 0),
+    orderId: order.id,
+    userId: order.userId,
+    status: 'CAPTURED',
+    amountCents: totalCents,
+    currency: 'USD',
+    cardBrand: 'visa',
+    cardLast4: '4242',
+    // Recorded once the processor answered, just before the saga recorded its step.
+    createdAt: at(680),
+  };
+  return { order, payment };
 }
 
 /** Orders that count as sales (paid and not refunded): the source of the products service's read models. */

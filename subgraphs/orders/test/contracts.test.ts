@@ -3,6 +3,8 @@
 // checkout operations need the services orders calls (products for prices, inventory and payments for
 // the saga): they run beside it on their own seeded databases, and the provider state is a demo-user
 // order placed through checkout (with the key and card the Checkout contract replays) and a cart.
+// CancelOrder replays its recorded values: the seeded order placed through checkout, which the
+// cancellation saga refunds and restocks through those services.
 import { afterAll, beforeAll } from 'vitest';
 import { silentLogger } from '../../../lib/observability/index.ts';
 import { urlVariable, type SubgraphName } from '../../../lib/services.ts';
@@ -66,6 +68,6 @@ replayContracts('orders', {
     // A cart of two lines: removing or updating one leaves lines to answer with.
     await add(ORDERED);
     await add(KEPT);
-    return { OrderStatus: { id: orderId }, CancelOrder: { orderId } };
+    return { OrderStatus: { id: orderId } };
   },
 });
