@@ -105,7 +105,8 @@ describe('web dashboard', () => {
     const user = (body.data?.dashboard as { user: WebUser }).user;
     expect(user.name).toBe('Ada Lovelace');
     expect(user.email).toContain('@example.com');
-    expect(user.orders.totalCount).toBe(12);
+    // A dozen orders of imported history and the one placed through checkout.
+    expect(user.orders.totalCount).toBe(13);
     expect(user.orders.edges).toHaveLength(10);
     for (const { node } of user.orders.edges) {
       expect(node.statusLabel.length).toBeGreaterThan(0);

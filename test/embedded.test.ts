@@ -88,7 +88,7 @@ describe('npm start on embedded databases', () => {
       { authorization: `Bearer ${token}` },
     );
     expect(response.body.errors).toBeUndefined();
-    expect(response.body.data?.me).toEqual({ id: DEMO_USER_ID, orders: { totalCount: 12 } });
+    expect(response.body.data?.me).toEqual({ id: DEMO_USER_ID, orders: { totalCount: 13 } });
     // The subgraphs answer only what the gateways signed.
     const usersUrl = output.match(/users\s+(http:\S+\/graphql)/)?.[1] ?? '';
     const direct = await postGraphQL(usersUrl, '{ me { id } }');

@@ -104,6 +104,11 @@ export async function seedOrders(prisma: OrdersPrisma, scale: number): Promise<S
   );
   return {
     seeded: written.orders + written.orderItems > 0,
-    rows: { orders: written.orders, orderItems: written.orderItems, sagas: written.sagas, sagaSteps: written.sagaSteps },
+    rows: {
+      orders: written.orders,
+      orderItems: written.orderItems,
+      sagas: written.sagas,
+      sagaSteps: written.sagaSteps,
+    },
   };
 }
