@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_DIR } from '../../../lib/composition.ts';
-import { demoData } from '../../../lib/seed/index.ts';
+import { demoData, DEMO_CANCELLABLE_ORDER_ID } from '../../../lib/seed/index.ts';
 import { rebuildReadModel } from '../src/readModel/rebuild.ts';
 import {
   CARDS,
@@ -73,7 +73,15 @@ describe('read model', () => {
 
   it('is rebuilt from the log row for row', async () => {
     const before = await readModelRows();
-    expect(before.sagas.map((s) => s.state).sort()).toEqual(['COMPENSATED', 'SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    // The live checkouts' three and cancellation's one, and the seeded order placed through checkout's.
+    expect(before.sagas.map((s) => s.state).sort()).toEqual([
+      'COMPENSATED',
+      'SUCCEEDED',
+      'SUCCEEDED',
+      'SUCCEEDED',
+      'SUCCEEDED',
+    ]);
+    expect(before.sagas.find((s) => s.id === DEMO_CANCELLABLE_ORDER_ID)).toMatchObject({ kind: 'CHECKOUT' });
     await wipe();
     const report = await rebuildReadModel(h.db);
     expect(report).toMatchObject({
