@@ -67,7 +67,7 @@ function checkoutLogOf(order: DemoOrder, checkout: DemoCheckout): NewOrderEvent[
 }
 
 /** The events of a demo order's stream, as the log holds them. */
-export function demoOrderEvents(order: DemoOrder): NewOrderEvent[] {
+function demoOrderEvents(order: DemoOrder): NewOrderEvent[] {
   return order.checkout ? checkoutLogOf(order, order.checkout) : historyOf(order);
 }
 
