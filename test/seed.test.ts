@@ -111,5 +111,6 @@ describe('demo data', () => {
     });
     const second = await seedAll(1);
     for (const rows of Object.values(second)) for (const count of Object.values(rows)) expect(count).toBe(0);
-  });
+    // Seeds six databases at scale 1 twice: on a machine busy with other test files that takes up to a minute.
+  }, 150_000);
 });
