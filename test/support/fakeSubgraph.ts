@@ -185,4 +185,3 @@ export class FakeSubgraph implements GraphQLDataSource {
     return walk(selectionSet) ? out : BUBBLE;
   }
 }
-
