@@ -1,7 +1,7 @@
 import { LocalGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
-import { parse, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, parse, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { readFileSync } from 'node:fs';
 import {
   localFetcher,
@@ -24,8 +24,45 @@ export interface BffDefinition {
   resolvers: GraphQLResolverMap<GatewayContext>;
 }
 
+/**
+ * Apollo's LocalGraphQLDataSource runs `graphql()` per fetch: parse and validate the planner's
+ * fetch text every time. The planner sends the same few texts, so each is parsed and validated once.
+ */
+class PreparedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
+  readonly #prepared: (query: string) => DocumentNode | readonly GraphQLError[];
+
+  constructor(schema: GraphQLSchema) {
+    super(schema);
+    this.#prepared = remembered(2000, (query) => {
+      let document: DocumentNode;
+      try {
+        document = parse(query);
+      } catch (error) {
+        return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+      }
+      const errors = validate(schema, document);
+      return errors.length ? errors : document;
+    });
+  }
+
+  override async process({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FetchResponse> {
+    const prepared = this.#prepared(request.query ?? '');
+    if (!('kind' in prepared)) return { errors: prepared };
+    return execute({
+      schema: this.schema,
+      document: prepared,
+      variableValues: request.variables,
+      operationName: request.operationName,
+      contextValue: context,
+    });
+  }
+}
+
 /** The BFF's fetches under the gateway's caches: its @cacheControl hints restrict the response's policy, its entities are tagged. */
-class CachedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
+class CachedLocalDataSource extends PreparedLocalDataSource {
   readonly #fetch: (fetch: LocalFetch) => Promise<FetchResponse>;
 
   constructor(
@@ -56,7 +93,7 @@ class CachedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
  * restrict the response's policy, so a private dashboard never goes out as `cache-control: public`
  * for a shared cache (a CDN, a proxy) to keep.
  */
-class HintedLocalDataSource extends LocalGraphQLDataSource<GatewayContext> {
+class HintedLocalDataSource extends PreparedLocalDataSource {
   readonly #policyOf: (query: string) => CacheHint;
 
   constructor(schema: GraphQLSchema) {

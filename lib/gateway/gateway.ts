@@ -6,7 +6,7 @@ import { maskInternalErrors } from '../graphql/formatError.ts';
 import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { isSubgraphName, SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
-import type { GatewayConfig } from './config.ts';
+import { DEFAULT_PLAN_EXECUTOR, type GatewayConfig } from './config.ts';
 import { cachingVerifier, createTokenVerifier, type JwtConfig, type TokenVerifier } from '../auth/index.ts';
 import { FastHitPath, singleNode, type FastHitStats } from './fastHit.ts';
 import { gatewayContextFactory, type GatewayContext } from './context.ts';
@@ -45,6 +45,8 @@ import { registeredOperationNames } from '../observability/metrics/operations.ts
 import { DEVELOPMENT_METRICS_ACCESS } from '../observability/metrics/access.ts';
 import { operationsDir } from './paths.ts';
 import { operationSpanPlugin } from '../observability/serverTracing.ts';
+import type { GraphQLDataSource } from '@apollo/gateway';
+import { executingPlansOurselves, newPlanExecutionStats, type PlanExecutionStats } from './ownExecutor.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
 export function subgraphUpstreams(config: GatewayConfig, logger: Logger): SubgraphUpstreams {
@@ -84,6 +86,8 @@ export interface GatewayParts {
   analyses?: RequestAnalyses;
   /** The response cache's fast path, whose plugin learns the request shapes it may answer. */
   fastHit?: FastHitPath | null;
+  /** Operations our plan executor ran and those it handed to Apollo's (config.executor `own`). */
+  planExecution?: PlanExecutionStats;
 }
 
 /**
@@ -108,21 +112,36 @@ export function createGatewayApollo(
       : memoryPersistedQueryStore(apqConfig, apqTtlSeconds);
   const cache = parts.cache?.config.enabled ? parts.cache : null;
   const bff = bffDataSource(config.name, config.bff, cache);
-  const gateway = new ApolloGateway({
+  // The data sources Apollo's executor calls, for ours to call with the same request context.
+  const services = new Map<string, GraphQLDataSource>();
+  const apolloGateway = new ApolloGateway({
     supergraphSdl: config.supergraphSdl,
     logger,
     buildService: ({ name }) => {
-      if (name === bff.name) return bff.source;
+      if (name === bff.name) {
+        services.set(name, bff.source);
+        return bff.source;
+      }
       if (!isSubgraphName(name)) throw new Error(`The supergraph names an unknown subgraph "${name}"`);
-      return new SubgraphClient({
+      const client = new SubgraphClient({
         upstream: upstreams.get(name),
         deadlines: upstreams.deadlines,
         logger,
         cache,
         representations: parts.representations,
       });
+      services.set(name, client);
+      return client;
     },
   });
+  const gateway =
+    (config.executor ?? DEFAULT_PLAN_EXECUTOR) === 'own'
+      ? executingPlansOurselves(apolloGateway, {
+          supergraphSdl: config.supergraphSdl,
+          services,
+          stats: parts.planExecution ?? newPlanExecutionStats(),
+        })
+      : apolloGateway;
   const { limits, operations } = config;
   // One operation analysis per request, shared by the limits and the rate limiter.
   const analyses = parts.analyses ?? new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
@@ -170,6 +189,8 @@ export interface RunningGateway extends RunningServer {
   inflightStats(): InflightStats;
   /** Entity representations the plans asked for and those sent once repeats were removed. */
   entityDedupStats(): EntityDedupStats;
+  /** Operations our plan executor ran, and those it handed to Apollo's (with why). */
+  planExecutionStats(): PlanExecutionStats;
   /** Hits answered before Apollo's pipeline, and requests that ran it; null without the fast path. */
   fastHitStats(): FastHitStats | null;
 }
@@ -210,6 +231,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   const redis = redisConnections(config, logger);
   const inflight: InflightStats = { executed: 0, shared: 0 };
   const representations: EntityDedupStats = { asked: 0, sent: 0 };
+  const planExecution = newPlanExecutionStats();
   let invalidation: RunningConsumer | null = null;
   const closeAll = async () => {
     await invalidation?.stop();
@@ -290,6 +312,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         metrics: gatewayMetrics,
         inflight,
         representations,
+        planExecution,
         analyses,
         fastHit,
       }),
@@ -339,6 +362,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       cacheStats: () => (cache ? { ...structuredClone(cache.stats), roundTrips: cache.store.roundTrips } : null),
       inflightStats: () => ({ ...inflight }),
       entityDedupStats: () => ({ ...representations }),
+      planExecutionStats: () => ({ ...planExecution, fallbackReasons: { ...planExecution.fallbackReasons } }),
       fastHitStats: () => (fastHit ? { ...fastHit.stats } : null),
       async close(options?: { timeoutMs?: number }) {
         await close(options);
