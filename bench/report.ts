@@ -26,6 +26,12 @@ export interface Measurement {
   /** Entity representations per operation the plans asked for, and those sent once repeats were removed (ours). */
   representationsAskedPerOperation?: number;
   representationsSentPerOperation?: number;
+  /**
+   * Share of the run's response-cache lookups that were hits (ours, caches on): a hit run's entries
+   * expire with their data's max-age (10 s for stock and orders), and each expiry sends requests
+   * through the whole pipeline, so its CPU per request is the hits' only when this is 100%.
+   */
+  responseHitShare?: number;
   bytesPerResponse: number;
 }
 
@@ -79,13 +85,13 @@ function oursCounts(report: BenchReport, top: number): string[] {
   if (!rows.length) return [];
   return [
     '',
-    `Ours at ${top} connections: requests answered by an identical query in flight, and entity representations per operation (asked by the plans / sent after repeats are removed).`,
+    `Ours at ${top} connections: requests answered by an identical query in flight, entity representations per operation (asked by the plans / sent after repeats are removed), and the share of response-cache lookups that hit (caches on; the misses are entries expiring with their data's max-age, each sending requests through the whole pipeline).`,
     '',
-    '| scenario | target | shared in flight | representations asked / sent per op |',
-    '|---|---|---:|---:|',
+    '| scenario | target | shared in flight | representations asked / sent per op | response cache hits |',
+    '|---|---|---:|---:|---:|',
     ...rows.map(
       (m) =>
-        `| ${m.scenario} | ${m.label} | ${fixed(100 * (m.sharedInflight ?? 0), 0)}% | ${fixed(m.representationsAskedPerOperation, 1)} / ${fixed(m.representationsSentPerOperation, 1)} |`,
+        `| ${m.scenario} | ${m.label} | ${fixed(100 * (m.sharedInflight ?? 0), 0)}% | ${fixed(m.representationsAskedPerOperation, 1)} / ${fixed(m.representationsSentPerOperation, 1)} | ${m.responseHitShare === undefined ? '–' : `${fixed(100 * m.responseHitShare, 1)}%`} |`,
     ),
   ];
 }

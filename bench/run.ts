@@ -84,7 +84,7 @@ interface OwnCounts {
   failedCalls: number;
   shared: number;
   representations: { asked: number; sent: number };
-  cache: unknown;
+  cache: { response: { hits: number; misses: number } } | null;
 }
 
 interface Target {
@@ -212,6 +212,15 @@ interface Counters {
   shared: number;
   representationsAsked: number;
   representationsSent: number;
+  responseHits: number;
+  responseMisses: number;
+}
+
+/** Hits among the response-cache lookups between two snapshots (1 when there were none: nothing missed). */
+function hitShare(before: Counters, after: Counters): number {
+  const hits = after.responseHits - before.responseHits;
+  const lookups = hits + after.responseMisses - before.responseMisses;
+  return lookups === 0 ? 1 : hits / lookups;
 }
 
 async function load(
@@ -332,6 +341,8 @@ try {
       shared: own?.shared ?? 0,
       representationsAsked: own?.representations.asked ?? 0,
       representationsSent: own?.representations.sent ?? 0,
+      responseHits: own?.cache?.response.hits ?? 0,
+      responseMisses: own?.cache?.response.misses ?? 0,
     };
   };
 
@@ -411,6 +422,7 @@ try {
                 representationsSentPerOperation: per('representationsSent'),
               }
             : {}),
+          ...(target.kind === 'ours-cached' ? { responseHitShare: hitShare(before, after) } : {}),
           bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
         };
         const failedCalls = after.failedCalls - before.failedCalls;
@@ -422,7 +434,7 @@ try {
           failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
         measurements.push(m);
         console.log(
-          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}`,
+          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}${m.responseHitShare === undefined ? '' : `  cache hits ${(100 * m.responseHitShare).toFixed(1)}%`}`,
         );
       }
     }

@@ -72,7 +72,7 @@ export interface IncomingGraphQLRequest {
 export type RequestGuard = (request: IncomingGraphQLRequest) => { code: ErrorCode; message: string } | null;
 
 /** Answers a request and returns true, or returns false to let the server route it. */
-export type PageHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => boolean | Promise<boolean>;
+export type PageHandler = (req: IncomingMessage, res: ServerResponse, url: RequestUrl) => boolean | Promise<boolean>;
 
 export interface RunningServer {
   url: string;
@@ -105,6 +105,8 @@ export async function startGraphQLServer<TContext extends BaseContext>(
   let draining = false;
   const inFlight = new Set<ServerResponse>();
 
+  const routing = { ...options, maxBodyBytes, draining: () => draining };
+
   const httpServer = createServer((req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
@@ -114,16 +116,11 @@ export async function startGraphQLServer<TContext extends BaseContext>(
     res.setHeader('x-request-id', requestId);
     // A server span (when tracing) and a request scope around everything the request runs.
     runTraced(req, res, options.metrics?.service, continueTrace, (traceparent) => {
-      // Every line logged about this request carries both ids, in every process it crosses.
-      const requestLogger = logger.child({ requestId, traceId: traceIdOf(traceparent) });
-      logAccess(req, res, requestLogger);
-      route(
-        req,
-        res,
-        { ...options, maxBodyBytes, draining: () => draining },
-        { req, requestId, traceparent, logger: requestLogger },
-      ).catch((error: unknown) => {
-        requestLogger.error({ err: error }, 'request failed');
+      const traceId = traceIdOf(traceparent);
+      const info = requestInfo(req, requestId, traceparent, traceId, logger);
+      logAccess(req, res, logger, requestId, traceId);
+      route(req, res, routing, info).catch((error: unknown) => {
+        info.logger.error({ err: error }, 'request failed');
         if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
         else res.end();
       });
@@ -178,7 +175,7 @@ async function route<TContext extends BaseContext>(
   options: GraphQLServerOptions<TContext> & { maxBodyBytes: number; draining: () => boolean },
   info: RequestInfo,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = requestUrl(req.url);
   if (url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/ready') {
     if (options.draining()) return sendJson(res, 503, { ready: false, checks: { shutdown: 'draining' } });
@@ -241,23 +238,67 @@ async function route<TContext extends BaseContext>(
   res.end();
 }
 
+const BASE_URL = 'http://localhost';
+/** What `route` reads of the request's URL; the bare GraphQL path (every POST) is not parsed at all. */
+export type RequestUrl = Pick<URL, 'pathname' | 'search' | 'searchParams'>;
+
+/**
+ * The request's URL as `new URL` reads it. The bare `/graphql` (every POST a client sends) skips the
+ * parser, which costs as much as the rest of a cache hit's routing; anything else is parsed.
+ */
+export function requestUrl(raw: string | undefined): RequestUrl {
+  if (raw === GRAPHQL_PATH) return { pathname: GRAPHQL_PATH, search: '', searchParams: new URLSearchParams() };
+  return new URL(raw ?? '/', BASE_URL);
+}
+
+/**
+ * The request's info for the context factory and the front handler. Its logger (a pino child with
+ * both ids) is made on first use: a cache hit that logs nothing but its access line never builds one.
+ */
+export function requestInfo(
+  req: IncomingMessage,
+  requestId: string,
+  traceparent: string,
+  traceId: string,
+  logger: Logger,
+): RequestInfo {
+  let child: Logger | undefined;
+  return {
+    req,
+    requestId,
+    traceparent,
+    get logger() {
+      // Every line logged about this request carries both ids, in every process it crosses.
+      child ??= logger.child({ requestId, traceId });
+      return child;
+    },
+  };
+}
+
 /** A client's correlation id is echoed into logs and headers, so only a sane token is accepted. */
 function validRequestId(value: string | undefined): string | undefined {
   return value && /^[\w.:-]{1,128}$/.test(value) ? value : undefined;
 }
 
-/** One access line per request when it ends; probes at debug so they do not drown the rest. */
-function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger): void {
+/**
+ * One access line per request when it ends, carrying the ids a request logger would bind (written
+ * through the process logger: no child logger per request); probes at debug so they do not drown the rest.
+ */
+function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger, requestId: string, traceId: string): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const path = (req.url ?? '/').split('?')[0];
+    const probe = path === '/health' || path === '/ready';
+    if (!logger.isLevelEnabled(probe ? 'debug' : 'info')) return;
     const entry = {
+      requestId,
+      traceId,
       method: req.method,
       path,
       status: res.statusCode,
       ms: Number(process.hrtime.bigint() - started) / 1e6,
     };
-    if (path === '/health' || path === '/ready') logger.debug(entry, 'request');
+    if (probe) logger.debug(entry, 'request');
     else logger.info(entry, 'request');
   });
 }

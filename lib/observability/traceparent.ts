@@ -45,5 +45,7 @@ export function continueTrace(incoming: string | undefined): string {
 
 /** The trace id of a valid `traceparent` (what log lines carry to join one request across hops). */
 export function traceIdOf(traceparent: string): string {
+  // The usual layout (`00-` then 32 hex digits, as `continueTrace` writes it) without splitting the string.
+  if (traceparent.indexOf('-') === 2 && traceparent.indexOf('-', 3) === 35) return traceparent.slice(3, 35);
   return traceparent.split('-')[1] ?? '';
 }

@@ -4,7 +4,7 @@ import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { operationsDir } from '../paths.ts';
-import { sendError, type PageHandler } from '../../http/index.ts';
+import { sendError, type PageHandler, type RequestUrl } from '../../http/index.ts';
 import type { Logger } from '../../observability/index.ts';
 import type { GatewayName } from '../../services.ts';
 import { PLAYGROUND_ASSET_BASE, PLAYGROUND_DIST_DIR } from './paths.ts';
@@ -203,7 +203,7 @@ function isReadMethod(req: IncomingMessage): boolean {
   return req.method === 'GET' || req.method === 'HEAD';
 }
 
-function isPageRequest(req: IncomingMessage, url: URL): boolean {
+function isPageRequest(req: IncomingMessage, url: RequestUrl): boolean {
   if (!isReadMethod(req)) return false;
   if (url.pathname === '/') return true;
   return url.pathname === '/graphql' && acceptsHtml(req) && !url.searchParams.has('query');
