@@ -94,6 +94,8 @@ async function prepare(env: NodeJS.ProcessEnv, run: CheckoutRun) {
 export async function benchCheckout(options: {
   run: CheckoutRun;
   env: NodeJS.ProcessEnv;
+  /** What the bench's subgraph processes run with beside `env` (production mode). */
+  subgraphEnv: NodeJS.ProcessEnv;
   fork: Fork;
   subgraphs: readonly Counted[];
   failures: string[];
@@ -102,6 +104,7 @@ export async function benchCheckout(options: {
   const providers = options.subgraphs.filter((s) => (PROVIDERS as readonly string[]).includes(s.ready.name));
   const providerUrls = Object.fromEntries(providers.map((s) => [urlVariable(s.ready.name), s.ready.url]));
   const orders = await fork<{ name: SubgraphName; url: string }>('targets/subgraph.ts', ['orders'], {
+    ...options.subgraphEnv,
     ...providerUrls,
     // The burst is the point: queued sagas must not run out of time, the providers' clients must admit it.
     CHECKOUT_SAGA_DEADLINE_MS: '600000',

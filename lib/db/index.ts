@@ -14,3 +14,4 @@ export { countQueries, type QueryCounter } from './queryCounter.ts';
 export { describeTarget } from './describe.ts';
 export { fetchChildPages, type RawQuerier, type ChildList, type WithParent } from './pagedChildren.ts';
 export { rowsByKey, type KeyedTable } from './rowsByKey.ts';
+export { readRows, withDirectReads, type StatementEvent } from './directReads.ts';

@@ -16,6 +16,8 @@ export interface ServiceDatabase {
   migrate(migrationsDir: string): Promise<{ applied: string[] }>;
   /** The connection pool now (Postgres; PGlite has one connection and no pool): for metrics. */
   pool?: () => PoolFigures;
+  /** The Postgres pool itself, for reads that skip Prisma (`withDirectReads`); absent on PGlite. */
+  readPool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ async function openPostgres(
       }
     },
     pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    readPool: pool,
     close: () => pool.end(),
   };
 }

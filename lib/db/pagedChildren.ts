@@ -1,4 +1,5 @@
 import type { PageRequest } from '../graphql/pagination.ts';
+import { readRows } from './directReads.ts';
 
 /** The raw-query surface every generated Prisma client has. */
 export interface RawQuerier {
@@ -35,5 +36,5 @@ export async function fetchChildPages<T>(
     ) c`;
   const params: unknown[] = [parentIds, page.first + 1];
   if (page.after) params.push(page.after.createdAt.toISOString(), page.after.id);
-  return db.$queryRawUnsafe<Array<WithParent<T>>>(sql, ...params);
+  return readRows<WithParent<T>>(db, sql, ...params);
 }

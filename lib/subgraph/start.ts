@@ -1,6 +1,6 @@
 import type { BaseContext } from '@apollo/server';
 import { identitySigningConfigFromEnv } from '../auth/index.ts';
-import { openServiceDatabase, type ServiceDatabase } from '../db/index.ts';
+import { openServiceDatabase, withDirectReads, type ServiceDatabase } from '../db/index.ts';
 import { startGraphQLServer, type RunningServer } from '../http/index.ts';
 import { currentRequestScope, type Logger } from '../observability/index.ts';
 import { metricsAccessFromEnv } from '../observability/metrics/access.ts';
@@ -52,7 +52,9 @@ export async function prepareDatabase<TPrisma extends ServicePrisma, TContext ex
   try {
     const { applied } = await database.migrate(module.migrationsDir);
     if (applied.length) logger.info({ applied }, 'applied migrations');
-    const client = module.createPrisma(database.adapter);
+    const created = module.createPrisma(database.adapter);
+    // Hot read-only statements (rowsByKey, fetchChildPages, readRows) skip Prisma's pipeline on Postgres.
+    const client = database.readPool ? withDirectReads(created, database.readPool) : created;
     prisma = client;
     const seedReport = options.seedScale ? await module.seed(client, options.seedScale) : null;
     if (seedReport?.seeded) logger.info({ rows: seedReport.rows }, 'seeded demo data');

@@ -1,4 +1,4 @@
-import { fetchChildPages, rowsByKey } from '../../../lib/db/index.ts';
+import { fetchChildPages, readRows, rowsByKey } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
 import type { CategoryRecord, ProductRecord, ProductsPrisma } from './db.ts';
@@ -46,7 +46,8 @@ export function createLoaders(prisma: ProductsPrisma) {
     ),
     favouriteCategoryByUser: uniqueLoader(
       (userIds: readonly string[]) =>
-        prisma.$queryRawUnsafe<Array<{ userId: string; categoryId: string }>>(
+        readRows<{ userId: string; categoryId: string }>(
+          prisma,
           `SELECT DISTINCT ON ("userId") "userId", "categoryId" FROM "UserCategoryAffinity"
            WHERE "userId" = ANY($1::uuid[]) AND "score" > 0
            ORDER BY "userId", "score" DESC, "categoryId"`,
@@ -70,7 +71,8 @@ export function createLoaders(prisma: ProductsPrisma) {
  * statement for the whole batch, from data this service owns (sales and category affinity).
  */
 function recommend(prisma: ProductsPrisma, userIds: readonly string[], first: number): Promise<Ranked[]> {
-  return prisma.$queryRawUnsafe<Ranked[]>(
+  return readRows<Ranked>(
+    prisma,
     `SELECT u."parentId", r.* FROM unnest($1::uuid[]) AS u("parentId")
      CROSS JOIN LATERAL (
        SELECT p.* FROM "Product" p

@@ -1,4 +1,4 @@
-import { fetchChildPages, type ChildList } from '../../../lib/db/index.ts';
+import { fetchChildPages, readRows, type ChildList } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
 import type { ReviewRecord, ReviewsPrisma } from './db.ts';
@@ -29,7 +29,8 @@ export function createLoaders(prisma: ReviewsPrisma) {
      */
     statsByProduct: uniqueLoader(
       (productIds: readonly string[]) =>
-        prisma.$queryRawUnsafe<Array<{ productId: string; count: number; averageRating: number | null }>>(
+        readRows<{ productId: string; count: number; averageRating: number | null }>(
+          prisma,
           `SELECT "productId", count(*)::int AS "count", avg("rating")::float8 AS "averageRating"
              FROM "Review" WHERE "productId" = ANY($1::uuid[]) GROUP BY "productId"`,
           productIds,
