@@ -284,7 +284,13 @@ function validRequestId(value: string | undefined): string | undefined {
  * One access line per request when it ends, carrying the ids a request logger would bind (written
  * through the process logger: no child logger per request); probes at debug so they do not drown the rest.
  */
-function logAccess(req: IncomingMessage, res: ServerResponse, logger: Logger, requestId: string, traceId: string): void {
+function logAccess(
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+  requestId: string,
+  traceId: string,
+): void {
   const started = process.hrtime.bigint();
   res.once('finish', () => {
     const path = (req.url ?? '/').split('?')[0];
