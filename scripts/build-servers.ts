@@ -1,4 +1,4 @@
-// `npm run generate` ends here: every subgraph's and gateway's entry point bundled by esbuild into
+// `npm run generate` ends here: every subgraph's and gateway's entry point (and the bench's targets) bundled by esbuild into
 // .build/servers (gitignored), with a manifest of the sources each bundle holds. `npm start`, the
 // tests' server processes and the bench run a bundle with plain Node while it is newer than all of
 // its sources (lib/prebuilt.ts), and the TypeScript source through tsx otherwise: a process then
@@ -30,11 +30,14 @@ const ownImportMeta: Plugin = {
   },
 };
 
+/** The bench's own processes (bench/ipc.ts forks them): the subgraphs, our gateways, stock, the ceiling. */
+const BENCH_TARGETS = ['subgraph', 'bff', 'ours', 'stock', 'ceiling'].map((name) => `bench/targets/${name}.ts`);
+
 export async function buildServers(): Promise<void> {
   const started = Date.now();
   rmSync(PREBUILT_DIR, { recursive: true, force: true });
   mkdirSync(PREBUILT_DIR, { recursive: true });
-  const entries = PROCESS_NAMES.map(processEntry);
+  const entries = [...PROCESS_NAMES.map(processEntry), ...BENCH_TARGETS];
   const result = await build({
     absWorkingDir: ROOT_DIR,
     entryPoints: entries,
@@ -65,7 +68,7 @@ export async function buildServers(): Promise<void> {
   if (missing.length > 0) throw new Error(`esbuild wrote no bundle for ${missing.join(', ')}`);
   writeFileSync(PREBUILT_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
   console.log(
-    `Bundled ${entries.length} server entry points into ${relative(ROOT_DIR, PREBUILT_DIR)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    `Bundled ${entries.length} server and bench entry points into ${relative(ROOT_DIR, PREBUILT_DIR)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 }
 
