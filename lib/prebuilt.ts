@@ -30,11 +30,12 @@ export function prebuiltBundle(entry: string): string | null {
   const built = manifest.entries[entry];
   if (!built) return null;
   const bundle = join(ROOT_DIR, built.bundle);
-  for (const input of [bundle, ...built.inputs.map((file) => join(ROOT_DIR, file))]) {
+  if (!existsSync(bundle)) return null;
+  for (const input of built.inputs) {
     try {
-      if (statSync(input).mtimeMs > manifest.builtAtMs && input !== bundle) return null;
+      if (statSync(join(ROOT_DIR, input)).mtimeMs > manifest.builtAtMs) return null;
     } catch {
-      return null; // a deleted input or a missing bundle
+      return null; // a source deleted since the build
     }
   }
   return bundle;

@@ -30,8 +30,10 @@ const ownImportMeta: Plugin = {
   },
 };
 
-/** The bench's own processes (bench/ipc.ts forks them): the subgraphs, our gateways, stock, the ceiling. */
-const BENCH_TARGETS = ['subgraph', 'bff', 'ours', 'stock', 'ceiling'].map((name) => `bench/targets/${name}.ts`);
+/** The bench's own processes (bench/ipc.ts forks them) and Hive Gateway's config (bench/run.ts). */
+const BENCH_TARGETS = ['subgraph', 'bff', 'ours', 'stock', 'ceiling', 'hive.config'].map(
+  (name) => `bench/targets/${name}.ts`,
+);
 
 export async function buildServers(): Promise<void> {
   const started = Date.now();
