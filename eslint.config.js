@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', '.data/', 'reports/', '**/__generated__/', 'lib/gateway/playground/dist/'],
+    ignores: ['node_modules/', '.data/', '.build/', 'reports/', '**/__generated__/', 'lib/gateway/playground/dist/'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

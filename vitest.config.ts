@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+import { SlowFirstSequencer } from './test/support/sequencer.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -24,6 +25,8 @@ export default defineConfig({
     // Migrates and seeds the six databases once for the files that only read (test/support/seededStack.ts).
     globalSetup: ['test/support/globalSetup.ts'],
     maxWorkers: 2,
+    // Slow files first, load-heavy ones apart (test/support/sequencer.ts).
+    sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 180_000,
     reporters: ['default', 'json'],

@@ -3,6 +3,9 @@
 // time can be read alone.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { ROOT_DIR } from '../lib/composition.ts';
+import { prebuiltBundle } from '../lib/prebuilt.ts';
 
 interface Question {
   id: number;
@@ -47,9 +50,11 @@ export async function startProcess<TReady>(
   env: NodeJS.ProcessEnv,
   { timeoutMs = 300_000, execArgv = [] as string[] } = {},
 ): Promise<BenchProcess<TReady>> {
-  const child = fork(script, args, {
+  // Its bundle from `npm run generate` while fresh (lib/prebuilt.ts), else the source under tsx.
+  const bundle = prebuiltBundle(relative(ROOT_DIR, script));
+  const child = fork(bundle ?? script, args, {
     env,
-    execArgv: [...TSX, ...execArgv],
+    execArgv: bundle ? execArgv : [...TSX, ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ready = await new Promise<TReady>((resolve, reject) => {

@@ -18,6 +18,7 @@ import { z } from 'zod';
 import { gatewaySupergraphPath } from '../lib/composition.ts';
 import { dropDatabase, listDatabases } from '../lib/db/index.ts';
 import { bffSubgraphName } from '../lib/composition.ts';
+import { prebuiltBundle } from '../lib/prebuilt.ts';
 import { SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from '../lib/services.ts';
 import { benchCheckout, CHECKOUT_RUNS, CHECKOUT_SCENARIO } from './checkout.ts';
 import { describeCheckout, type CheckoutMeasurement } from './checkoutReport.ts';
@@ -139,16 +140,18 @@ async function startHive(
     /package\.json$/,
     'dist/bin.js',
   );
+  // Its config's bundle from `npm run generate` while fresh (plain Node loads it, and all of Hive,
+  // without tsx's hooks), else the TypeScript config under tsx.
+  const bundledConfig = prebuiltBundle('bench/targets/hive.config.ts');
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      ...(bundledConfig ? [] : ['--import', 'tsx']),
       bin,
       'supergraph',
       file,
       '--config-path',
-      join(here, 'targets/hive.config.ts'),
+      bundledConfig ?? join(here, 'targets/hive.config.ts'),
       '--port',
       String(port),
       '--host',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ROOT_DIR } from '../lib/composition.ts';
 import { SUBGRAPH_NAMES } from '../lib/services.ts';
 import { buildPlaygroundIfStale } from './build-playground.ts';
+import { buildServers } from './build-servers.ts';
 
 /**
  * `prisma generate` needs no schema engine, yet the CLI insists on finding or downloading one, and
@@ -40,3 +41,6 @@ console.log(`Generated Prisma clients and resolver types for ${SUBGRAPH_NAMES.le
 
 // The gateways' playground bundle, rebuilt only when missing or older than its sources.
 await buildPlaygroundIfStale();
+
+// The servers' entry points, bundled for plain Node (lib/prebuilt.ts), after the generated code they import.
+await buildServers();

@@ -14,6 +14,7 @@ import { ROOT_DIR } from '../lib/composition.ts';
 import { devTokenFromEnv } from '../lib/auth/index.ts';
 import { CLOSE_GRACE_MS, shutdownConfigFromEnv } from '../lib/http/index.ts';
 import { DEMO_USER_ID } from '../lib/seed/index.ts';
+import { entryNodeArgs } from '../lib/prebuilt.ts';
 import { GATEWAYS, portVariable, SUBGRAPH_NAMES, SUBGRAPHS, urlVariable, type GatewayName } from '../lib/services.ts';
 
 const READY_TIMEOUT_MS = 180_000;
@@ -201,7 +202,7 @@ function explainExit(proc: Proc): string {
 }
 
 function launch(proc: Proc): void {
-  const child = spawn(process.execPath, ['--import', 'tsx', proc.entry], {
+  const child = spawn(process.execPath, entryNodeArgs(proc.entry), {
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

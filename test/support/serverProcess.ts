@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT_DIR } from '../../lib/composition.ts';
+import { entryNodeArgs } from '../../lib/prebuilt.ts';
 
 /**
- * One of the project's server entry points as a real process (`node --import tsx <entry>`) on a
- * fixed port: `start` waits for its `/health`, `kill` sends a signal and waits for the exit, and
+ * One of the project's server entry points as a real process (its prebuilt bundle, or
+ * `node --import tsx <entry>` when that is missing or stale: lib/prebuilt.ts) on a fixed port: `start` waits for its `/health`, `kill` sends a signal and waits for the exit, and
  * `start` again brings it back on the same port. Its last stderr lines explain a failed start.
  */
 export class ServerProcess {
@@ -35,7 +36,7 @@ export class ServerProcess {
   async start(timeoutMs = 30_000): Promise<void> {
     if (this.running) return;
     this.#stderr = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+    const child = spawn(process.execPath, entryNodeArgs(this.entry), {
       cwd: ROOT_DIR,
       env: this.environment(),
       stdio: ['ignore', 'ignore', 'pipe'],
