@@ -9,6 +9,7 @@ import type {
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
 import { trace } from '@opentelemetry/api';
+import { remembered } from '../cache/memo.ts';
 import { tracingEnabled } from '../observability/index.ts';
 import { compilePlan, executePlan, UnsupportedPlan, type CompiledPlan } from './planExecutor.ts';
 import { compileShape, shapeResponse, UnsupportedOperation, type ShapeProgram } from './responseShape.ts';
@@ -73,7 +74,6 @@ function ownExecutor(
   const planner = new QueryPlanner(supergraph);
   const supergraphSchema = supergraph.schema.toGraphQLJSSchema();
   const executionDeps = { services: deps.services, supergraphSchema };
-  const prepared = new Map<string, Prepared>();
   const { stats } = deps;
 
   const prepare = (requestContext: GatewayGraphQLRequestContext): Prepared => {
@@ -110,14 +110,12 @@ function ownExecutor(
     return { kind: 'own', plan, compiled, shape, hasVariables: !!operation.variableDefinitions?.length };
   };
 
+  const preparedFor = remembered(PREPARED_CAPACITY, (_key: string, requestContext: GatewayGraphQLRequestContext) =>
+    prepare(requestContext),
+  );
+
   return async (requestContext) => {
-    const key = `${requestContext.queryHash}\n${requestContext.operationName ?? ''}`;
-    let entry = prepared.get(key);
-    if (!entry) {
-      entry = prepare(requestContext);
-      if (prepared.size >= PREPARED_CAPACITY) prepared.delete(prepared.keys().next().value ?? '');
-      prepared.set(key, entry);
-    }
+    const entry = preparedFor(`${requestContext.queryHash}\n${requestContext.operationName ?? ''}`, requestContext);
     if (entry.kind === 'fallback') {
       stats.fallback += 1;
       stats.fallbackReasons[entry.reason] = (stats.fallbackReasons[entry.reason] ?? 0) + 1;
