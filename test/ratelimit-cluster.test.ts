@@ -38,6 +38,15 @@ beforeAll(async () => {
     RATE_LIMIT_QUERY_POINTS: '100',
     RATE_LIMIT_QUERY_WINDOW_SECONDS: '300',
     RATE_LIMIT_REPLICAS: '2',
+    // All 100 admitted requests may land on one process at once, where the default bulkhead (64
+    // running, 16 queued) would rightly shed some and a 1.5 s attempt timeout retry some on a loaded
+    // machine: room and time for the whole burst, one attempt each, so each admission is one call.
+    SUBGRAPH_POLICY: JSON.stringify({
+      timeoutMs: 20_000,
+      budgetMs: 30_000,
+      retry: { maxAttempts: 1 },
+      bulkhead: { maxConcurrent: 128, maxQueue: 512 },
+    }),
   };
   processes.push(...ports.map((port) => new GatewayProcess('web', port, fleet.urls, env)));
   await Promise.all(processes.map((p) => p.start()));
