@@ -8,7 +8,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * share the two cores. Files not listed follow in vitest's own order (its timings, else size).
  */
 const SLOW_FILES: string[] = [
-  'test/start.test.ts', // 129 s (npm start, eight processes, three times)
+  'test/start.test.ts', // ~100 s (npm start, eight processes, three times, one from scratch)
   'test/checkout-crash.test.ts', // 77 s, load
   'test/cache-processes.test.ts', // 67 s
   'test/schema-check.test.ts', // 41 s
@@ -19,7 +19,6 @@ const SLOW_FILES: string[] = [
   'test/events.test.ts', // 24 s
   'test/shutdown.test.ts', // 20 s
   'subgraphs/orders/test/checkout.test.ts', // load (100 buyers for one stock row)
-  'test/embedded.test.ts',
   'test/reconcile.test.ts', // load
 ];
 
