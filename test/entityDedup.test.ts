@@ -3,10 +3,10 @@
 // the gateway counts what it was asked and what it sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../lib/gateway/index.ts';
-import { uniquePrefix } from './support/databases.ts';
 import { proxyTo, startFakeSubgraph, type FakeSubgraph } from './support/failures.ts';
 import { postGraphQL, startTestGateway } from './support/gateway.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 let fleet: SubgraphFleet;
 let users: FakeSubgraph;
@@ -15,7 +15,7 @@ let gateway: RunningGateway;
 const sentToUsers: Array<{ variables?: { representations?: Array<{ id: string }> } }> = [];
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('entitydedup'));
+  fleet = await startSeededSubgraphs(); // reads only
   const forward = proxyTo(fleet.urls.users);
   users = await startFakeSubgraph((req, body, res) => {
     sentToUsers.push(JSON.parse(body) as (typeof sentToUsers)[number]);

@@ -13,12 +13,12 @@ import { rateLimitConfigFromEnv } from '../lib/ratelimit/index.ts';
 import { redisConfigFromEnv } from '../lib/redis/index.ts';
 import { DEMO_USER_ID } from '../lib/seed/index.ts';
 import { asUser } from './support/auth.ts';
-import { uniquePrefix } from './support/databases.ts';
 import { PROFILES, postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
 import { GatewayProcess } from './support/gatewayProcess.ts';
 import { freePorts } from './support/ports.ts';
 import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis.ts';
-import { startSubgraphs, type SubgraphFleet } from './support/subgraphs.ts';
+import { startSeededSubgraphs } from './support/seededStack.ts';
+import type { SubgraphFleet } from './support/subgraphs.ts';
 
 const PREFIX = uniqueKeyPrefix('hostile');
 const admin = new Redis(TEST_REDIS_URL);
@@ -35,7 +35,7 @@ const rateLimit = () =>
   );
 
 beforeAll(async () => {
-  fleet = await startSubgraphs(uniquePrefix('hostile'));
+  fleet = await startSeededSubgraphs(); // reads only
   const [port] = await freePorts(1);
   // The gateway behind one proxy on loopback, budgets and persisted queries in the test Redis.
   web = new GatewayProcess('web', port!, fleet.urls, { ...env, TRUSTED_PROXIES: '127.0.0.1' });
