@@ -106,10 +106,24 @@ const postgres: Backend = {
   },
 };
 
+/**
+ * A just-initialised PGlite cluster, dumped once: each test's database is loaded from it. PGlite's
+ * initdb costs 3-6 CPU-s per instance here, loading the dump about 1; the database is the same.
+ */
+let freshCluster: Promise<File | Blob> | undefined;
+function freshClusterDump(): Promise<File | Blob> {
+  freshCluster ??= PGlite.create().then(async (db) => {
+    const dump = await db.dumpDataDir('none');
+    await db.close();
+    return dump;
+  });
+  return freshCluster;
+}
+
 const pglite: Backend = {
   name: 'PGlite',
   async open() {
-    const db = await PGlite.create();
+    const db = await PGlite.create({ loadDataDir: await freshClusterDump() });
     return {
       migrate: async (dir) => applyMigrations(pgliteSession(db), await readMigrations(dir)),
       rows: async (sql, params) => (await db.query<Row>(sql, params)).rows,
