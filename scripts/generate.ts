@@ -1,5 +1,6 @@
-// `npm run generate`: one Prisma client per service, then resolver types for every subgraph.
-import { execFileSync } from 'node:child_process';
+// `npm run generate`: one Prisma client per service, resolver types for every subgraph, the
+// playground's bundle, then the servers' bundles.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_DIR } from '../lib/composition.ts';
@@ -23,24 +24,42 @@ function prismaEnv(): NodeJS.ProcessEnv {
   return { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: standIn, PRISMA_HIDE_UPDATE_MESSAGE: '1' };
 }
 
-const env = prismaEnv();
-const prismaCli = join(ROOT_DIR, 'node_modules/prisma/build/index.js');
-for (const name of SUBGRAPH_NAMES) {
-  execFileSync(process.execPath, [prismaCli, 'generate', '--schema', `prisma/${name}/schema.prisma`], {
-    cwd: ROOT_DIR,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
+/** `node <args>` in the repository, its stderr passed through; rejects on a non-zero exit. */
+function runNode(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; stdout?: 'ignore' | 'inherit' } = {},
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT_DIR,
+      env: options.env ?? process.env,
+      stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`node ${args.join(' ')} exited with ${signal ?? code}`)),
+    );
   });
 }
-execFileSync(
-  process.execPath,
-  [join(ROOT_DIR, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', 'codegen.ts', '--silent'],
-  { cwd: ROOT_DIR, stdio: 'inherit' },
-);
-console.log(`Generated Prisma clients and resolver types for ${SUBGRAPH_NAMES.length} subgraphs`);
 
-// The gateways' playground bundle, rebuilt only when missing or older than its sources.
-await buildPlaygroundIfStale();
+// The steps are independent of each other but for the last: the six Prisma clients, the resolver
+// types and the playground's bundle all at once, each a process (or vite's own threads) of its own,
+// so both cores work instead of one step after the other; then the servers' bundles, which import
+// the generated code.
+const env = prismaEnv();
+const prismaCli = join(ROOT_DIR, 'node_modules/prisma/build/index.js');
+await Promise.all([
+  Promise.all([
+    ...SUBGRAPH_NAMES.map((name) =>
+      runNode([prismaCli, 'generate', '--schema', `prisma/${name}/schema.prisma`], { env }),
+    ),
+    runNode([join(ROOT_DIR, 'node_modules/@graphql-codegen/cli/esm/bin.js'), '--config', 'codegen.ts', '--silent'], {
+      stdout: 'inherit',
+    }),
+  ]).then(() => console.log(`Generated Prisma clients and resolver types for ${SUBGRAPH_NAMES.length} subgraphs`)),
+  // Rebuilt only when missing or older than its sources.
+  buildPlaygroundIfStale(),
+]);
 
 // The servers' entry points, bundled for plain Node (lib/prebuilt.ts), after the generated code they import.
 await buildServers();
