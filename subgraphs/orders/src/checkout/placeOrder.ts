@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appError, badUserInput } from '../../../../lib/errors.ts';
+import { badUserInput } from '../../../../lib/errors.ts';
 import type { Logger } from '../../../../lib/observability/index.ts';
 import { lockCart, productSnapshots } from '../cart/cart.ts';
 import type { SagaConfig } from '../config.ts';
@@ -13,6 +13,7 @@ import type { PaymentCard, Providers } from '../saga/providers.ts';
 import type { SagaRunner } from '../saga/runner.ts';
 import type { StepOutcome, StockShortage } from '../saga/steps.ts';
 import { parseCard, type CardInput } from './card.ts';
+import { refusal } from './refusal.ts';
 import {
   checkIdempotencyKey,
   expiryCutoff,
@@ -51,17 +52,52 @@ async function replay(
 }
 
 /**
- * What a second placement meets when the cart it priced is not the cart under the lock: another
- * checkout (a double tap with a fresh key) emptied it, or an edit landed in between. Nothing was
- * written; the client shows the cart (or its latest order) again.
+ * Where a checkout starts, in one statement (one snapshot): the live record of its idempotency key,
+ * if any, and the buyer's cart lines in cart order (oldest first, then by product). A sold-out
+ * refusal then costs orders this one statement.
  */
+async function keyAndCart(
+  db: OrdersPrisma,
+  userId: string,
+  key: string,
+): Promise<{ known: IdempotencyRecord | null; lines: CartItemRecord[] }> {
+  const rows = await db.$queryRawUnsafe<
+    Array<CartItemRecord & { known: boolean; orderId: string | null; requestHash: string | null }>
+  >(
+    `SELECT true AS "known", k."orderId", k."requestHash", NULL::uuid AS "userId", NULL::uuid AS "productId",
+            NULL::int AS "quantity", NULL::timestamp(3) AS "addedAt", NULL::timestamp(3) AS "updatedAt"
+       FROM "IdempotencyKey" k
+      WHERE k."userId" = $1::uuid AND k."key" = $2 AND k."createdAt" >= $3::timestamptz
+     UNION ALL
+     SELECT false, NULL, NULL, c."userId", c."productId", c."quantity", c."addedAt", c."updatedAt"
+       FROM "CartItem" c WHERE c."userId" = $1::uuid
+     ORDER BY "known" DESC, "addedAt", "productId"`,
+    userId,
+    key,
+    expiryCutoff().toISOString(),
+  );
+  const keyRow = rows.find((row) => row.known);
+  return {
+    known: keyRow?.orderId && keyRow.requestHash ? { orderId: keyRow.orderId, requestHash: keyRow.requestHash } : null,
+    lines: rows
+      .filter((row) => !row.known)
+      .map(({ userId: owner, productId, quantity, addedAt, updatedAt }) => ({
+        userId: owner,
+        productId,
+        quantity,
+        addedAt,
+        updatedAt,
+      })),
+  };
+}
+
 /**
  * The cart asks for units inventory does not have: sold out, or held by checkouts in progress. The
  * shortages say which lines, with what was available when inventory looked; nothing was charged.
  */
 function outOfStock(shortages: readonly StockShortage[], orderId?: string) {
   const list = shortages.map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`);
-  return appError('OUT_OF_STOCK', `Not enough stock for ${list.join(', ')}; nothing was charged`, {
+  return refusal('OUT_OF_STOCK', `Not enough stock for ${list.join(', ')}; nothing was charged`, {
     argumentName: 'input',
     shortages,
     // Refused by the reservation: the order was placed (its cart emptied) and its saga fails it.
@@ -113,8 +149,13 @@ async function startSaga(deps: CheckoutDeps, view: StreamView, card: PaymentCard
   if (reserved?.kind === 'refused' && reserved.shortages?.length) throw outOfStock(reserved.shortages, view.streamId);
 }
 
+/**
+ * What a second placement meets when the cart it priced is not the cart under the lock: another
+ * checkout (a double tap with a fresh key) emptied it, or an edit landed in between. Nothing was
+ * written; the client shows the cart (or its latest order) again.
+ */
 function cartChanged(now: readonly CartItemRecord[]) {
-  return appError(
+  return refusal(
     'CART_CHANGED',
     now.length === 0
       ? 'The cart was emptied while checking out (another checkout placed it); see your latest order'
@@ -161,13 +202,8 @@ export async function placeOrder(
   const key = checkIdempotencyKey(rawKey);
   const card = parseCard(input.paymentMethod);
   const hash = requestHash(deps.hashKey, card);
-  const known = await findIdempotencyKey(prisma, userId, key);
+  const { known, lines } = await keyAndCart(prisma, userId, key);
   if (known) return replay(deps, known, hash, card);
-
-  const lines = await prisma.cartItem.findMany({
-    where: { userId },
-    orderBy: [{ addedAt: 'asc' }, { productId: 'asc' }],
-  });
   if (lines.length === 0) {
     // A concurrent call with this key may have just placed the order and emptied the cart.
     const placedMeanwhile = await findIdempotencyKey(prisma, userId, key);
