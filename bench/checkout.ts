@@ -223,6 +223,7 @@ export async function benchCheckout(options: {
       p99: Math.round(percentile(latencies, 99)),
       confirmed,
       refused,
+      ordersPlaced: orderIds.length,
       settledAfterMs: Math.round(settledAfterMs),
       gatewayCpuMsPerCheckout: (after.gatewayCpuMs - before.gatewayCpuMs) / run.buyers,
       subgraphCpuMsPerCheckout: (after.subgraphCpuMs - before.subgraphCpuMs) / run.buyers,

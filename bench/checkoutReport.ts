@@ -12,6 +12,11 @@ export interface CheckoutMeasurement extends CheckoutRun {
   p99: number;
   confirmed: number;
   refused: number;
+  /**
+   * Checkouts that got as far as an order and a saga: the confirmed ones, and the refusals made by
+   * the reservation rather than by the availability check before placing (each costs a saga).
+   */
+  ordersPlaced?: number;
   /** From the first checkout sent until every saga was terminal. */
   settledAfterMs: number;
   gatewayCpuMsPerCheckout: number;
@@ -28,7 +33,7 @@ export function describeCheckout(m: CheckoutMeasurement): string {
     .join(', ');
   return (
     `  ${m.buyers} checkouts for ${m.units} units, ${m.inFlight} in flight: ${m.checkoutsPerSecond.toFixed(0)} checkouts/s  ` +
-    `p50 ${m.p50} p99 ${m.p99} ms  ${m.confirmed} confirmed, ${m.refused} OUT_OF_STOCK  all sagas terminal after ${m.settledAfterMs} ms\n` +
+    `p50 ${m.p50} p99 ${m.p99} ms  ${m.confirmed} confirmed, ${m.refused} OUT_OF_STOCK (${m.ordersPlaced ?? '?'} orders placed)  all sagas terminal after ${m.settledAfterMs} ms\n` +
     `  per checkout: cpu gw ${m.gatewayCpuMsPerCheckout.toFixed(2)} sg ${m.subgraphCpuMsPerCheckout.toFixed(2)} ms  ` +
     `sql ${m.statementsPerCheckout.toFixed(1)} (${by})`
   );

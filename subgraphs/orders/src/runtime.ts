@@ -4,6 +4,7 @@ import type { ServiceMetrics } from '../../../lib/observability/metrics/registry
 import type { CartDeps } from './cart/cart.ts';
 import type { CheckoutDeps } from './checkout/placeOrder.ts';
 import { idempotencyHashKey } from './checkout/idempotency.ts';
+import { StockGate } from './checkout/stockGate.ts';
 import { ordersConfigFromEnv, type OrdersConfig } from './config.ts';
 import type { OrdersPrisma } from './db.ts';
 import { createProviders } from './saga/providers.ts';
@@ -40,6 +41,7 @@ export function createOrdersRuntime(
     runner,
     saga: config.saga,
     hashKey: idempotencyHashKey(config.signing.secret),
+    gate: new StockGate(),
     logger: deps.logger,
     async close() {
       await runner.stop();

@@ -43,6 +43,21 @@ describe('idempotency keys', () => {
     expect(h.standIns.payments.callsOf('chargePayment', orderId)).toHaveLength(1);
   });
 
+  it('gives concurrent checkouts with one key the one order when it takes the last unit', async () => {
+    // All but one wait at the stock gate for the first one's reservation, then find no units left:
+    // their key's order is their answer, not OUT_OF_STOCK.
+    const user = randomUUID();
+    const product = products[36]!.id;
+    h.standIns.inventory.stock.set(product, { onHand: 1, reserved: 0 });
+    await fillCart(h, user, [{ productId: product, quantity: 1 }]);
+    const answers = await Promise.all(Array.from({ length: 5 }, () => checkout(h, user, 'last-unit', CARDS.visa)));
+    expect(answers.map((a) => a.body.errors?.[0]?.extensions?.code ?? null)).toEqual([null, null, null, null, null]);
+    const ids = new Set(answers.map((a) => orderOf(a.body).id));
+    expect(ids.size).toBe(1);
+    expect(await h.db.order.count({ where: { userId: user } })).toBe(1);
+    expect((await settledOrder(h, user, [...ids][0]!)).status).toBe('CONFIRMED');
+  });
+
   it('refuses the same key with a different input, whatever the cart holds', async () => {
     const user = randomUUID();
     await fillCart(h, user, [{ productId: products[31]!.id, quantity: 1 }]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { appError, badUserInput } from '../../../../lib/errors.ts';
+import { badUserInput } from '../../../../lib/errors.ts';
 import type { Logger } from '../../../../lib/observability/index.ts';
 import { lockCart, productSnapshots } from '../cart/cart.ts';
 import type { SagaConfig } from '../config.ts';
@@ -13,6 +13,8 @@ import type { PaymentCard, Providers } from '../saga/providers.ts';
 import type { SagaRunner } from '../saga/runner.ts';
 import type { StepOutcome, StockShortage } from '../saga/steps.ts';
 import { parseCard, type CardInput } from './card.ts';
+import { refusal } from './refusal.ts';
+import { STOCK_GATE_WAIT_MS, type StockGate } from './stockGate.ts';
 import {
   checkIdempotencyKey,
   expiryCutoff,
@@ -29,6 +31,7 @@ export interface CheckoutDeps {
   saga: SagaConfig;
   hashKey: Buffer;
   logger: Logger;
+  gate: StockGate;
 }
 
 /**
@@ -51,17 +54,52 @@ async function replay(
 }
 
 /**
- * What a second placement meets when the cart it priced is not the cart under the lock: another
- * checkout (a double tap with a fresh key) emptied it, or an edit landed in between. Nothing was
- * written; the client shows the cart (or its latest order) again.
+ * Where a checkout starts, in one statement (one snapshot): the live record of its idempotency key,
+ * if any, and the buyer's cart lines in cart order (oldest first, then by product). A sold-out
+ * refusal then costs orders this one statement.
  */
+async function keyAndCart(
+  db: OrdersPrisma,
+  userId: string,
+  key: string,
+): Promise<{ known: IdempotencyRecord | null; lines: CartItemRecord[] }> {
+  const rows = await db.$queryRawUnsafe<
+    Array<CartItemRecord & { known: boolean; orderId: string | null; requestHash: string | null }>
+  >(
+    `SELECT true AS "known", k."orderId", k."requestHash", NULL::uuid AS "userId", NULL::uuid AS "productId",
+            NULL::int AS "quantity", NULL::timestamp(3) AS "addedAt", NULL::timestamp(3) AS "updatedAt"
+       FROM "IdempotencyKey" k
+      WHERE k."userId" = $1::uuid AND k."key" = $2 AND k."createdAt" >= $3::timestamptz
+     UNION ALL
+     SELECT false, NULL, NULL, c."userId", c."productId", c."quantity", c."addedAt", c."updatedAt"
+       FROM "CartItem" c WHERE c."userId" = $1::uuid
+     ORDER BY "known" DESC, "addedAt", "productId"`,
+    userId,
+    key,
+    expiryCutoff().toISOString(),
+  );
+  const keyRow = rows.find((row) => row.known);
+  return {
+    known: keyRow?.orderId && keyRow.requestHash ? { orderId: keyRow.orderId, requestHash: keyRow.requestHash } : null,
+    lines: rows
+      .filter((row) => !row.known)
+      .map(({ userId: owner, productId, quantity, addedAt, updatedAt }) => ({
+        userId: owner,
+        productId,
+        quantity,
+        addedAt,
+        updatedAt,
+      })),
+  };
+}
+
 /**
  * The cart asks for units inventory does not have: sold out, or held by checkouts in progress. The
  * shortages say which lines, with what was available when inventory looked; nothing was charged.
  */
 function outOfStock(shortages: readonly StockShortage[], orderId?: string) {
   const list = shortages.map((s) => `${s.productId} (requested ${s.requested}, available ${s.available})`);
-  return appError('OUT_OF_STOCK', `Not enough stock for ${list.join(', ')}; nothing was charged`, {
+  return refusal('OUT_OF_STOCK', `Not enough stock for ${list.join(', ')}; nothing was charged`, {
     argumentName: 'input',
     shortages,
     // Refused by the reservation: the order was placed (its cart emptied) and its saga fails it.
@@ -70,25 +108,51 @@ function outOfStock(shortages: readonly StockShortage[], orderId?: string) {
 }
 
 /**
- * The lines inventory's last committed levels cannot meet, or [] (also when inventory cannot be
- * asked: the saga's reservation decides then). Nothing is locked or written, so a sold-out product
- * is refused here without an order, a saga or a row lock; a product with units left goes on to the
- * reservation, which alone decides under concurrency.
+ * Units available of each line's product as inventory last committed them, or null when inventory
+ * cannot be asked (the saga's reservation decides then). Nothing is locked or written.
  */
-async function knownShortages(deps: CheckoutDeps, userId: string, lines: readonly CartItemRecord[]) {
-  let available: number[];
+async function stockLevels(deps: CheckoutDeps, userId: string, lines: readonly CartItemRecord[]) {
   try {
-    available = await deps.providers.availableUnits(
+    return await deps.providers.availableUnits(
       userId,
       lines.map((l) => l.productId),
     );
   } catch (error) {
     deps.logger.warn({ err: error }, 'stock levels could not be read before checkout; the reservation decides');
-    return [];
+    return null;
   }
-  return lines
-    .map((line, i) => ({ productId: line.productId, requested: line.quantity, available: available[i] ?? 0 }))
-    .filter((s) => s.available < s.requested);
+}
+
+/**
+ * A sold-out product is refused here (OUT_OF_STOCK) without an order, a saga or a row lock; a
+ * product with units left goes on to the reservation, which alone decides under concurrency, once
+ * this process's stock gate gives the cart a turn (`release` once the reservation answered). Levels
+ * that cannot be read, or a turn not given in time, let the checkout go on without one. `waited`:
+ * the shortage was seen after waiting for a turn.
+ */
+async function stockTurn(
+  deps: CheckoutDeps,
+  userId: string,
+  lines: readonly CartItemRecord[],
+  levels: number[] | null,
+): Promise<{ release: () => void } | { shortages: StockShortage[]; waited: boolean }> {
+  const deadline = Date.now() + STOCK_GATE_WAIT_MS;
+  let waited = false;
+  let turnsOver = false;
+  for (let available = levels; available; available = await stockLevels(deps, userId, lines)) {
+    const shortages = lines
+      .map((line, i) => ({ productId: line.productId, requested: line.quantity, available: available[i] ?? 0 }))
+      .filter((s) => s.available < s.requested);
+    if (shortages.length) return { shortages, waited };
+    if (turnsOver) break;
+    const turn = deps.gate.enter(lines, available);
+    if (turn !== 'wait' && turn !== 'short') return { release: turn };
+    const left = deadline - Date.now();
+    // No turn in time: one more look at the levels, then on without a turn.
+    turnsOver = left <= 0 || !(await deps.gate.nextRelease(left));
+    waited = true;
+  }
+  return { release: () => undefined };
 }
 
 /**
@@ -113,8 +177,13 @@ async function startSaga(deps: CheckoutDeps, view: StreamView, card: PaymentCard
   if (reserved?.kind === 'refused' && reserved.shortages?.length) throw outOfStock(reserved.shortages, view.streamId);
 }
 
+/**
+ * What a second placement meets when the cart it priced is not the cart under the lock: another
+ * checkout (a double tap with a fresh key) emptied it, or an edit landed in between. Nothing was
+ * written; the client shows the cart (or its latest order) again.
+ */
 function cartChanged(now: readonly CartItemRecord[]) {
-  return appError(
+  return refusal(
     'CART_CHANGED',
     now.length === 0
       ? 'The cart was emptied while checking out (another checkout placed it); see your latest order'
@@ -137,6 +206,23 @@ async function lockedLines(tx: OrdersTx, userId: string, priced: readonly CartIt
   return now;
 }
 
+interface PlacementInput {
+  userId: string;
+  key: string;
+  hash: string;
+  card: PaymentCard;
+  /** The cart lines as priced: the placing transaction orders them only if the cart still holds exactly them. */
+  lines: CartItemRecord[];
+  items: Array<{
+    id: string;
+    productId: string;
+    quantity: number;
+    unitPriceCents: number;
+    position: number;
+    currency: string;
+  }>;
+}
+
 /**
  * `checkout`: the cart becomes an order at the products' current prices and its saga starts. The
  * cart is read and priced first (products is a network call, kept out of the transaction), then one
@@ -144,11 +230,14 @@ async function lockedLines(tx: OrdersTx, userId: string, priced: readonly CartIt
  * the cart is still what was priced (else CART_CHANGED), records the OrderPlaced event (with the
  * reservation's start), its read-model rows and the runner's lease, and deletes exactly the ordered
  * lines; the saga then runs in this process, the response waiting for its reservation only (stock
- * short there is OUT_OF_STOCK; charging and confirming go on in the background). A cart that inventory's
- * last committed levels already cannot meet is OUT_OF_STOCK before anything is written (read beside
- * the prices), so a rush on a sold-out product costs no order, saga or lock. Of concurrent calls with one key, the
- * first to insert the key places the order and the others wait on its row and replay it; of
- * concurrent calls with different keys, the first places the order and the others find the cart
+ * short there is OUT_OF_STOCK; charging and confirming go on in the background). A cart that
+ * inventory's last committed levels already cannot meet is OUT_OF_STOCK before anything is written
+ * (read beside the prices), so a rush on a sold-out product costs no order, saga or lock; while this
+ * process has as many checkouts waiting on their reservation as there are units left, the next ones
+ * wait for a turn and look again (stockGate.ts), so a rush on the last units places about as many
+ * orders as there are units. Of concurrent calls with one key, the first to insert the key places
+ * the order and the others wait on its row and replay it; of concurrent calls with different keys,
+ * the first places the order and the others find the cart
  * emptied: CART_CHANGED, one order, one charge.
  */
 export async function placeOrder(
@@ -161,13 +250,8 @@ export async function placeOrder(
   const key = checkIdempotencyKey(rawKey);
   const card = parseCard(input.paymentMethod);
   const hash = requestHash(deps.hashKey, card);
-  const known = await findIdempotencyKey(prisma, userId, key);
+  const { known, lines } = await keyAndCart(prisma, userId, key);
   if (known) return replay(deps, known, hash, card);
-
-  const lines = await prisma.cartItem.findMany({
-    where: { userId },
-    orderBy: [{ addedAt: 'asc' }, { productId: 'asc' }],
-  });
   if (lines.length === 0) {
     // A concurrent call with this key may have just placed the order and emptied the cart.
     const placedMeanwhile = await findIdempotencyKey(prisma, userId, key);
@@ -175,13 +259,13 @@ export async function placeOrder(
     throw badUserInput('The cart is empty', 'input');
   }
   // Prices and stock levels at once: two reads of other services, neither in a transaction.
-  const [products, shortages] = await Promise.all([
+  const [products, levels] = await Promise.all([
     productSnapshots(
       deps,
       userId,
       lines.map((l) => l.productId),
     ),
-    knownShortages(deps, userId, lines),
+    stockLevels(deps, userId, lines),
   ]);
   const items = lines.map((line, position) => {
     const product = products[position];
@@ -198,8 +282,26 @@ export async function placeOrder(
   const currencies = new Set(items.map((i) => i.currency));
   if (currencies.size !== 1)
     throw badUserInput('The cart mixes currencies; check out each currency separately', 'input');
-  if (shortages.length) throw outOfStock(shortages);
+  const turn = await stockTurn(deps, userId, lines, levels);
+  if ('shortages' in turn) {
+    // What it waited on may have been a call with this key (a double tap), whose order is this call's too.
+    const placedMeanwhile = turn.waited ? await findIdempotencyKey(prisma, userId, key) : null;
+    if (placedMeanwhile) return replay(deps, placedMeanwhile, hash, card);
+    throw outOfStock(turn.shortages);
+  }
+  try {
+    return await placeAndStart(deps, { userId, key, hash, card, lines, items });
+  } finally {
+    turn.release();
+  }
+}
 
+/** The placing transaction, then the saga up to its reservation's answer (see placeOrder). */
+async function placeAndStart(
+  deps: CheckoutDeps,
+  { userId, key, hash, card, lines, items }: PlacementInput,
+): Promise<OrderRecord> {
+  const { prisma } = deps;
   const orderId = randomUUID();
   const now = new Date();
   const placed = orderEvent(

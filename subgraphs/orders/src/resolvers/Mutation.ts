@@ -3,6 +3,7 @@ import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import { addToCart, removeFromCart, updateCartItem } from '../cart/cart.ts';
 import { cancelOrder } from '../checkout/cancelOrder.ts';
 import { placeOrder } from '../checkout/placeOrder.ts';
+import { locatedAt } from '../checkout/refusal.ts';
 
 export const Mutation: MutationResolvers = {
   addToCart: (_parent, args, { identity, orders }) =>
@@ -11,8 +12,9 @@ export const Mutation: MutationResolvers = {
     updateCartItem(orders, requireUser(identity), args.productId, args.quantity),
   removeFromCart: (_parent, args, { identity, orders }) =>
     removeFromCart(orders, requireUser(identity), args.productId),
-  checkout: (_parent, args, { identity, orders }) =>
-    placeOrder(orders, requireUser(identity), args.input, args.idempotencyKey),
+  // Most checkouts of a sold-out rush end in a refusal: it leaves located, without a stack (refusal.ts).
+  checkout: (_parent, args, { identity, orders }, info) =>
+    locatedAt(info, () => placeOrder(orders, requireUser(identity), args.input, args.idempotencyKey)),
   cancelOrder: (_parent, args, { identity, orders }) => {
     requireUser(identity);
     return cancelOrder(orders, identity, args.orderId, args.reason);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Logger } from '../../../../lib/observability/index.ts';
 import { ServiceClient } from '../../../../lib/serviceClient/index.ts';
 import type { OrdersConfig } from '../config.ts';
+import { sharedReads } from './sharedReads.ts';
 
 /**
  * The operations orders sends to inventory and payments (the checkout saga's steps, as agreed in
@@ -98,6 +99,12 @@ function field<T>(data: Record<string, unknown>, name: string, schema: z.ZodType
   return parsed.data;
 }
 
+/**
+ * Shared reads of stock levels and prices: two at once per kind (one slow answer does not hold up
+ * every checkout), at most a cart's worth of ids per read.
+ */
+const SHARED_READ_LIMITS = { maxInFlight: 2, maxIds: 100 } as const;
+
 /** The real providers over the network, one resilient client per service. */
 export function createProviders(config: OrdersConfig, logger: Logger): Providers {
   const client = (name: 'inventory' | 'payments' | 'products') =>
@@ -111,6 +118,26 @@ export function createProviders(config: OrdersConfig, logger: Logger): Providers
   const inventory = client('inventory');
   const payments = client('payments');
   const products = client('products');
+  // Stock levels and prices are the same for every buyer: asked as the service, shared between callers.
+  const stockLevels = sharedReads(async (productIds) => {
+    const data = await inventory.request({
+      query: OPERATIONS.stockLevels,
+      variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
+      userId: null,
+      kind: 'query',
+    });
+    const levels = field(data, '_entities', z.array(stockLevel).length(productIds.length), 'inventory');
+    return levels.map((level) => level?.stock.available ?? 0);
+  }, SHARED_READ_LIMITS);
+  const productSnapshots = sharedReads(async (productIds) => {
+    const data = await products.request({
+      query: OPERATIONS.productSnapshot,
+      variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
+      userId: null,
+      kind: 'query',
+    });
+    return field(data, '_entities', z.array(productSnapshot).length(productIds.length), 'products');
+  }, SHARED_READ_LIMITS);
   const mutate = (service: ServiceClient, query: string, variables: Record<string, unknown>, userId: string) =>
     service.request({ query, variables, userId, kind: 'mutation' });
   return {
@@ -154,27 +181,11 @@ export function createProviders(config: OrdersConfig, logger: Logger): Providers
         'payments',
       );
     },
-    async availableUnits(userId, productIds) {
-      if (productIds.length === 0) return [];
-      const data = await inventory.request({
-        query: OPERATIONS.stockLevels,
-        variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
-        userId,
-        kind: 'query',
-      });
-      const levels = field(data, '_entities', z.array(stockLevel).length(productIds.length), 'inventory');
-      return levels.map((level) => level?.stock.available ?? 0);
+    availableUnits(_userId, productIds) {
+      return stockLevels(productIds);
     },
-    async products(userId, productIds) {
-      if (productIds.length === 0) return [];
-      const data = await products.request({
-        query: OPERATIONS.productSnapshot,
-        variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
-        userId,
-        kind: 'query',
-      });
-      const entities = field(data, '_entities', z.array(productSnapshot).length(productIds.length), 'products');
-      return entities;
+    products(_userId, productIds) {
+      return productSnapshots(productIds);
     },
     async close() {
       await Promise.all([inventory.close(), payments.close(), products.close()]);
