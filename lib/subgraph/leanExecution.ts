@@ -49,9 +49,9 @@ interface LeanRequest {
   operationName: string | null;
 }
 
-const DEFAULT_CAPACITY = 1_000;
-/** Longer texts are left to Apollo rather than kept: the gateways' fetches are a few KB. */
-const MAX_QUERY_CHARS = 64 * 1024;
+const DEFAULT_CAPACITY = 500;
+/** Longer texts are left to Apollo rather than kept (at most ~16 MB of text kept): the gateways' fetches are a few KB. */
+const MAX_QUERY_CHARS = 32 * 1024;
 /** Distinct `accept` headers whose negotiated content type is remembered. */
 const MAX_ACCEPT_VALUES = 32;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -231,10 +231,11 @@ function isEmpty(value: Record<string, unknown>): boolean {
   return true;
 }
 
+/** Apollo's `ensureGraphQLError(ensureError(error), prefix)`: a thrown non-Error gets no prefix. */
 function asGraphQLError(error: unknown, prefix: string): GraphQLError {
   if (error instanceof GraphQLError) return error;
-  const cause = error instanceof Error ? error : new Error(`Unexpected error value: ${String(error)}`);
-  return new GraphQLError(prefix + cause.message, { originalError: cause });
+  if (!(error instanceof Error)) return new GraphQLError(`Unexpected error value: ${String(error)}`);
+  return new GraphQLError(prefix + error.message, { originalError: error });
 }
 
 /** `extensions.http` as Apollo accepts it: an optional numeric status and an optional Map of headers. */
