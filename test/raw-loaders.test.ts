@@ -13,6 +13,10 @@ import { createLoaders as reviewsLoaders } from '../subgraphs/reviews/src/loader
 import type { ReviewsPrisma } from '../subgraphs/reviews/src/db.ts';
 import { createLoaders as usersLoaders } from '../subgraphs/users/src/loaders.ts';
 import type { UsersPrisma } from '../subgraphs/users/src/db.ts';
+import { encodeCursor } from '../lib/graphql/index.ts';
+import { afterCursor, prismaWhere, productConditions } from '../subgraphs/products/src/filters.ts';
+import { Query as ProductsQuery } from '../subgraphs/products/src/resolvers/Query.ts';
+import type { Context as ProductsContext } from '../subgraphs/products/src/context.ts';
 import { databaseEnv, dropDatabasesWithPrefix, uniquePrefix } from './support/databases.ts';
 
 const prefix = uniquePrefix('rawloaders');
@@ -92,5 +96,49 @@ describe('raw SQL entity loaders', () => {
     const ids = expected.map((s) => s.productId);
     const loaded = await inventoryLoaders(inventory).stockByProduct.loadMany([...ids, UNKNOWN]);
     expect(loaded).toStrictEqual([...expected, null]);
+  });
+
+  it('products: the catalog page read directly gives what findMany and count gave', async () => {
+    type Page = {
+      edges: Array<{ node: unknown }>;
+      pageInfo: { hasNextPage: boolean };
+      totalCount: () => Promise<number>;
+    };
+    const resolve = ProductsQuery.products as unknown as (
+      parent: unknown,
+      args: Record<string, unknown>,
+      context: Pick<ProductsContext, 'prisma'>,
+    ) => Promise<Page>;
+    const slug = (await products.category.findFirstOrThrow({ orderBy: { name: 'asc' } })).slug;
+    const newest = await products.product.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 7 });
+    const after = encodeCursor(newest[6] as { createdAt: Date; id: string });
+    const cases: Array<Record<string, unknown>> = [
+      { first: 20 },
+      { first: 5, filter: { maxPrice: 10_000.5 } },
+      { first: 100, filter: { minPrice: 20, maxPrice: 60 } },
+      { first: 3, filter: { category: slug } },
+      { first: 4, after },
+      { first: 50, after, filter: { category: slug, minPrice: 1 } },
+      { first: 2, filter: { maxPrice: 0 } },
+    ];
+    for (const args of cases) {
+      const conditions = productConditions(args.filter as Parameters<typeof productConditions>[0]);
+      const cursor = args.after
+        ? { createdAt: (newest[6] as { createdAt: Date }).createdAt, id: (newest[6] as { id: string }).id }
+        : null;
+      const where = prismaWhere(conditions);
+      const rows = await products.product.findMany({
+        where: { AND: [where, afterCursor(cursor)] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: (args.first as number) + 1,
+      });
+      const page = await resolve(null, args, { prisma: products });
+      expect({ args, nodes: page.edges.map((e) => e.node) }).toStrictEqual({
+        args,
+        nodes: rows.slice(0, args.first as number),
+      });
+      expect(page.pageInfo.hasNextPage).toBe(rows.length > (args.first as number));
+      expect(await page.totalCount()).toBe(await products.product.count({ where }));
+    }
   });
 });

@@ -26,10 +26,36 @@ interface Hint {
  * WeakMap below hits for every repeat of a gateway's generated fetch, tag fields included.
  */
 export function staticCacheControlPlugin(): ApolloServerPlugin<BaseContext> {
+  const hintOf = staticCacheHints();
+  return {
+    requestDidStart() {
+      return Promise.resolve({
+        willSendResponse({ schema, document, operationName, operation, response, overallCachePolicy }) {
+          const headers = response.http.headers;
+          // A header someone set on purpose is theirs (Apollo leaves an unparsable one alone too).
+          if (headers.has('cache-control')) return Promise.resolve();
+          const answered = response.body.kind === 'single' && !response.body.singleResult.errors;
+          if (answered && document && operation) overallCachePolicy.restrict(hintOf(schema, document, operationName));
+          headers.set('cache-control', cacheControlValue(answered ? overallCachePolicy.policyIfCacheable() : null));
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}
+
+/**
+ * The static hint of an operation of a document, remembered per document object (a document store
+ * or the lean path's cache gives the same object for every repeat of a query text).
+ */
+export function staticCacheHints(): (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+) => Hint {
   let model: CostModel | null = null;
   const known = new WeakMap<DocumentNode, Map<string, Hint>>();
-
-  const hintOf = (schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Hint => {
+  return (schema, document, operationName) => {
     let byName = known.get(document);
     if (!byName) {
       byName = new Map();
@@ -44,21 +70,17 @@ export function staticCacheControlPlugin(): ApolloServerPlugin<BaseContext> {
     }
     return hint;
   };
+}
 
-  return {
-    requestDidStart() {
-      return Promise.resolve({
-        willSendResponse({ schema, document, operationName, operation, response, overallCachePolicy }) {
-          const headers = response.http.headers;
-          // A header someone set on purpose is theirs (Apollo leaves an unparsable one alone too).
-          if (headers.has('cache-control')) return Promise.resolve();
-          const answered = response.body.kind === 'single' && !response.body.singleResult.errors;
-          if (answered && document && operation) overallCachePolicy.restrict(hintOf(schema, document, operationName));
-          const policy = answered ? overallCachePolicy.policyIfCacheable() : null;
-          headers.set('cache-control', policy ? `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}` : 'no-store');
-          return Promise.resolve();
-        },
-      });
-    },
-  };
+/**
+ * The header for a policy as Apollo's `policyIfCacheable` gives it (null: not cacheable), written
+ * as Apollo writes it: what the gateway's `hintFromCacheControl` reads.
+ */
+export function cacheControlValue(policy: { maxAge: number; scope: 'PUBLIC' | 'PRIVATE' } | null): string {
+  return policy ? `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}` : 'no-store';
+}
+
+/** What Apollo's overall policy (`newCachePolicy`) gives once restricted by `hint` alone: not cacheable at maxAge 0. */
+export function policyOfHint(hint: Hint): Hint | null {
+  return hint.maxAge === 0 ? null : hint;
 }

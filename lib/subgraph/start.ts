@@ -1,11 +1,14 @@
 import type { BaseContext } from '@apollo/server';
 import { identitySigningConfigFromEnv } from '../auth/index.ts';
 import { openServiceDatabase, withDirectReads, type ServiceDatabase } from '../db/index.ts';
-import { startGraphQLServer, type RunningServer } from '../http/index.ts';
+import { z } from 'zod';
+import { startGraphQLServer, type RequestInfo, type RunningServer } from '../http/index.ts';
 import { currentRequestScope, type Logger } from '../observability/index.ts';
 import { metricsAccessFromEnv } from '../observability/metrics/access.ts';
 import { createServiceMetrics } from '../observability/metrics/registry.ts';
-import { createSubgraphMetrics } from '../observability/metrics/subgraph.ts';
+import { createSubgraphMetrics, type RequestOutcome } from '../observability/metrics/subgraph.ts';
+import { subgraphApolloParts } from './apollo.ts';
+import { LeanExecution } from './leanExecution.ts';
 import { operationSpanPlugin } from '../observability/serverTracing.ts';
 import type { RunningWorkers, SeedReport, ServicePrisma, SubgraphModule, SubgraphServer } from './module.ts';
 
@@ -92,16 +95,19 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
     const subgraph = module.buildServer({ prisma, logger: options.logger, signing, env, metrics });
     built = subgraph;
     const { apollo, context } = subgraph;
-    apollo.addPlugin(createSubgraphMetrics(metrics, { db: prisma, pool: database.pool }).plugin);
+    const subgraphMetrics = createSubgraphMetrics(metrics, { db: prisma, pool: database.pool });
+    apollo.addPlugin(subgraphMetrics.plugin);
     apollo.addPlugin(operationSpanPlugin());
     // Counted into the request that sent the statement (the scope follows its async calls).
     prisma.$on('query', () => {
       const scope = currentRequestScope();
       if (scope) scope.sqlStatements++;
     });
+    const lean = leanExecutionFor(env, apollo, context, subgraphMetrics.observe);
     const server = await startGraphQLServer({
       apollo,
       context,
+      ...(lean ? { front: lean.handler } : {}),
       metrics: { ...metrics, access: metricsAccess },
       logger: options.logger,
       port: options.port,
@@ -141,4 +147,22 @@ export async function startSubgraph<TPrisma extends ServicePrisma, TContext exte
     await prepared.close();
     throw error;
   }
+}
+
+/**
+ * The lean path in front of Apollo (leanExecution.ts) unless `SUBGRAPH_EXECUTION=apollo` asks for
+ * Apollo's pipeline on every request (to compare the two); only for a server `createSubgraphApollo` made.
+ */
+function leanExecutionFor<TContext extends BaseContext>(
+  env: NodeJS.ProcessEnv,
+  apollo: object,
+  context: (info: RequestInfo) => Promise<TContext>,
+  observe: (outcome: RequestOutcome) => void,
+): LeanExecution<TContext> | null {
+  const { SUBGRAPH_EXECUTION } = z
+    .object({ SUBGRAPH_EXECUTION: z.enum(['lean', 'apollo']).default('lean') })
+    .parse(env);
+  const parts = subgraphApolloParts(apollo);
+  if (SUBGRAPH_EXECUTION === 'apollo' || !parts) return null;
+  return new LeanExecution({ ...parts, context, observe });
 }

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import type { GraphQLFormattedError } from 'graphql';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { currentRequestScope } from '../requestScope.ts';
 import { eventSourceOf, readEventFigures } from './events.ts';
@@ -18,8 +19,21 @@ export interface SubgraphMetricsSources {
   pool: (() => { total: number; idle: number; waiting: number }) | undefined;
 }
 
+/** One answered GraphQL request, as the per-request families count it. */
+export interface RequestOutcome {
+  operationType: string | undefined;
+  /** The response's errors, as formatted for the client. */
+  errors: readonly GraphQLFormattedError[];
+  hasData: boolean;
+  /** `performance.now()` when the request reached the GraphQL layer. */
+  startedAt: number;
+}
+
 export interface SubgraphMetrics {
+  /** Counts requests Apollo's pipeline answers. */
   plugin: ApolloServerPlugin<BaseContext>;
+  /** Counts a request answered outside Apollo's pipeline (lib/subgraph/leanExecution.ts). */
+  observe: (outcome: RequestOutcome) => void;
 }
 
 /**
@@ -125,23 +139,32 @@ export function createSubgraphMetrics(metrics: ServiceMetrics, sources: Subgraph
     },
   });
 
+  const observe = (outcome: RequestOutcome): void => {
+    const operationType = operationTypeOf(outcome.operationType);
+    const found = outcome.errors;
+    requests.inc({
+      operation_type: operationType,
+      outcome: found.length === 0 ? 'success' : outcome.hasData ? 'partial' : 'error',
+    });
+    duration.observe({ operation_type: operationType }, (performance.now() - outcome.startedAt) / 1000);
+    for (const error of found) errors.inc({ code: errorCodeLabel(error.extensions?.code) });
+    const scope = currentRequestScope();
+    if (scope) statements.observe({ operation_type: operationType }, scope.sqlStatements);
+  };
+
   return {
+    observe,
     plugin: {
       requestDidStart() {
-        const started = performance.now();
+        const startedAt = performance.now();
         return Promise.resolve({
           willSendResponse({ response, operation }) {
-            const operationType = operationTypeOf(operation?.operation);
-            const found = responseErrors(response);
-            const hasData = response.body.kind === 'single' && response.body.singleResult.data != null;
-            requests.inc({
-              operation_type: operationType,
-              outcome: found.length === 0 ? 'success' : hasData ? 'partial' : 'error',
+            observe({
+              operationType: operation?.operation,
+              errors: responseErrors(response),
+              hasData: response.body.kind === 'single' && response.body.singleResult.data != null,
+              startedAt,
             });
-            duration.observe({ operation_type: operationType }, (performance.now() - started) / 1000);
-            for (const error of found) errors.inc({ code: errorCodeLabel(error.extensions?.code) });
-            const scope = currentRequestScope();
-            if (scope) statements.observe({ operation_type: operationType }, scope.sqlStatements);
             return Promise.resolve();
           },
         });

@@ -14,8 +14,15 @@ function priceCents(value: number | null | undefined, argumentName: string): num
   return Math.round(value * 100);
 }
 
-/** The catalog filter as a Prisma `where`, refusing values that cannot match anything sensible. */
-export function productWhere(filter: ProductFilter | null | undefined): Prisma.ProductWhereInput {
+/** What a catalog filter asks for, checked: values that cannot match anything sensible are refused. */
+export interface ProductConditions {
+  search?: string;
+  categorySlug?: string;
+  minCents?: number;
+  maxCents?: number;
+}
+
+export function productConditions(filter: ProductFilter | null | undefined): ProductConditions {
   if (!filter) return {};
   const min = priceCents(filter.minPrice, 'filter.minPrice');
   const max = priceCents(filter.maxPrice, 'filter.maxPrice');
@@ -27,6 +34,17 @@ export function productWhere(filter: ProductFilter | null | undefined): Prisma.P
     throw badUserInput(`"filter.search" must be at most ${MAX_SEARCH_LENGTH} characters`, 'filter.search');
   }
   return {
+    ...(search ? { search } : {}),
+    ...(filter.category ? { categorySlug: filter.category } : {}),
+    ...(min !== undefined ? { minCents: min } : {}),
+    ...(max !== undefined ? { maxCents: max } : {}),
+  };
+}
+
+/** The conditions as a Prisma `where`. */
+export function prismaWhere(conditions: ProductConditions): Prisma.ProductWhereInput {
+  const { search, categorySlug, minCents, maxCents } = conditions;
+  return {
     ...(search
       ? {
           OR: [
@@ -36,9 +54,37 @@ export function productWhere(filter: ProductFilter | null | undefined): Prisma.P
           ],
         }
       : {}),
-    ...(filter.category ? { category: { slug: filter.category } } : {}),
-    ...(min !== undefined || max !== undefined ? { priceCents: { gte: min, lte: max } } : {}),
+    ...(categorySlug ? { category: { slug: categorySlug } } : {}),
+    ...(minCents !== undefined || maxCents !== undefined ? { priceCents: { gte: minCents, lte: maxCents } } : {}),
   };
+}
+
+/**
+ * The same conditions (and the keyset cursor) as a SQL `WHERE` over "Product", for the catalog's
+ * direct read; null for a text search, whose matching (Prisma's `contains`, insensitive) stays Prisma's.
+ */
+export function productSqlWhere(
+  conditions: ProductConditions,
+  after: Cursor | null,
+): { where: string; params: unknown[] } | null {
+  if (conditions.search) return null;
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown, type: string) => {
+    params.push(value);
+    return `$${params.length}::${type}`;
+  };
+  if (conditions.categorySlug)
+    clauses.push(
+      `"categoryId" IN (SELECT "id" FROM "Category" WHERE "slug" = ${param(conditions.categorySlug, 'text')})`,
+    );
+  if (conditions.minCents !== undefined) clauses.push(`"priceCents" >= ${param(conditions.minCents, 'int')}`);
+  if (conditions.maxCents !== undefined) clauses.push(`"priceCents" <= ${param(conditions.maxCents, 'int')}`);
+  if (after)
+    clauses.push(
+      `("createdAt", "id") < (${param(after.createdAt.toISOString(), 'timestamp')}, ${param(after.id, 'uuid')})`,
+    );
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
 /** Keyset condition for lists ordered by (createdAt DESC, id DESC). */

@@ -1,0 +1,264 @@
+import type { ServerResponse } from 'node:http';
+import type { HTTPGraphQLResponse } from '@apollo/server';
+import {
+  execute,
+  getOperationAST,
+  GraphQLError,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import { remembered } from '../cache/memo.ts';
+import type { FrontHandler, FrontRequest, RequestInfo } from '../http/index.ts';
+import { tracingEnabled } from '../observability/index.ts';
+import type { RequestOutcome } from '../observability/metrics/subgraph.ts';
+import { cacheControlValue, policyOfHint, staticCacheHints } from './cacheControl.ts';
+
+export interface LeanExecutionOptions<TContext> {
+  /** The schema Apollo serves (buildSubgraphSchema's, with `_service` and `_entities`). */
+  schema: GraphQLSchema;
+  /** The subgraph's context factory, the same Apollo gets. */
+  context: (info: RequestInfo) => Promise<TContext>;
+  /** The `formatError` Apollo was given. */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Counts an answered request in the subgraph's metrics, as their Apollo plugin does. */
+  observe?: (outcome: RequestOutcome) => void;
+  /** Query texts whose parsed, validated document is kept (the oldest goes first). */
+  capacity?: number;
+}
+
+/** One operation of a valid document, ready to run. */
+interface PreparedOperation {
+  operation: OperationDefinitionNode;
+  /** The `cache-control` header of an answer without errors (lib/subgraph/cacheControl.ts). */
+  cacheControl: string;
+}
+
+interface PreparedDocument {
+  document: DocumentNode;
+  operation(name: string | null): PreparedOperation | null;
+}
+
+interface LeanRequest {
+  query: string;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | null;
+}
+
+const DEFAULT_CAPACITY = 500;
+/** Longer texts are left to Apollo rather than kept (at most ~16 MB of text kept): the gateways' fetches are a few KB. */
+const MAX_QUERY_CHARS = 32 * 1024;
+/** Distinct `accept` headers whose negotiated content type is remembered. */
+const MAX_ACCEPT_VALUES = 32;
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** Introspection is Apollo's to answer or refuse (it is off in production); `__typename` is not introspection. */
+const INTROSPECTION = /\b__(?:schema|type)\b/;
+
+/**
+ * A subgraph's requests without Apollo Server's per-request pipeline: a query text seen before is
+ * parsed and validated once, its operation's cache policy computed once, and every repeat goes
+ * straight to graphql-js `execute` with the schema and context Apollo would use. The gateways
+ * send the same few generated fetches again and again, so nearly every request takes this path.
+ *
+ * What a client sees is Apollo's answer: the same status, `content-type` (the one Apollo
+ * negotiated for the request's `accept`, learned from its answers), `cache-control`, body bytes
+ * (`{"errors":...,"data":...}` and a newline) and errors formatted the same way (`formatError`,
+ * `extensions.code`, `extensions.http` taken off into the response's status and headers). A
+ * refused context (a missing or bad gateway signature) is answered as Apollo answers it.
+ *
+ * Anything whose answer is Apollo's own words is left to Apollo (the handler returns false before
+ * writing): GET, batches, persisted queries and other extensions, a parse or validation error,
+ * introspection, an unknown operation name, variables that do not coerce (no resolver has run),
+ * an `accept` value not negotiated yet, and every request while tracing (its operation span).
+ */
+export class LeanExecution<TContext> {
+  private readonly prepared: (query: string) => PreparedDocument | null;
+  private readonly contentTypes = new Map<string, string>([['', JSON_CONTENT_TYPE]]);
+
+  constructor(private readonly options: LeanExecutionOptions<TContext>) {
+    const { schema } = options;
+    const hintOf = staticCacheHints();
+    this.prepared = remembered(options.capacity ?? DEFAULT_CAPACITY, (query): PreparedDocument | null => {
+      if (query.length > MAX_QUERY_CHARS || INTROSPECTION.test(query)) return null;
+      let document: DocumentNode;
+      try {
+        document = parse(query);
+      } catch {
+        return null;
+      }
+      if (validate(schema, document).length > 0) return null;
+      const operations = new Map<string, PreparedOperation | null>();
+      return {
+        document,
+        operation(name) {
+          const key = name ?? '';
+          const known = operations.get(key);
+          if (known !== undefined) return known;
+          const operation = getOperationAST(document, name);
+          const prepared = operation
+            ? { operation, cacheControl: cacheControlValue(policyOfHint(hintOf(schema, document, name))) }
+            : null;
+          operations.set(key, prepared);
+          return prepared;
+        },
+      };
+    });
+  }
+
+  readonly handler: FrontHandler = {
+    answer: (request) => this.answer(request),
+    answered: ({ req }, response) => this.learnContentType(req.headers.accept ?? '', response),
+  };
+
+  private async answer({ req, res, method, body, info }: FrontRequest): Promise<boolean> {
+    const startedAt = performance.now();
+    if (method !== 'POST' || tracingEnabled()) return false;
+    const request = leanRequestOf(body);
+    const contentType = this.contentTypes.get(req.headers.accept ?? '');
+    if (!request || !contentType) return false;
+
+    // The context first, as Apollo: a request without a valid signature makes nothing parse.
+    let contextValue: TContext;
+    try {
+      contextValue = await this.options.context(info);
+    } catch (error) {
+      const { errors, status, headers } = this.formatted([asGraphQLError(error, 'Context creation failed: ')]);
+      // Apollo's error answer puts its negotiated content type over any the error asked for.
+      headers?.delete('content-type');
+      writeAnswer(res, status ?? 500, headers, contentType, null, { errors });
+      return true;
+    }
+    const document = this.prepared(request.query);
+    const prepared = document?.operation(request.operationName);
+    if (!document || !prepared) return false;
+
+    const result: ExecutionResult = await execute({
+      schema: this.options.schema,
+      document: document.document,
+      contextValue,
+      variableValues: request.variables,
+      operationName: request.operationName,
+    });
+    // No data at all: the variables did not coerce, which Apollo answers with a 400 in its words.
+    if (result.data === undefined) return false;
+
+    const formatted = result.errors ? this.formatted(result.errors) : null;
+    const errors = formatted?.errors;
+    writeAnswer(
+      res,
+      formatted?.status ?? 200,
+      formatted?.headers ?? null,
+      contentType,
+      errors ? 'no-store' : prepared.cacheControl,
+      errors ? { errors, data: result.data } : { data: result.data },
+    );
+    this.options.observe?.({
+      operationType: prepared.operation.operation,
+      errors: errors ?? [],
+      hasData: result.data !== null,
+      startedAt,
+    });
+    return true;
+  }
+
+  /**
+   * Errors as Apollo's `normalizeAndFormatErrors` gives them: a missing code becomes
+   * INTERNAL_SERVER_ERROR, `extensions.http` moves into the response's status and headers, then
+   * `formatError`; an error in formatting becomes a bare INTERNAL_SERVER_ERROR.
+   */
+  private formatted(errors: readonly GraphQLError[]): {
+    errors: GraphQLFormattedError[];
+    status: number | undefined;
+    headers: Map<string, string> | null;
+  } {
+    let status: number | undefined;
+    let headers: Map<string, string> | null = null;
+    const list = errors.map((error) => {
+      try {
+        const extensions: Record<string, unknown> = {
+          ...error.extensions,
+          code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR',
+        };
+        const http = httpHeadOf(extensions.http);
+        if (http) {
+          if (http.status) status = http.status;
+          for (const [name, value] of http.headers ?? []) (headers ??= new Map()).set(name, value);
+          delete extensions.http;
+        }
+        return this.options.formatError({ ...error.toJSON(), extensions }, error);
+      } catch {
+        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      }
+    });
+    return { errors: list, status, headers };
+  }
+
+  /** The content type Apollo negotiated for an `accept` value, from a successful answer of its own. */
+  private learnContentType(accept: string, response: HTTPGraphQLResponse): void {
+    const contentType = response.headers.get('content-type');
+    if (!contentType || this.contentTypes.has(accept) || this.contentTypes.size >= MAX_ACCEPT_VALUES) return;
+    // An unacceptable `accept` is answered 406 in JSON: only a 200 tells what the value negotiates.
+    if (response.body.kind === 'complete' && (response.status ?? 200) === 200)
+      this.contentTypes.set(accept, contentType);
+  }
+}
+
+/** The POST body as Apollo reads it, when it is one the lean path takes; null leaves it to Apollo. */
+function leanRequestOf(body: unknown): LeanRequest | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { query, variables, operationName, extensions } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || query === '') return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  if (variables !== undefined && variables !== null && !isRecord(variables)) return null;
+  if (extensions !== undefined && extensions !== null && !(isRecord(extensions) && isEmpty(extensions))) return null;
+  return {
+    query,
+    variables: isRecord(variables) ? variables : undefined,
+    operationName: typeof operationName === 'string' ? operationName : null,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isEmpty(value: Record<string, unknown>): boolean {
+  for (const _key in value) return false;
+  return true;
+}
+
+/** Apollo's `ensureGraphQLError(ensureError(error), prefix)`: a thrown non-Error gets no prefix. */
+function asGraphQLError(error: unknown, prefix: string): GraphQLError {
+  if (error instanceof GraphQLError) return error;
+  if (!(error instanceof Error)) return new GraphQLError(`Unexpected error value: ${String(error)}`);
+  return new GraphQLError(prefix + error.message, { originalError: error });
+}
+
+/** `extensions.http` as Apollo accepts it: an optional numeric status and an optional Map of headers. */
+function httpHeadOf(value: unknown): { status?: number; headers?: Map<string, string> } | null {
+  if (!isRecord(value)) return null;
+  const { status, headers } = value;
+  if (status !== undefined && typeof status !== 'number') return null;
+  if (headers !== undefined && !(headers instanceof Map)) return null;
+  return { status, headers: headers as Map<string, string> | undefined };
+}
+
+/** Headers in Apollo's order of precedence: the errors' own, then cache-control, then content type. */
+function writeAnswer(
+  res: ServerResponse,
+  status: number,
+  headers: Map<string, string> | null,
+  contentType: string,
+  cacheControl: string | null,
+  body: { errors?: GraphQLFormattedError[]; data?: unknown },
+): void {
+  if (headers) for (const [name, value] of headers) res.setHeader(name, value);
+  if (cacheControl !== null && !headers?.has('cache-control')) res.setHeader('cache-control', cacheControl);
+  if (!headers?.has('content-type')) res.setHeader('content-type', contentType);
+  res.statusCode = status;
+  res.end(`${JSON.stringify(body)}\n`);
+}
