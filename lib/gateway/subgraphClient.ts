@@ -1,19 +1,31 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { fetchThroughCache, type CacheRuntime, type RestrictablePolicy, type SentFetch } from '../cache/index.ts';
+import { GraphQLError, OperationTypeNode, type GraphQLFormattedError } from 'graphql';
+import type { GatewayGraphQLRequestContext, GatewayHTTPResponse } from '@apollo/server-gateway-interface';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  fetchThroughCache,
+  type CacheRuntime,
+  type FetchRequest,
+  type RestrictablePolicy,
+  type SentFetch,
+} from '../cache/index.ts';
 import { isPublicCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
 import { countRepresentations, dedupeRepresentations, type EntityDedupStats } from './entityDedup.ts';
+import type { PlanFetch, PlanFetchSource } from './planExecutor.ts';
 import {
   clientErrorFor,
+  fetchHeaders,
+  headerOf,
   operationKindOf,
   SubgraphCallFailed,
   SubgraphCallRejected,
   type CallScope,
   type FetcherResponse,
   type RequestDeadlines,
+  type SubgraphAnswer,
   type SubgraphUpstream,
 } from '../transport/index.ts';
 
@@ -34,6 +46,56 @@ class SubgraphRefusal extends GraphQLError {
   ) {
     super(`HTTP ${status}`);
   }
+}
+
+/** The call could not get an answer at all: what stale cached copies may stand in for. */
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof SubgraphCallFailed ||
+    error instanceof SubgraphCallRejected ||
+    (error instanceof SubgraphRefusal && error.status >= 500)
+  );
+}
+
+/** The refusal a 4xx answer stands for: its GraphQL errors when its body has any. */
+function refusalOf(status: number, body: unknown): SubgraphRefusal {
+  const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
+  return new SubgraphRefusal(status, isFormattedErrorList(errors) ? errors : []);
+}
+
+/** A received answer's HTTP side as Apollo's responses carry it; `Headers` built only if someone reads them (the entity cache does). */
+class ReceivedHttp implements GatewayHTTPResponse {
+  #headers: Headers | null = null;
+
+  constructor(
+    readonly status: number,
+    readonly raw: IncomingHttpHeaders,
+  ) {}
+
+  get headers(): Headers {
+    this.#headers ??= fetchHeaders(this.raw);
+    return this.#headers;
+  }
+}
+
+/**
+ * A subgraph's `cache-control` header as RemoteGraphQLDataSource's `respond` reads it
+ * (honorSubgraphCacheControlHeader): no `max-age` is uncacheable, `private`/`public` set the scope.
+ */
+function cacheHintOf(header: string | null): { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } {
+  const directives: Record<string, string | true> = {};
+  if (header)
+    for (const part of header.trim().split(/\s*,\s*/)) {
+      const [name = '', value] = part.split(/\s*=\s*/, 2);
+      directives[name] = value === undefined ? true : value.replace(/^"|"$/g, '');
+    }
+  const maxAge = directives['max-age'];
+  const hint: { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } = {
+    maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
+  };
+  if (directives.private === true) hint.scope = 'PRIVATE';
+  if (directives.public === true) hint.scope = 'PUBLIC';
+  return hint;
 }
 
 function isFormattedErrorList(value: unknown): value is GraphQLFormattedError[] {
@@ -68,7 +130,7 @@ function isRequestContext(context: object): context is GatewayContext {
  * from discovery). It forwards the correlation id and the caller's identity, and turns every failure
  * into a response whose errors name the service, so the rest of the plan still fills its fields.
  */
-export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
+export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> implements PlanFetchSource {
   readonly #upstream: SubgraphUpstream;
   readonly #deadlines: RequestDeadlines;
   readonly #logger: Logger;
@@ -120,6 +182,76 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     });
   }
 
+  /**
+   * A plan fetch from our executor (lib/gateway/planExecutor.ts): what `process` does for a plan
+   * fetch (caches, entity dedup, the transport, identity and trace headers, errors naming the
+   * service, the subgraph's `cache-control` restricting the response's policy), with the body
+   * serialized once for all attempts and the answer parsed once, without Apollo's fetch
+   * Request/Response objects and without an AsyncLocalStorage run per call.
+   */
+  async fetchForPlan({ request, operationKind, incomingRequestContext }: PlanFetch): Promise<SubgraphResponse> {
+    const retryable = operationKind === OperationTypeNode.QUERY;
+    const context = incomingRequestContext.context;
+    if (!this.#cache || !isRequestContext(context) || !context.cache)
+      return (await this.#post(request, retryable, incomingRequestContext)).response;
+    return fetchThroughCache(this.#cache, {
+      subgraph: this.#upstream.name,
+      request,
+      incomingOperation: incomingRequestContext.operation.operation,
+      userId: context.userId,
+      state: context.cache,
+      policy: incomingRequestContext.overallCachePolicy as RestrictablePolicy,
+      send: (sent) => this.#post(sent, retryable, incomingRequestContext),
+    });
+  }
+
+  /** `#send` for our executor: one logical call, its attempts posting the same body. */
+  async #post(request: FetchRequest, retryable: boolean, incoming: GatewayGraphQLRequestContext): Promise<SentFetch> {
+    const scope = this.#upstream.scope(
+      retryable,
+      this.#deadlines.deadlineFor(incoming, this.#upstream.policy.budgetMs),
+    );
+    const context = incoming.context as GatewayContext | Record<string, unknown>;
+    try {
+      const deduped = dedupeRepresentations(request);
+      countRepresentations(this.#representations, request, deduped);
+      const body = JSON.stringify(deduped ? deduped.request : request);
+      const answer = await this.#upstream.call(scope, () => this.#attempt(body, context, scope));
+      const response = answer.json as SubgraphResponse;
+      response.http = new ReceivedHttp(answer.status, answer.headers);
+      const policy = incoming.overallCachePolicy as Partial<RestrictablePolicy> | undefined;
+      if (this.honorSubgraphCacheControlHeader && typeof policy?.restrict === 'function')
+        policy.restrict(cacheHintOf(headerOf(answer.headers, 'cache-control')));
+      return { response: deduped ? deduped.expand(response) : response, unavailable: false };
+    } catch (error) {
+      return { response: { errors: this.#errorsFor(error, context) }, unavailable: isUnavailable(error) };
+    }
+  }
+
+  /** One attempt: headers as `willSendRequest` sets them, signed afresh; a 4xx thrown as `process` throws it. */
+  async #attempt(
+    body: string,
+    context: GatewayContext | Record<string, unknown>,
+    scope: CallScope,
+  ): Promise<SubgraphAnswer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if ('requestId' in context && typeof context.requestId === 'string' && context.requestId)
+      headers['x-request-id'] = context.requestId;
+    if (isRequestContext(context)) {
+      headers.traceparent = context.traceparent;
+      Object.assign(headers, context.signedIdentityHeaders());
+    }
+    const answer = await this.#upstream.post(headers, body, scope);
+    if (answer.status < 400) return answer;
+    let refused: unknown;
+    try {
+      refused = JSON.parse(answer.body);
+    } catch {
+      refused = null;
+    }
+    throw refusalOf(answer.status, refused);
+  }
+
   /** One call through the transport; `unavailable` when the subgraph could not answer at all (what stale copies may stand in for). */
   async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SentFetch> {
     const { request } = options;
@@ -137,11 +269,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
       const response = await this.#upstream.call(scope, () => calls.run(scope, () => super.process(sent)));
       return { response: deduped ? deduped.expand(response) : response, unavailable: false };
     } catch (error) {
-      const unavailable =
-        error instanceof SubgraphCallFailed ||
-        error instanceof SubgraphCallRejected ||
-        (error instanceof SubgraphRefusal && error.status >= 500);
-      return { response: { errors: this.#errorsFor(error, options.context) }, unavailable };
+      return { response: { errors: this.#errorsFor(error, options.context) }, unavailable: isUnavailable(error) };
     }
   }
 
@@ -153,8 +281,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     } catch {
       body = null;
     }
-    const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
-    return new SubgraphRefusal(response.status, isFormattedErrorList(errors) ? errors : []);
+    return refusalOf(response.status, body);
   }
 
   #errorsFor(error: unknown, context: GatewayContext | Record<string, unknown> | undefined): GraphQLFormattedError[] {
