@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, OperationTypeNode, type GraphQLFormattedError } from 'graphql';
 import type { GatewayGraphQLRequestContext, GatewayHTTPResponse } from '@apollo/server-gateway-interface';
@@ -32,11 +31,11 @@ import {
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /**
- * The current call's scope, read by the fetcher Apollo calls from inside `super.process`. One store
- * for every client: each async context the runtime creates pays for every live store, and a call's
- * nearest `run` is its own whichever client made it.
+ * Carries a call's id from `willSendRequest` through Apollo's `process` to the fetcher, which finds
+ * the call's scope by it and removes the header before sending. Not an AsyncLocalStorage: entering
+ * one would turn on the tracking of every promise's async context for the rest of the process.
  */
-const calls = new AsyncLocalStorage<CallScope>();
+const CALL_HEADER = 'x-bff-call';
 
 /** A subgraph's own answer to a request it refused (HTTP 4xx), carried to `process` to pass on. */
 class SubgraphRefusal extends GraphQLError {
@@ -136,6 +135,10 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> impl
   readonly #logger: Logger;
   readonly #cache: CacheRuntime | null;
   readonly #representations: EntityDedupStats;
+  /** Scopes of the calls Apollo's `process` is making, by id; and the id of each call's options. */
+  readonly #calls = new Map<string, CallScope>();
+  readonly #callIds = new WeakMap<object, string>();
+  #nextCall = 0;
 
   constructor({ upstream, deadlines, logger, cache, representations }: SubgraphClientDeps) {
     super({ url: upstream.url });
@@ -144,12 +147,20 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> impl
     this.#logger = logger;
     this.#cache = cache ?? null;
     this.#representations = representations ?? { asked: 0, sent: 0 };
-    this.fetcher = (_url, init) => upstream.send(init ?? {}, calls.getStore() ?? upstream.standaloneScope());
+    this.fetcher = (_url, init = {}) => {
+      const { [CALL_HEADER]: call, ...headers } = init.headers ?? {};
+      const scope = call === undefined ? undefined : this.#calls.get(call);
+      return upstream.send(call === undefined ? init : { ...init, headers }, scope ?? upstream.standaloneScope());
+    };
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const { request, context } = options;
     const headers = request.http?.headers;
-    if (!headers || !context) return;
+    if (!headers) return;
+    const call = this.#callIds.get(options);
+    if (call !== undefined) headers.set(CALL_HEADER, call);
+    if (!context) return;
     if ('requestId' in context && typeof context.requestId === 'string' && context.requestId)
       headers.set('x-request-id', context.requestId);
     // Health checks and schema loads carry no request context and so no identity; subgraphs refuse them.
@@ -187,7 +198,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> impl
    * fetch (caches, entity dedup, the transport, identity and trace headers, errors naming the
    * service, the subgraph's `cache-control` restricting the response's policy), with the body
    * serialized once for all attempts and the answer parsed once, without Apollo's fetch
-   * Request/Response objects and without an AsyncLocalStorage run per call.
+   * Request/Response objects.
    */
   async fetchForPlan({ request, operationKind, incomingRequestContext }: PlanFetch): Promise<SubgraphResponse> {
     const retryable = operationKind === OperationTypeNode.QUERY;
@@ -261,15 +272,20 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> impl
       kind === 'query',
       this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs),
     );
+    const call = String(this.#nextCall++);
     try {
       // Repeated representations go out once, with caches on or off (the entity cache only sees misses).
       const deduped = dedupeRepresentations(request);
       countRepresentations(this.#representations, request, deduped);
-      const sent = deduped ? { ...options, request: deduped.request } : options;
-      const response = await this.#upstream.call(scope, () => calls.run(scope, () => super.process(sent)));
+      const sent = { ...options, request: deduped ? deduped.request : request };
+      this.#calls.set(call, scope);
+      this.#callIds.set(sent, call);
+      const response = await this.#upstream.call(scope, () => super.process(sent));
       return { response: deduped ? deduped.expand(response) : response, unavailable: false };
     } catch (error) {
       return { response: { errors: this.#errorsFor(error, options.context) }, unavailable: isUnavailable(error) };
+    } finally {
+      this.#calls.delete(call);
     }
   }
 
