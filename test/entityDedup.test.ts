@@ -1,6 +1,7 @@
 // Entity dedup with caches off: a plan's entity fetch sends each distinct representation once (the
 // planner asks once per occurrence: every review's author), the answer fills every occurrence, and
-// the gateway counts what it was asked and what it sent.
+// the gateway counts what it was asked and what it sent. Run by our plan executor (its direct calls
+// to the transport) and by Apollo's (RemoteGraphQLDataSource.process over the same transport).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../lib/gateway/index.ts';
 import { proxyTo, startFakeSubgraph, type FakeSubgraph } from './support/failures.ts';
@@ -10,7 +11,7 @@ import type { SubgraphFleet } from './support/subgraphs.ts';
 
 let fleet: SubgraphFleet;
 let users: FakeSubgraph;
-let gateway: RunningGateway;
+const gateways: Partial<Record<'own' | 'apollo', RunningGateway>> = {};
 /** Every body the users subgraph was sent, through a recording proxy. */
 const sentToUsers: Array<{ variables?: { representations?: Array<{ id: string }> } }> = [];
 
@@ -21,11 +22,12 @@ beforeAll(async () => {
     sentToUsers.push(JSON.parse(body) as (typeof sentToUsers)[number]);
     return forward(req, body, res);
   });
-  gateway = await startTestGateway({ ...fleet.urls, users: users.url });
+  for (const executor of ['own', 'apollo'] as const)
+    gateways[executor] = await startTestGateway({ ...fleet.urls, users: users.url }, { executor });
 });
 
 afterAll(async () => {
-  await gateway?.close();
+  await Promise.all(Object.values(gateways).map((gateway) => gateway.close()));
   await users?.close();
   await fleet?.close();
 });
@@ -40,8 +42,9 @@ interface Answer {
   };
 }
 
-describe('entity fetches with caches off', () => {
+describe.each(['own', 'apollo'] as const)('entity fetches with caches off, %s executor', (executor) => {
   it('send each distinct representation once, fill every occurrence, and are counted', async () => {
+    const gateway = gateways[executor]!;
     expect(gateway.cacheStats()).toBeNull();
     const before = gateway.entityDedupStats();
     const first = sentToUsers.length;
@@ -63,5 +66,6 @@ describe('entity fetches with caches off', () => {
     const after = gateway.entityDedupStats();
     expect(after.asked - before.asked).toBeGreaterThanOrEqual(authors.length);
     expect(after.sent - before.sent).toBeLessThan(after.asked - before.asked);
+    expect(gateway.planExecutionStats().own).toBe(executor === 'own' ? 1 : 0);
   });
 });

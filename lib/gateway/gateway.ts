@@ -325,6 +325,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         ...(fastHit ? { preAdmission: fastHit.preAdmission } : {}),
       }),
       ...(fastHit ? { front: fastHit.handler } : {}),
+      // Nothing in a gateway reads a request scope (subgraphs count their SQL in it).
+      requestScope: false,
       logger,
       port: config.port,
       host: config.host,

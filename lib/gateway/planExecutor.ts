@@ -5,6 +5,7 @@ import {
   isObjectType,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationTypeNode,
 } from 'graphql';
 import type { GraphQLDataSource } from '@apollo/gateway';
 import type {
@@ -16,7 +17,7 @@ import type {
   ResponsePath,
 } from '@apollo/query-planner';
 import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
-import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { trace, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { tracingEnabled } from '../observability/index.ts';
 
@@ -32,6 +33,26 @@ interface Cursor {
   path: ResponsePath;
   data: CursorData;
   fullResult: ResultMap;
+}
+
+/** One subgraph fetch of a plan, as our executor hands it to a data source that takes it directly. */
+export interface PlanFetch {
+  request: { query: string; variables: Record<string, unknown>; operationName: string | undefined };
+  /** The planner's kind for the fetch (queries may be retried). */
+  operationKind: OperationTypeNode;
+  incomingRequestContext: GatewayGraphQLRequestContext;
+}
+
+/**
+ * A data source our executor calls without Apollo's `process` request kinds and options
+ * (lib/gateway/subgraphClient.ts); others are called through `process` as Apollo's executor does.
+ */
+export interface PlanFetchSource {
+  fetchForPlan(fetch: PlanFetch): Promise<GatewayGraphQLResponse>;
+}
+
+function takesPlanFetches(source: GraphQLDataSource): source is GraphQLDataSource & PlanFetchSource {
+  return typeof (source as Partial<PlanFetchSource>).fetchForPlan === 'function';
 }
 
 /** What the executor needs besides the plan: the subgraphs' data sources and the supergraph (for type conditions). */
@@ -413,15 +434,22 @@ async function send(
   variables: Record<string, unknown>,
 ): Promise<ResultMap | null | undefined> {
   const { requestContext } = execution;
-  const response = await service.process({
-    // GraphQLDataSourceRequestKind.INCOMING_OPERATION (the enum is not exported).
-    kind: 'incoming operation' as never,
-    request: { query: fetch.operation, variables, operationName: fetch.operationName },
-    incomingRequestContext: requestContext,
-    context: requestContext.context,
-    document: fetch.operationDocumentNode,
-    pathInIncomingRequest: cursor.path,
-  });
+  const request = { query: fetch.operation, variables, operationName: fetch.operationName };
+  const response = takesPlanFetches(service)
+    ? await service.fetchForPlan({
+        request,
+        operationKind: fetch.operationKind,
+        incomingRequestContext: requestContext,
+      })
+    : await service.process({
+        // GraphQLDataSourceRequestKind.INCOMING_OPERATION (the enum is not exported).
+        kind: 'incoming operation' as never,
+        request,
+        incomingRequestContext: requestContext,
+        context: requestContext.context,
+        document: fetch.operationDocumentNode,
+        pathInIncomingRequest: cursor.path,
+      });
   if (response.errors) {
     const pathOf = lazyErrorPaths(fetch, cursor);
     for (const error of response.errors) execution.errors.push(downstreamError(error, fetch.serviceName, pathOf));

@@ -1,30 +1,41 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { fetchThroughCache, type CacheRuntime, type RestrictablePolicy, type SentFetch } from '../cache/index.ts';
+import { GraphQLError, OperationTypeNode, type GraphQLFormattedError } from 'graphql';
+import type { GatewayGraphQLRequestContext, GatewayHTTPResponse } from '@apollo/server-gateway-interface';
+import type { IncomingHttpHeaders } from 'node:http';
+import {
+  fetchThroughCache,
+  type CacheRuntime,
+  type FetchRequest,
+  type RestrictablePolicy,
+  type SentFetch,
+} from '../cache/index.ts';
 import { isPublicCode } from '../errors.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayContext } from './context.ts';
 import { countRepresentations, dedupeRepresentations, type EntityDedupStats } from './entityDedup.ts';
+import type { PlanFetch, PlanFetchSource } from './planExecutor.ts';
 import {
   clientErrorFor,
+  fetchHeaders,
+  headerOf,
   operationKindOf,
   SubgraphCallFailed,
   SubgraphCallRejected,
   type CallScope,
   type FetcherResponse,
   type RequestDeadlines,
+  type SubgraphAnswer,
   type SubgraphUpstream,
 } from '../transport/index.ts';
 
 type SubgraphResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /**
- * The current call's scope, read by the fetcher Apollo calls from inside `super.process`. One store
- * for every client: each async context the runtime creates pays for every live store, and a call's
- * nearest `run` is its own whichever client made it.
+ * Carries a call's id from `willSendRequest` through Apollo's `process` to the fetcher, which finds
+ * the call's scope by it and removes the header before sending. Not an AsyncLocalStorage: entering
+ * one would turn on the tracking of every promise's async context for the rest of the process.
  */
-const calls = new AsyncLocalStorage<CallScope>();
+const CALL_HEADER = 'x-bff-call';
 
 /** A subgraph's own answer to a request it refused (HTTP 4xx), carried to `process` to pass on. */
 class SubgraphRefusal extends GraphQLError {
@@ -34,6 +45,56 @@ class SubgraphRefusal extends GraphQLError {
   ) {
     super(`HTTP ${status}`);
   }
+}
+
+/** The call could not get an answer at all: what stale cached copies may stand in for. */
+function isUnavailable(error: unknown): boolean {
+  return (
+    error instanceof SubgraphCallFailed ||
+    error instanceof SubgraphCallRejected ||
+    (error instanceof SubgraphRefusal && error.status >= 500)
+  );
+}
+
+/** The refusal a 4xx answer stands for: its GraphQL errors when its body has any. */
+function refusalOf(status: number, body: unknown): SubgraphRefusal {
+  const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
+  return new SubgraphRefusal(status, isFormattedErrorList(errors) ? errors : []);
+}
+
+/** A received answer's HTTP side as Apollo's responses carry it; `Headers` built only if someone reads them (the entity cache does). */
+class ReceivedHttp implements GatewayHTTPResponse {
+  #headers: Headers | null = null;
+
+  constructor(
+    readonly status: number,
+    readonly raw: IncomingHttpHeaders,
+  ) {}
+
+  get headers(): Headers {
+    this.#headers ??= fetchHeaders(this.raw);
+    return this.#headers;
+  }
+}
+
+/**
+ * A subgraph's `cache-control` header as RemoteGraphQLDataSource's `respond` reads it
+ * (honorSubgraphCacheControlHeader): no `max-age` is uncacheable, `private`/`public` set the scope.
+ */
+function cacheHintOf(header: string | null): { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } {
+  const directives: Record<string, string | true> = {};
+  if (header)
+    for (const part of header.trim().split(/\s*,\s*/)) {
+      const [name = '', value] = part.split(/\s*=\s*/, 2);
+      directives[name] = value === undefined ? true : value.replace(/^"|"$/g, '');
+    }
+  const maxAge = directives['max-age'];
+  const hint: { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } = {
+    maxAge: typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
+  };
+  if (directives.private === true) hint.scope = 'PRIVATE';
+  if (directives.public === true) hint.scope = 'PUBLIC';
+  return hint;
 }
 
 function isFormattedErrorList(value: unknown): value is GraphQLFormattedError[] {
@@ -68,12 +129,16 @@ function isRequestContext(context: object): context is GatewayContext {
  * from discovery). It forwards the correlation id and the caller's identity, and turns every failure
  * into a response whose errors name the service, so the rest of the plan still fills its fields.
  */
-export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
+export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> implements PlanFetchSource {
   readonly #upstream: SubgraphUpstream;
   readonly #deadlines: RequestDeadlines;
   readonly #logger: Logger;
   readonly #cache: CacheRuntime | null;
   readonly #representations: EntityDedupStats;
+  /** Scopes of the calls Apollo's `process` is making, by id; and the id of each call's options. */
+  readonly #calls = new Map<string, CallScope>();
+  readonly #callIds = new WeakMap<object, string>();
+  #nextCall = 0;
 
   constructor({ upstream, deadlines, logger, cache, representations }: SubgraphClientDeps) {
     super({ url: upstream.url });
@@ -82,12 +147,20 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     this.#logger = logger;
     this.#cache = cache ?? null;
     this.#representations = representations ?? { asked: 0, sent: 0 };
-    this.fetcher = (_url, init) => upstream.send(init ?? {}, calls.getStore() ?? upstream.standaloneScope());
+    this.fetcher = (_url, init = {}) => {
+      const { [CALL_HEADER]: call, ...headers } = init.headers ?? {};
+      const scope = call === undefined ? undefined : this.#calls.get(call);
+      return upstream.send(call === undefined ? init : { ...init, headers }, scope ?? upstream.standaloneScope());
+    };
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override willSendRequest(options: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const { request, context } = options;
     const headers = request.http?.headers;
-    if (!headers || !context) return;
+    if (!headers) return;
+    const call = this.#callIds.get(options);
+    if (call !== undefined) headers.set(CALL_HEADER, call);
+    if (!context) return;
     if ('requestId' in context && typeof context.requestId === 'string' && context.requestId)
       headers.set('x-request-id', context.requestId);
     // Health checks and schema loads carry no request context and so no identity; subgraphs refuse them.
@@ -120,6 +193,76 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     });
   }
 
+  /**
+   * A plan fetch from our executor (lib/gateway/planExecutor.ts): what `process` does for a plan
+   * fetch (caches, entity dedup, the transport, identity and trace headers, errors naming the
+   * service, the subgraph's `cache-control` restricting the response's policy), with the body
+   * serialized once for all attempts and the answer parsed once, without Apollo's fetch
+   * Request/Response objects.
+   */
+  async fetchForPlan({ request, operationKind, incomingRequestContext }: PlanFetch): Promise<SubgraphResponse> {
+    const retryable = operationKind === OperationTypeNode.QUERY;
+    const context = incomingRequestContext.context;
+    if (!this.#cache || !isRequestContext(context) || !context.cache)
+      return (await this.#post(request, retryable, incomingRequestContext)).response;
+    return fetchThroughCache(this.#cache, {
+      subgraph: this.#upstream.name,
+      request,
+      incomingOperation: incomingRequestContext.operation.operation,
+      userId: context.userId,
+      state: context.cache,
+      policy: incomingRequestContext.overallCachePolicy as RestrictablePolicy,
+      send: (sent) => this.#post(sent, retryable, incomingRequestContext),
+    });
+  }
+
+  /** `#send` for our executor: one logical call, its attempts posting the same body. */
+  async #post(request: FetchRequest, retryable: boolean, incoming: GatewayGraphQLRequestContext): Promise<SentFetch> {
+    const scope = this.#upstream.scope(
+      retryable,
+      this.#deadlines.deadlineFor(incoming, this.#upstream.policy.budgetMs),
+    );
+    const context = incoming.context as GatewayContext | Record<string, unknown>;
+    try {
+      const deduped = dedupeRepresentations(request);
+      countRepresentations(this.#representations, request, deduped);
+      const body = JSON.stringify(deduped ? deduped.request : request);
+      const answer = await this.#upstream.call(scope, () => this.#attempt(body, context, scope));
+      const response = answer.json as SubgraphResponse;
+      response.http = new ReceivedHttp(answer.status, answer.headers);
+      const policy = incoming.overallCachePolicy as Partial<RestrictablePolicy> | undefined;
+      if (this.honorSubgraphCacheControlHeader && typeof policy?.restrict === 'function')
+        policy.restrict(cacheHintOf(headerOf(answer.headers, 'cache-control')));
+      return { response: deduped ? deduped.expand(response) : response, unavailable: false };
+    } catch (error) {
+      return { response: { errors: this.#errorsFor(error, context) }, unavailable: isUnavailable(error) };
+    }
+  }
+
+  /** One attempt: headers as `willSendRequest` sets them, signed afresh; a 4xx thrown as `process` throws it. */
+  async #attempt(
+    body: string,
+    context: GatewayContext | Record<string, unknown>,
+    scope: CallScope,
+  ): Promise<SubgraphAnswer> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if ('requestId' in context && typeof context.requestId === 'string' && context.requestId)
+      headers['x-request-id'] = context.requestId;
+    if (isRequestContext(context)) {
+      headers.traceparent = context.traceparent;
+      Object.assign(headers, context.signedIdentityHeaders());
+    }
+    const answer = await this.#upstream.post(headers, body, scope);
+    if (answer.status < 400) return answer;
+    let refused: unknown;
+    try {
+      refused = JSON.parse(answer.body);
+    } catch {
+      refused = null;
+    }
+    throw refusalOf(answer.status, refused);
+  }
+
   /** One call through the transport; `unavailable` when the subgraph could not answer at all (what stale copies may stand in for). */
   async #send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SentFetch> {
     const { request } = options;
@@ -129,19 +272,20 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
       kind === 'query',
       this.#deadlines.deadlineFor(incoming?.incomingRequestContext, this.#upstream.policy.budgetMs),
     );
+    const call = String(this.#nextCall++);
     try {
       // Repeated representations go out once, with caches on or off (the entity cache only sees misses).
       const deduped = dedupeRepresentations(request);
       countRepresentations(this.#representations, request, deduped);
-      const sent = deduped ? { ...options, request: deduped.request } : options;
-      const response = await this.#upstream.call(scope, () => calls.run(scope, () => super.process(sent)));
+      const sent = { ...options, request: deduped ? deduped.request : request };
+      this.#calls.set(call, scope);
+      this.#callIds.set(sent, call);
+      const response = await this.#upstream.call(scope, () => super.process(sent));
       return { response: deduped ? deduped.expand(response) : response, unavailable: false };
     } catch (error) {
-      const unavailable =
-        error instanceof SubgraphCallFailed ||
-        error instanceof SubgraphCallRejected ||
-        (error instanceof SubgraphRefusal && error.status >= 500);
-      return { response: { errors: this.#errorsFor(error, options.context) }, unavailable };
+      return { response: { errors: this.#errorsFor(error, options.context) }, unavailable: isUnavailable(error) };
+    } finally {
+      this.#calls.delete(call);
     }
   }
 
@@ -153,8 +297,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> {
     } catch {
       body = null;
     }
-    const errors = typeof body === 'object' && body !== null ? (body as { errors?: unknown }).errors : undefined;
-    return new SubgraphRefusal(response.status, isFormattedErrorList(errors) ? errors : []);
+    return refusalOf(response.status, body);
   }
 
   #errorsFor(error: unknown, context: GatewayContext | Record<string, unknown> | undefined): GraphQLFormattedError[] {

@@ -46,6 +46,12 @@ export interface GraphQLServerOptions<TContext extends BaseContext> {
   metrics?: MetricsEndpoint;
   /** Tried after `admit`, before Apollo: answers what it can without Apollo's pipeline (a cache hit). */
   front?: FrontHandler;
+  /**
+   * Opens a request scope (lib/observability/requestScope.ts) per request; true by default. A
+   * server that reads none (a gateway: no SQL to count) passes false: with no AsyncLocalStorage ever
+   * entered, Node does not track the async context of every promise the process creates.
+   */
+  requestScope?: boolean;
 }
 
 /** An admitted GraphQL request as a front handler sees it. */
@@ -114,17 +120,24 @@ export async function startGraphQLServer<TContext extends BaseContext>(
     if (draining) res.shouldKeepAlive = false;
     const requestId = validRequestId(headerValue(req, 'x-request-id')) ?? randomUUID();
     res.setHeader('x-request-id', requestId);
-    // A server span (when tracing) and a request scope around everything the request runs.
-    runTraced(req, res, options.metrics?.service, continueTrace, (traceparent) => {
-      const traceId = traceIdOf(traceparent);
-      const info = requestInfo(req, requestId, traceparent, traceId, logger);
-      logAccess(req, res, logger, requestId, traceId);
-      route(req, res, routing, info).catch((error: unknown) => {
-        info.logger.error({ err: error }, 'request failed');
-        if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
-        else res.end();
-      });
-    });
+    // A server span (when tracing) and a request scope (unless turned off) around everything the request runs.
+    runTraced(
+      req,
+      res,
+      options.metrics?.service,
+      continueTrace,
+      (traceparent) => {
+        const traceId = traceIdOf(traceparent);
+        const info = requestInfo(req, requestId, traceparent, traceId, logger);
+        logAccess(req, res, logger, requestId, traceId);
+        route(req, res, routing, info).catch((error: unknown) => {
+          info.logger.error({ err: error }, 'request failed');
+          if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+          else res.end();
+        });
+      },
+      options.requestScope ?? true,
+    );
   });
   httpServer.keepAliveTimeout = 65_000;
 

@@ -5,9 +5,10 @@ import { runInRequestScope } from './requestScope.ts';
 import { startServerSpan, tracingEnabled } from './tracing.ts';
 
 /**
- * Runs one HTTP request's handling inside its request scope and, when tracing, inside a SERVER span
- * that continues the caller's `traceparent`; `handle` gets the traceparent this hop stands for (the
- * span's own, or `fallback`'s continuation when tracing is off) for logs and outgoing calls.
+ * Runs one HTTP request's handling inside its request scope (unless `scoped` is false) and, when
+ * tracing, inside a SERVER span that continues the caller's `traceparent`; `handle` gets the
+ * traceparent this hop stands for (the span's own, or `fallback`'s continuation when tracing is off)
+ * for logs and outgoing calls.
  */
 export function runTraced(
   req: IncomingMessage,
@@ -15,8 +16,9 @@ export function runTraced(
   service: string | undefined,
   fallback: (incoming: string | undefined) => string,
   handle: (traceparent: string) => void,
+  scoped = true,
 ): void {
-  runInRequestScope(() => {
+  (scoped ? runInRequestScope : (run: () => void) => run())(() => {
     if (!tracingEnabled()) {
       const incoming = req.headers.traceparent;
       handle(fallback(Array.isArray(incoming) ? incoming[0] : incoming));

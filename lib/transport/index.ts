@@ -18,8 +18,11 @@ export {
 } from './policy.ts';
 export { RequestDeadlines } from './deadlines.ts';
 export {
+  fetchHeaders,
+  headerOf,
   SubgraphUpstream,
   type CallScope,
+  type SubgraphAnswer,
   type FetcherRequestInit,
   type FetcherResponse,
   type UpstreamStats,

@@ -46,27 +46,51 @@ export interface UpstreamStats {
 const SEND_ONCE: BackoffPolicy = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 };
 
 /**
- * A response read to the end within the attempt's timeout (a subgraph that sends headers and then
- * stalls is a timeout too) and, when 2xx, checked to be a GraphQL response: Apollo then reads the
- * parsed body without parsing it again.
+ * What one attempt brought back, read to the end within the attempt's timeout (a subgraph that
+ * sends headers and then stalls is a timeout too): a 2xx answer already checked to be a GraphQL
+ * response and parsed once (`json`), or a 4xx answer as it is (`json` undefined) for the caller to read.
  */
+export interface SubgraphAnswer {
+  url: string;
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: unknown;
+}
+
+/** A header as one string, repeated values joined as WHATWG `Headers.get` joins them. */
+export function headerOf(headers: IncomingHttpHeaders, name: string): string | null {
+  const value = headers[name];
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Received headers as a WHATWG `Headers` (what Apollo's readers of a response expect). */
+export function fetchHeaders(headers: IncomingHttpHeaders): Headers {
+  const out = new Headers();
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) out.append(name, item);
+  }
+  return out;
+}
+
+/** An answer as the fetch Response Apollo's data source reads; the body already parsed stays parsed. */
 class BufferedResponse implements FetcherResponse {
   readonly bodyUsed = false;
   readonly redirected = false;
+  readonly url: string;
+  readonly status: number;
+  readonly body: string;
   readonly headers: Headers;
   #parsed: unknown;
 
-  constructor(
-    readonly url: string,
-    readonly status: number,
-    headers: IncomingHttpHeaders,
-    readonly body: string,
-  ) {
-    this.headers = new Headers();
-    for (const [name, value] of Object.entries(headers)) {
-      if (value === undefined) continue;
-      for (const item of Array.isArray(value) ? value : [value]) this.headers.append(name, item);
-    }
+  constructor(answer: SubgraphAnswer) {
+    this.url = answer.url;
+    this.status = answer.status;
+    this.body = answer.body;
+    this.#parsed = answer.json;
+    this.headers = fetchHeaders(answer.headers);
   }
 
   get ok(): boolean {
@@ -84,11 +108,6 @@ class BufferedResponse implements FetcherResponse {
   }
 
   async json(): Promise<unknown> {
-    return this.parsed();
-  }
-
-  /** Parses once: the validation here and Apollo's `json()` share the result. */
-  parsed(): unknown {
     this.#parsed ??= JSON.parse(this.body);
     return this.#parsed;
   }
@@ -124,8 +143,9 @@ function isServerFailure(status: number): boolean {
 
 /**
  * The gateway's transport to one subgraph. `call` wraps one logical call: bulkhead → circuit
- * breaker → retries (queries only); `send` is one attempt: an instance chosen by discovery, a
- * timeout inside the request's budget, that instance's keep-alive pool. Failures leave as
+ * breaker → retries (queries only); `post` is one attempt: an instance chosen by discovery, a
+ * timeout inside the request's budget, that instance's keep-alive pool (`send`, the same attempt
+ * as a fetch Response for Apollo's data source). Failures leave as
  * SubgraphCallFailed (sent, failed) or SubgraphCallRejected (failed fast); 4xx answers are
  * returned for the data source to read.
  */
@@ -201,8 +221,21 @@ export class SubgraphUpstream {
     return this.bulkhead.run(() => this.breaker.run(retried), scope.deadline);
   }
 
-  /** One HTTP exchange with one instance. */
+  /** One HTTP exchange with one instance, as a fetch Response (Apollo's data source's fetcher). */
   async send(init: FetcherRequestInit, scope: CallScope): Promise<FetcherResponse> {
+    return new BufferedResponse(await this.post(init.headers ?? {}, init.body, scope));
+  }
+
+  /**
+   * One HTTP exchange with one instance: `body` (serialized once by the caller, whatever the
+   * attempts) posted with `headers`, the answer read, checked and parsed without building fetch
+   * objects.
+   */
+  async post(
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
+    scope: CallScope,
+  ): Promise<SubgraphAnswer> {
     const timeoutMs = Math.min(this.policy.timeoutMs, scope.deadline - Date.now());
     if (timeoutMs <= 0) throw new SubgraphCallFailed('TIMEOUT', 'the request budget was spent before this attempt');
     const instance = this.instances.pick(scope.tried);
@@ -211,9 +244,9 @@ export class SubgraphUpstream {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const response = await this.#exchange(instance, init, controller.signal);
+      const answer = await this.#exchange(instance, headers, body, controller.signal);
       this.instances.recordSuccess(instance);
-      return response;
+      return answer;
     } catch (error) {
       this.instances.recordFailure(instance);
       if (controller.signal.aborted)
@@ -240,41 +273,48 @@ export class SubgraphUpstream {
 
   async #exchange(
     instance: SubgraphInstance,
-    init: FetcherRequestInit,
+    headers: Record<string, string>,
+    body: string | Buffer | undefined,
     signal: AbortSignal,
-  ): Promise<BufferedResponse> {
-    let response: BufferedResponse;
+  ): Promise<SubgraphAnswer> {
+    let answer: SubgraphAnswer;
     try {
-      const { statusCode, headers, body } = await instance.pool.request({
+      const response = await instance.pool.request({
         path: instance.path,
         method: 'POST',
         // The call's span becomes the subgraph's parent (its traceparent replaces the request's).
-        headers: withTraceContext(init.headers ?? {}),
-        body: init.body,
+        headers: withTraceContext(headers),
+        body,
         signal,
       });
-      response = new BufferedResponse(instance.url.href, statusCode, headers, await body.text());
+      answer = {
+        url: instance.url.href,
+        status: response.statusCode,
+        headers: response.headers,
+        body: await response.body.text(),
+        json: undefined,
+      };
     } catch (error) {
       throw new SubgraphCallFailed('UNREACHABLE', `${instance.url.origin}: ${describe(error)}`, undefined, error);
     }
     const origin = instance.url.origin;
-    if (isServerFailure(response.status))
-      throw new SubgraphCallFailed('HTTP_ERROR', `${origin} answered HTTP ${response.status}`, response.status);
-    if (response.status >= 400) return response;
-    if (!response.ok)
-      throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered HTTP ${response.status}`, response.status);
-    const contentType = response.headers.get('content-type') ?? '';
+    const { status } = answer;
+    if (isServerFailure(status))
+      throw new SubgraphCallFailed('HTTP_ERROR', `${origin} answered HTTP ${status}`, status);
+    if (status >= 400) return answer;
+    if (status < 200 || status >= 300)
+      throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered HTTP ${status}`, status);
+    const contentType = headerOf(answer.headers, 'content-type') ?? '';
     if (!/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
       throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered with content-type "${contentType}"`);
     }
-    let body: unknown;
     try {
-      body = response.parsed();
+      answer.json = JSON.parse(answer.body);
     } catch (error) {
       throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered with malformed JSON`, undefined, error);
     }
-    if (!isGraphQLResponse(body))
+    if (!isGraphQLResponse(answer.json))
       throw new SubgraphCallFailed('BAD_RESPONSE', `${origin} answered JSON that is not a GraphQL response`);
-    return response;
+    return answer;
   }
 }
