@@ -119,23 +119,20 @@ export function createProviders(config: OrdersConfig, logger: Logger): Providers
   const payments = client('payments');
   const products = client('products');
   // Stock levels and prices are the same for every buyer: asked as the service, shared between callers.
-  const stockLevels = sharedReads(async (productIds) => {
-    const data = await inventory.request({
-      query: OPERATIONS.stockLevels,
+  const entities = async (service: ServiceClient, query: string, productIds: string[]) =>
+    service.request({
+      query,
       variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
       userId: null,
       kind: 'query',
     });
+  const stockLevels = sharedReads(async (productIds) => {
+    const data = await entities(inventory, OPERATIONS.stockLevels, productIds);
     const levels = field(data, '_entities', z.array(stockLevel).length(productIds.length), 'inventory');
     return levels.map((level) => level?.stock.available ?? 0);
   }, SHARED_READ_LIMITS);
   const productSnapshots = sharedReads(async (productIds) => {
-    const data = await products.request({
-      query: OPERATIONS.productSnapshot,
-      variables: { representations: productIds.map((id) => ({ __typename: 'Product', id })) },
-      userId: null,
-      kind: 'query',
-    });
+    const data = await entities(products, OPERATIONS.productSnapshot, productIds);
     return field(data, '_entities', z.array(productSnapshot).length(productIds.length), 'products');
   }, SHARED_READ_LIMITS);
   const mutate = (service: ServiceClient, query: string, variables: Record<string, unknown>, userId: string) =>
