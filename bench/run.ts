@@ -161,7 +161,12 @@ async function startHive(
       '--polling',
       '1h',
     ],
-    { env: { ...env, BENCH_PROFILE: profile, LOG_LEVEL: 'error' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    // METADATA_SERVER_DETECTION: its OpenTelemetry resource detection otherwise probes Google Cloud's
+    // metadata server, which this closed network answers 403 (a MetadataLookupWarning on every run).
+    {
+      env: { ...env, BENCH_PROFILE: profile, LOG_LEVEL: 'error', METADATA_SERVER_DETECTION: 'none' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));

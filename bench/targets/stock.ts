@@ -21,6 +21,7 @@ import { bffDataSource, type GatewayContext } from '../../lib/gateway/index.ts';
 import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
 import { webProfile } from '../../gateway-web/src/profile.ts';
 import { serveParent } from '../ipc.ts';
+import { keepApolloTelemetryOff } from '../../lib/gateway/apolloTelemetry.ts';
 
 const options = z
   .object({ BENCH_PROFILE: z.enum(['web', 'mobile']), BENCH_SUBGRAPH_URLS: z.string() })
@@ -39,6 +40,8 @@ class SigningDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 }
 
+// Stock as shipped, but for its usage telemetry to Apollo: the bench sends nothing outside this machine.
+keepApolloTelemetryOff();
 const bff = bffDataSource(profile.name, profile.bff);
 const gateway = new ApolloGateway({
   supergraphSdl: readFileSync(gatewaySupergraphPath(profile.name), 'utf8'),

@@ -14,6 +14,7 @@ import { createPlayground, demoUserHeaders } from './playground/index.ts';
 import { SubgraphUpstreams } from '../transport/index.ts';
 import { SubgraphClient } from './subgraphClient.ts';
 import { bffDataSource } from './bff.ts';
+import { keepApolloTelemetryOff } from './apolloTelemetry.ts';
 import { sharingInflightQueries, type InflightStats } from './inflight.ts';
 import type { EntityDedupStats } from './entityDedup.ts';
 import { knownRootTypeRule } from './knownRootType.ts';
@@ -114,6 +115,7 @@ export function createGatewayApollo(
   const bff = bffDataSource(config.name, config.bff, cache);
   // The data sources Apollo's executor calls, for ours to call with the same request context.
   const services = new Map<string, GraphQLDataSource>();
+  keepApolloTelemetryOff();
   const apolloGateway = new ApolloGateway({
     supergraphSdl: config.supergraphSdl,
     logger,
