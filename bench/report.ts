@@ -33,11 +33,15 @@ export interface Measurement {
    */
   responseHitShare?: number;
   bytesPerResponse: number;
+  /** Requests/s of each repeated run when the run was repeated (a cache hit, the ceiling); this row is the median one. */
+  runs?: number[];
 }
 
 export interface BenchReport {
   at: string;
   quick: boolean;
+  /** Only some scenarios or targets ran (BENCH_SCENARIOS, BENCH_TARGETS): not a figure for the README. */
+  partial?: boolean;
   settings: Record<string, unknown>;
   machine: string;
   measurements: Measurement[];
@@ -50,12 +54,28 @@ const fixed = (n: number | undefined, digits = 2) => (n === undefined || !Number
 const ratio = (a: number | undefined, b: number | undefined) =>
   a === undefined || b === undefined || b === 0 ? undefined : a / b;
 
+/** How the repeated (fast) runs are summarised, when there were any. */
+function repeatedNote(measurements: readonly Measurement[]): string[] {
+  const counts = [...new Set(measurements.flatMap((m) => (m.runs ? [m.runs.length] : [])))];
+  if (counts.length === 0) return [];
+  const spread = measurements
+    .filter((m) => m.runs && m.target === 'ceiling')
+    .map(
+      (m) =>
+        `${m.scenario} ${m.connections} conn ${Math.min(...(m.runs ?? [])).toFixed(0)}-${Math.max(...(m.runs ?? [])).toFixed(0)}`,
+    );
+  return [
+    `Cache-hit and ceiling rows are the run of median req/s among ${counts.join('/')} runs of the same length${spread.length ? ` (the ceiling's req/s ranged: ${spread.join('; ')})` : ''}.`,
+  ];
+}
+
 export function markdown(report: BenchReport): string {
   const scenarios = [...new Set(report.measurements.map((m) => m.scenario))];
   const top = Math.max(...report.measurements.map((m) => m.connections));
   const lines = [
     `Bench of ${report.at}${report.quick ? ' (quick: harness check, figures not meaningful)' : ''}, on ${report.machine}.`,
     `CPU figures are per request (process utime + stime over the measured requests); other columns at ${top} connections; ratios are this run's.`,
+    ...repeatedNote(report.measurements),
     '',
     `| scenario | target | req/s 1 conn | req/s ${top} conn | p50 / p99 ms (${top}) | gateway CPU ms/req, 1 / ${top} conn | subgraphs CPU ms/req, 1 / ${top} conn | subgraph req/op | SQL/op | Redis cmd/op | shared in flight | req/s vs stock | vs Hive | vs ceiling | gateway CPU vs stock |`,
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -158,7 +178,7 @@ export async function writeReport(report: BenchReport): Promise<string[]> {
   await writeFile(`${base}.svg`, svg(report));
   const files = [`${base}.json`, `${base}.md`, `${base}.svg`];
   // Only a full run replaces the figures the README shows.
-  if (!report.quick) {
+  if (!report.quick && !report.partial) {
     const here = fileURLToPath(new URL('.', import.meta.url));
     await copyFile(`${base}.md`, join(here, 'latest.md'));
     await copyFile(`${base}.svg`, join(here, 'latest.svg'));

@@ -171,6 +171,41 @@ describe('the entity cache', () => {
     expect((await fetchEntities(cache, ORDERS, ['ada'], (r) => orders.send(r), null)).state.status()).toBe('miss');
   });
 
+  it('reads only the variants a selection has been answered in, and both again once a new scope appears', async () => {
+    const cache = runtime();
+    const looked: string[][] = [];
+    const mget = cache.store.mget.bind(cache.store);
+    cache.store.mget = (keys) => {
+      looked.push([...keys]);
+      return mget(keys);
+    };
+    const variants = () =>
+      (looked.at(-1) ?? []).map((k) => k.slice(k.lastIndexOf('}:v2:')).replace(/^.*:(pub|u):?.*$/, '$1'));
+    let cacheControl = 'max-age=60, public';
+    const ratings = subgraph((r) => ({ averageRating: r.id.length }));
+    const send = (r: FetchRequest) =>
+      ratings.send(r).then((sent) => {
+        sent.response.http?.headers.set('cache-control', cacheControl);
+        return sent;
+      });
+    // Before any answer: the caller's private and the public variant.
+    await fetchEntities(cache, RATINGS, ['p1'], send, 'ada');
+    expect(variants()).toEqual(['u', 'pub']);
+    // Answered publicly since: only the public one, and a hit from it.
+    const hit = await fetchEntities(cache, RATINGS, ['p1'], send, 'ada');
+    expect(variants()).toEqual(['pub']);
+    expect(hit.state.status()).toBe('hit');
+    // A private answer for this selection (hints changed): from then on both, and the private entry is found.
+    cacheControl = 'max-age=60, private';
+    await fetchEntities(cache, RATINGS, ['p2'], send, 'bob');
+    const mine = await fetchEntities(cache, RATINGS, ['p2'], send, 'bob');
+    expect(variants()).toEqual(['u', 'pub']);
+    expect(mine.state.status()).toBe('hit');
+    expect(ratings.sent).toHaveLength(2);
+    // Still never another user's: ada's fetch of p2 goes to the subgraph.
+    expect((await fetchEntities(cache, RATINGS, ['p2'], send, 'ada')).state.status()).toBe('miss');
+  });
+
   it('serves stale copies of fields that allow it when the subgraph is down, and says so', async () => {
     const cache = runtime();
     const reviews = subgraph(() => ({ averageRating: 4.5 }), 'max-age=1, public');

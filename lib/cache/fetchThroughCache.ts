@@ -177,7 +177,7 @@ async function resolve(
 ): Promise<Resolution> {
   if (list.length === 0) return { errors: [] };
   const { stats } = runtime;
-  await lookUp(runtime, fetch, list);
+  await lookUp(runtime, fetch, entities.selection, list);
   const now = Date.now();
   const missing = list.filter((w) => !w.fresh);
   const hits = list.filter((w) => w.fresh);
@@ -209,6 +209,7 @@ async function resolve(
   if (received && !sent.response.errors?.length) {
     const hint = hintFromCacheControl(sent.response.http?.headers.get('cache-control'));
     const maxAge = Math.min(hint.maxAge, runtime.config.maxTtlSeconds);
+    if (maxAge > 0) runtime.sawScope(fetch.subgraph, entities.selection, hint.scope);
     missing.forEach((w, i) => {
       w.data = received[i] ?? null;
       const tags = new Set<string>();
@@ -257,12 +258,20 @@ async function resolve(
   return { errors: remapErrors(sent.response.errors ?? [], missing), extensions: sent.response.extensions };
 }
 
-/** One MGET for the whole fetch: the public and (signed in) the caller's private entry of each entity, all on one slot. */
-async function lookUp(runtime: CacheRuntime, fetch: SubgraphFetch, wanted: Wanted[]): Promise<void> {
+/**
+ * One MGET for the whole fetch: the public and (signed in) the caller's private entry of each entity,
+ * all on one slot. A scope this fetch's selection has never been answered in since the process
+ * started is not read (nothing was written in it); before the first answer, both are.
+ */
+async function lookUp(runtime: CacheRuntime, fetch: SubgraphFetch, selection: string, wanted: Wanted[]): Promise<void> {
+  const seen = runtime.scopesSeen(fetch.subgraph, selection);
+  const readPrivate = !seen || seen.has('PRIVATE');
+  const readPublic = !seen || seen.has('PUBLIC');
   const keysOf = (w: Wanted) =>
-    [cacheKeys.scoped(w.base, 'PRIVATE', fetch.userId), cacheKeys.scoped(w.base, 'PUBLIC', null)].filter(
-      (k): k is string => k !== null,
-    );
+    [
+      readPrivate ? cacheKeys.scoped(w.base, 'PRIVATE', fetch.userId) : null,
+      readPublic ? cacheKeys.scoped(w.base, 'PUBLIC', null) : null,
+    ].filter((k): k is string => k !== null);
   const keys = wanted.flatMap(keysOf);
   let values: Array<string | null>;
   try {

@@ -7,12 +7,35 @@ export function digest(text: string): string {
 
 /** JSON with object keys sorted, so equal values (variables, representations) give equal keys. */
 export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
-    return sorted;
-  });
+  return (
+    flatStableJson(value) ??
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+      return sorted;
+    })
+  );
+}
+
+/**
+ * An object of strings, numbers, booleans and nulls (an entity representation, most variables)
+ * written with its keys sorted by hand: JSON.stringify with a replacer calls back once per value,
+ * and a deep query's fetches send hundreds of representations. Null for anything nested.
+ */
+function flatStableJson(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let json = '{';
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    if (v !== null && typeof v === 'object') return null;
+    if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') return null;
+    json += `${json.length > 1 ? ',' : ''}${JSON.stringify(key)}:${JSON.stringify(v)}`;
+  }
+  return `${json}}`;
 }
 
 /** Braces would open a hash tag of their own inside ours; ids never contain them, anything else is neutralised. */

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/index.ts';
 import type { CacheConfig } from './config.ts';
+import type { CacheScope } from './keys.ts';
 import { fetchAnalyser, type FetchAnalysis } from './fetchAnalysis.ts';
 import { emptyStats, type CacheStats } from './stats.ts';
 import { StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
@@ -32,10 +33,21 @@ export interface CacheRuntime extends CacheRuntimeDeps {
   write(entries: readonly EntryWrite[], layers: { response: number; entity: number }): Promise<void>;
   /** Drops every entry tagged with one of `tags`: how many, or null when the store failed (never throws). */
   invalidate(tags: readonly string[], reason: 'mutation' | 'event'): Promise<number | null>;
+  /**
+   * The scopes a subgraph has answered an entity selection (its digest) in, cacheably, since this
+   * process started; undefined before its first such answer. Subgraphs' hints are static, so an
+   * entity fetch need not read a variant nobody has written (a hint that changes adds its scope).
+   */
+  scopesSeen(subgraph: string, selection: string): ReadonlySet<CacheScope> | undefined;
+  sawScope(subgraph: string, selection: string, scope: CacheScope): void;
 }
+
+/** Entity selections whose scopes are remembered (the oldest forgotten first: it is then read in both again). */
+const SCOPE_MEMORY = 5000;
 
 export function createCacheRuntime(deps: CacheRuntimeDeps): CacheRuntime {
   const stats = emptyStats();
+  const scopes = new Map<string, Set<CacheScope>>();
   const analysers = new Map<string, (query: string) => FetchAnalysis>();
   let lastFailure = '';
   const failed = (layer: CacheLayer, error: unknown) => {
@@ -66,6 +78,17 @@ export function createCacheRuntime(deps: CacheRuntimeDeps): CacheRuntime {
       return analyse(query);
     },
     failed,
+    scopesSeen: (subgraph, selection) => scopes.get(`${subgraph}\n${selection}`),
+    sawScope(subgraph, selection, scope) {
+      const key = `${subgraph}\n${selection}`;
+      const seen = scopes.get(key);
+      if (seen) {
+        seen.add(scope);
+        return;
+      }
+      if (scopes.size >= SCOPE_MEMORY) scopes.delete(scopes.keys().next().value ?? '');
+      scopes.set(key, new Set([scope]));
+    },
     async write(entries, layers) {
       if (entries.length === 0) return;
       try {

@@ -82,6 +82,28 @@ describe.each([
     expect(await store.mget([`${PREFIX}${run}:new`])).toEqual([`value of ${run}:new`]);
   });
 
+  it('drops, in one write, only the entries read before one of their tags was invalidated', async () => {
+    const run = Math.random().toString(36).slice(2);
+    await store.invalidate([`Order:${run}`]);
+    const readBefore = Date.now() - 5 * CLOCK_SKEW_MS;
+    const readAfter = Date.now() + 2 * CLOCK_SKEW_MS;
+    // The response and one entity share the invalidated tag; the other entity shares only a fresh one.
+    expect(
+      await store.write([
+        entry(`${run}:response`, [`User:${run}`, `Order:${run}`, `Product:${run}`], readBefore),
+        entry(`${run}:order`, [`Order:${run}`, `User:${run}`], readBefore),
+        entry(`${run}:product`, [`Product:${run}`], readBefore),
+        entry(`${run}:order-again`, [`Order:${run}`], readAfter),
+      ]),
+    ).toBe(2);
+    const keys = ['response', 'order', 'product', 'order-again'].map((k) => `${PREFIX}${run}:${k}`);
+    expect(await store.mget(keys)).toEqual([null, null, `value of ${run}:product`, `value of ${run}:order-again`]);
+    // What was kept is indexed under every tag it holds: invalidating one drops it.
+    expect(await store.invalidate([`Product:${run}`])).toBe(1);
+    expect(await store.invalidate([`Order:${run}`])).toBe(1);
+    expect(await store.mget(keys)).toEqual([null, null, null, null]);
+  });
+
   it('keeps plain values with a time to live (persisted queries)', async () => {
     const key = `${PREFIX}apq:${Math.random().toString(36).slice(2)}`;
     expect(await store.get(key)).toBeNull();
@@ -102,6 +124,19 @@ describe('the Redis store', () => {
     const index = `${PREFIX}{tag:Category:${run}}`;
     expect(await client.zrange(index, 0, -1)).toEqual([`${PREFIX}${run}:long`]);
     expect(await client.pttl(index)).toBeGreaterThan(60_000);
+  });
+
+  it('writes entries, their indexes and the tombstone check in one round trip on one node', async () => {
+    const store = createRedisStore({ client, keyPrefix: PREFIX, isReady: () => true, clockSkewMs: CLOCK_SKEW_MS });
+    const run = Math.random().toString(36).slice(2);
+    const before = store.roundTrips;
+    const tags = Array.from({ length: 20 }, (_, i) => `Product:${run}${i}`);
+    const written = tags.map((tag, i) => entry(`${run}:${i}`, [tag, `User:${run}`], Date.now(), 30_000));
+    expect(await store.write(written)).toBe(20);
+    expect(store.roundTrips - before).toBe(1);
+    expect(await client.zrange(`${PREFIX}{tag:User:${run}}`, 0, -1)).toEqual(written.map((e) => e.key).sort());
+    expect(await client.pttl(written[0]!.key)).toBeGreaterThan(20_000);
+    expect(await client.pttl(`${PREFIX}{tag:Product:${run}3}`)).toBeGreaterThan(20_000);
   });
 
   it('is skipped, not waited on, while Redis is not connected', async () => {
