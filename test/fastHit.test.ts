@@ -158,6 +158,17 @@ describe('response cache fast path', () => {
     }
   });
 
+  it('never answers an `accept` the ordinary path refuses (406), however often it is sent', async () => {
+    await catalog(6);
+    expect((await catalog(6)).headers.get('x-cache')).toBe('hit');
+    const before = stats().answered;
+    for (let i = 0; i < 3; i++) {
+      const refused = await catalog(6, { accept: 'text/html' });
+      expect(refused.status).toBe(406);
+    }
+    expect(stats().answered).toBe(before);
+  });
+
   it('spends the budget exactly: concurrent hits against a budget admit exactly what it holds', async () => {
     await catalog(2);
     const cost = (await catalog(2)).body.extensions?.rateLimit?.cost ?? 0;

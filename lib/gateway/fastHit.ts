@@ -184,7 +184,9 @@ export class FastHitPath {
       const contentType = response.headers.get('content-type');
       const accept = req.headers.accept ?? '';
       if (!contentType || this.contentTypes.has(accept) || this.contentTypes.size >= MAX_ACCEPT_VALUES) return;
-      if (response.body.kind === 'complete') this.contentTypes.set(accept, contentType);
+      // Only from an answer that negotiated it: one refusing the `accept` (406) is JSON too.
+      if (response.body.kind === 'complete' && (response.status ?? 200) === 200)
+        this.contentTypes.set(accept, contentType);
     },
   };
 
