@@ -70,6 +70,7 @@ const proxied: Partial<
 function cacheConfig(url: string, overrides: Partial<CacheConfig> = {}, keyPrefix = KEY_PREFIX): CacheConfig {
   return {
     enabled: true,
+    responses: true,
     // Far above a loaded machine's Redis latency: a timeout would (by design) skip the cache and change what the tests see.
     redis: { kind: 'single', url, keyPrefix, commandTimeoutMs: 2000 },
     staleIfErrorSeconds: 300,
@@ -254,6 +255,29 @@ describe('entity cache', () => {
     // The hit is the fast path's one script (lib/gateway/fastHit.ts), not another MGET.
     expect(web.fastHitStats()?.answered).toBe(answered + 1);
     expect(await commandCalls('mget')).toBe(1 + 2);
+  });
+
+  it('works alone with CACHE_RESPONSES=false: every request runs its plan, entities still come from the cache', async () => {
+    const entitiesOnly = await startTestGateway(
+      { ...fleet.urls, inventory: proxied.inventory!.fake.url, reviews: proxied.reviews!.fake.url },
+      { cache: cacheConfig(redis.url, { responses: false }) },
+    );
+    try {
+      const first = await postGraphQL(entitiesOnly.url, CATALOG, { first: 9 });
+      expect(first.body.errors).toBeUndefined();
+      const before = counts();
+      const second = await postGraphQL(entitiesOnly.url, CATALOG, { first: 9 });
+      expect(second.body.data).toEqual(first.body.data);
+      // The root list is asked again (no response entry); its products' stock and ratings are not.
+      expect(counts()).toEqual({ ...before, products: before.products + 1 });
+      expect(second.headers.get('x-cache')).toBe('hit');
+      const stats = entitiesOnly.cacheStats()!;
+      expect(stats.response).toMatchObject({ hits: 0, misses: 0, writes: 0 });
+      expect(stats.entity.hits).toBeGreaterThanOrEqual(2);
+      expect(entitiesOnly.fastHitStats()).toBeNull();
+    } finally {
+      await entitiesOnly.close();
+    }
   });
 
   it('works the same without Redis, on the in-process store', async () => {

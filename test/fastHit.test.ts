@@ -39,6 +39,7 @@ const EVENTS: EventsConfig = {
 const REDIS: RedisConfig = { kind: 'single', url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, commandTimeoutMs: 10_000 };
 const CACHE: CacheConfig = {
   enabled: true,
+  responses: true,
   redis: REDIS,
   staleIfErrorSeconds: 300,
   maxTtlSeconds: 3600,

@@ -5,6 +5,11 @@ import type { RedisConfig } from '../redis/index.ts';
 export interface CacheConfig {
   /** Response and entity caches, and their invalidation; APQ uses the store either way. */
   enabled: boolean;
+  /**
+   * Whole responses cached too (with `enabled`); false keeps the entity cache alone, so every request
+   * runs its plan and only entities repeated across requests and users are saved.
+   */
+  responses: boolean;
   redis: RedisConfig;
   /** How long past its maxAge an entity allowed to (`@staleIfError`) keeps a stale copy. */
   staleIfErrorSeconds: number;
@@ -25,6 +30,7 @@ const seconds = z.coerce.number().int().min(0);
 
 const shape = z.object({
   CACHE_ENABLED: z.enum(['true', 'false']).default('true'),
+  CACHE_RESPONSES: z.enum(['true', 'false']).default('true'),
   CACHE_STALE_IF_ERROR_SECONDS: seconds.default(300),
   CACHE_MAX_TTL_SECONDS: seconds.min(1).default(3600),
   CACHE_APQ_TTL_SECONDS: seconds.min(1).default(86_400),
@@ -42,6 +48,7 @@ export function cacheConfigFromEnv(redis: RedisConfig, env: NodeJS.ProcessEnv = 
   const c = parsed.data;
   return {
     enabled: c.CACHE_ENABLED === 'true',
+    responses: c.CACHE_RESPONSES === 'true',
     redis,
     staleIfErrorSeconds: c.CACHE_STALE_IF_ERROR_SECONDS,
     maxTtlSeconds: c.CACHE_MAX_TTL_SECONDS,

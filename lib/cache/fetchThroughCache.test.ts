@@ -20,6 +20,7 @@ function runtime(): CacheRuntime {
     gateway: 'web',
     config: {
       enabled: true,
+      responses: true,
       redis: { kind: 'memory', keyPrefix: 't:' },
       staleIfErrorSeconds: 300,
       maxTtlSeconds: 3600,

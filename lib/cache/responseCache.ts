@@ -16,6 +16,8 @@ import type { EntryWrite } from './store.ts';
  * most private scope of every subgraph's `cache-control` and every cached entity) is cacheable.
  * It is tagged with every entity its fetches touched, so invalidating one entity drops it.
  * Every response says `x-cache: hit|partial|miss`; one with stale entities has `extensions.cache.stale`.
+ * With `config.responses` false the plugin keeps only the entity cache's per-request work (its
+ * state, `x-cache`, the batched entity writes): no response is looked up or stored.
  */
 export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<GatewayContext> {
   const { stats } = runtime;
@@ -28,6 +30,7 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
       return {
         async responseForOperation(requestContext) {
           const { queryHash } = requestContext;
+          if (!runtime.config.responses) return null; // the entity cache alone (CACHE_RESPONSES=false)
           if (requestContext.operation.operation !== OperationTypeNode.QUERY || !queryHash) return null;
           base = cacheKeys.response(runtime.keyPrefix, {
             gateway: runtime.gateway,

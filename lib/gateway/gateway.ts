@@ -292,7 +292,10 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     // One script for budget and entry needs both on one Redis node, the one the caches use.
     const fastRedis = cache?.config.enabled && cache.store.kind === 'redis' ? singleNode(redis.cache?.client) : null;
     const fastHit =
-      config.responseCacheFastPath !== false && cache && fastRedis && (!rateLimiter || redis.rateLimit === redis.cache)
+      config.responseCacheFastPath !== false &&
+      cache?.config.responses &&
+      fastRedis &&
+      (!rateLimiter || redis.rateLimit === redis.cache)
         ? new FastHitPath({
             runtime: cache,
             redis: fastRedis,
