@@ -55,6 +55,21 @@ interface Child {
   child: ChildProcess;
   ready: Record<string, string>;
 }
+
+let asked = 0;
+/** A bench subgraph's counters (bench/targets/subgraph.ts): GraphQL requests and SQL statements. */
+function countsOf(child: ChildProcess): Promise<{ requests: number; statements: number }> {
+  const id = 1_000_000 + asked++;
+  return new Promise((done) => {
+    const listener = (m: { id?: number; answer?: { requests: number; statements: number } }) => {
+      if (m.id !== id || !m.answer) return;
+      child.off('message', listener);
+      done(m.answer);
+    };
+    child.on('message', listener);
+    child.send({ id, ask: 'counts' });
+  });
+}
 const children: ChildProcess[] = [];
 
 async function start(
@@ -225,11 +240,24 @@ try {
     for (const [name, list] of recorded) {
       for (const set of order) {
         const url = set === 'base' ? baseUrls : changeUrls;
+        const processes = set === 'base' ? base : change;
+        const sqlBefore = await Promise.all(processes.map((p) => countsOf(p.child)));
         const before = await cpuMsOfTrees(pids[set]);
         await inParallel(list, settings.REPLAY_CONCURRENCY, async (call) => {
           await send(url[call.subgraph], call);
         });
         const after = await cpuMsOfTrees(pids[set]);
+        const sqlAfter = await Promise.all(processes.map((p) => countsOf(p.child)));
+        if (round === 0)
+          console.log(
+            `${name} ${set}: SQL statements per gateway request`,
+            Object.fromEntries(
+              SUBGRAPH_NAMES.map((n, i) => [
+                n,
+                ((sqlAfter[i]?.statements ?? 0) - (sqlBefore[i]?.statements ?? 0)) / settings.REPLAY_REQUESTS,
+              ]),
+            ),
+          );
         const per = after.map((a, i) => (a - (before[i] as number)) / settings.REPLAY_REQUESTS);
         (results[name] ??= { base: [], change: [] })[set].push(per);
       }
