@@ -108,6 +108,32 @@ describe('raw SQL entity loaders', () => {
     expect(loaded).toStrictEqual([...expected, null]);
   });
 
+  it('reviews: reviewById and countByAuthor give what findMany and groupBy gave', async () => {
+    const expected = await reviews.review.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.length).toBeGreaterThan(20);
+    const loaders = reviewsLoaders(reviews);
+    expect(await loaders.reviewById.loadMany([...expected.map((r) => r.id), UNKNOWN])).toStrictEqual([
+      ...expected,
+      null,
+    ]);
+    const groups = await reviews.review.groupBy({ by: ['authorId'], _count: { _all: true } });
+    expect(groups.length).toBeGreaterThan(5);
+    expect(await loaders.countByAuthor.loadMany([UNKNOWN, ...groups.map((g) => g.authorId)])).toStrictEqual([
+      null,
+      ...groups.map((g) => ({ authorId: g.authorId, count: g._count._all })),
+    ]);
+  });
+
+  it('products: productCountByCategory gives what groupBy gave', async () => {
+    const groups = await products.product.groupBy({ by: ['categoryId'], _count: { _all: true } });
+    expect(groups.length).toBeGreaterThan(2);
+    const loaded = await productsLoaders(products).productCountByCategory.loadMany([
+      ...groups.map((g) => g.categoryId),
+      UNKNOWN,
+    ]);
+    expect(loaded).toStrictEqual([...groups.map((g) => ({ categoryId: g.categoryId, count: g._count._all })), null]);
+  });
+
   it('payments: paymentById and paymentByOrder give what findMany gave', async () => {
     const expected = await payments.payment.findMany({ orderBy: { id: 'asc' } });
     expect(expected.length).toBeGreaterThan(20);
