@@ -231,6 +231,24 @@ const REQUESTS: Array<[string, unknown, Record<string, string>?]> = [
     },
   ],
   [
+    'skip and include on fragment spreads and inline fragments, nested and overlapping',
+    {
+      query: `query F($yes: Boolean!, $no: Boolean!) {
+        nested(ids: ["p2", "p3"]) {
+          id
+          ...N @include(if: $yes)
+          ...N @skip(if: $yes)
+          ... on Product @include(if: $no) { price reviews { id } }
+          ... on Product @skip(if: $no) { reviews(first: 1) { id ... on Review @include(if: $no) { colour } ...R @include(if: $yes) } }
+          ... @include(if: $yes) { name ... @skip(if: $yes) { bad } }
+        }
+      }
+      fragment N on Product { name ... on Product @skip(if: $no) { price } }
+      fragment R on Review { at colour @skip(if: $yes) }`,
+      variables: { yes: true, no: false },
+    },
+  ],
+  [
     'input objects with defaults, list coercion, enums, custom scalars and IDs from numbers',
     {
       query: 'query E($in: Echo!) { echo(input: $in) inline: echo(input: { b: "one", c: BLUE, id: 7 }) }',
