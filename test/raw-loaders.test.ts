@@ -12,6 +12,10 @@ import type { ProductsPrisma } from '../subgraphs/products/src/db.ts';
 import { createLoaders as reviewsLoaders } from '../subgraphs/reviews/src/loaders.ts';
 import type { ReviewsPrisma } from '../subgraphs/reviews/src/db.ts';
 import { createLoaders as usersLoaders } from '../subgraphs/users/src/loaders.ts';
+import { createLoaders as ordersLoaders } from '../subgraphs/orders/src/loaders.ts';
+import type { OrdersPrisma } from '../subgraphs/orders/src/db.ts';
+import { createLoaders as paymentsLoaders } from '../subgraphs/payments/src/loaders.ts';
+import type { PaymentsPrisma } from '../subgraphs/payments/src/db.ts';
 import type { UsersPrisma } from '../subgraphs/users/src/db.ts';
 import { encodeCursor } from '../lib/graphql/index.ts';
 import { afterCursor, prismaWhere, productConditions } from '../subgraphs/products/src/filters.ts';
@@ -26,8 +30,12 @@ let products: ProductsPrisma;
 let users: UsersPrisma;
 let inventory: InventoryPrisma;
 let reviews: ReviewsPrisma;
+let orders: OrdersPrisma;
+let payments: PaymentsPrisma;
 
-async function prepare(name: 'products' | 'users' | 'inventory' | 'reviews'): Promise<ServicePrisma> {
+async function prepare(
+  name: 'products' | 'users' | 'inventory' | 'reviews' | 'orders' | 'payments',
+): Promise<ServicePrisma> {
   const prepared = await SUBGRAPH_SERVICES[name].prepare({ env, logger: silentLogger(), seedScale: 1 });
   opened.push(prepared);
   return prepared.prisma;
@@ -38,6 +46,8 @@ beforeAll(async () => {
   users = (await prepare('users')) as UsersPrisma;
   inventory = (await prepare('inventory')) as InventoryPrisma;
   reviews = (await prepare('reviews')) as ReviewsPrisma;
+  orders = (await prepare('orders')) as OrdersPrisma;
+  payments = (await prepare('payments')) as PaymentsPrisma;
 }, 180_000);
 
 afterAll(async () => {
@@ -96,6 +106,93 @@ describe('raw SQL entity loaders', () => {
     const ids = expected.map((s) => s.productId);
     const loaded = await inventoryLoaders(inventory).stockByProduct.loadMany([...ids, UNKNOWN]);
     expect(loaded).toStrictEqual([...expected, null]);
+  });
+
+  it('reviews: reviewById and countByAuthor give what findMany and groupBy gave', async () => {
+    const expected = await reviews.review.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.length).toBeGreaterThan(20);
+    const loaders = reviewsLoaders(reviews);
+    expect(await loaders.reviewById.loadMany([...expected.map((r) => r.id), UNKNOWN])).toStrictEqual([
+      ...expected,
+      null,
+    ]);
+    const groups = await reviews.review.groupBy({ by: ['authorId'], _count: { _all: true } });
+    expect(groups.length).toBeGreaterThan(5);
+    expect(await loaders.countByAuthor.loadMany([UNKNOWN, ...groups.map((g) => g.authorId)])).toStrictEqual([
+      null,
+      ...groups.map((g) => ({ authorId: g.authorId, count: g._count._all })),
+    ]);
+  });
+
+  it('products: productCountByCategory gives what groupBy gave', async () => {
+    const groups = await products.product.groupBy({ by: ['categoryId'], _count: { _all: true } });
+    expect(groups.length).toBeGreaterThan(2);
+    const loaded = await productsLoaders(products).productCountByCategory.loadMany([
+      ...groups.map((g) => g.categoryId),
+      UNKNOWN,
+    ]);
+    expect(loaded).toStrictEqual([...groups.map((g) => ({ categoryId: g.categoryId, count: g._count._all })), null]);
+  });
+
+  it('payments: paymentById and paymentByOrder give what findMany gave', async () => {
+    const expected = await payments.payment.findMany({ orderBy: { id: 'asc' } });
+    expect(expected.length).toBeGreaterThan(20);
+    expect(new Set(expected.map((p) => p.status)).size).toBeGreaterThan(1);
+    const loaders = paymentsLoaders(payments);
+    expect(await loaders.paymentById.loadMany([...expected.map((p) => p.id), UNKNOWN])).toStrictEqual([
+      ...expected,
+      null,
+    ]);
+    expect(await loaders.paymentByOrder.loadMany([UNKNOWN, ...expected.map((p) => p.orderId)])).toStrictEqual([
+      null,
+      ...expected,
+    ]);
+  });
+
+  it("orders: a dashboard's items, order counts and spending give what findMany and groupBy gave", async () => {
+    const all = await orders.order.findMany({ orderBy: { id: 'asc' } });
+    const userIds = [...new Set(all.map((o) => o.userId))];
+    expect(userIds.length).toBeGreaterThan(5);
+    const loaders = ordersLoaders(orders);
+
+    const orderIds = all.map((o) => o.id);
+    const items = await orders.orderItem.findMany({
+      where: { orderId: { in: orderIds } },
+      orderBy: [{ orderId: 'asc' }, { position: 'asc' }],
+    });
+    expect(items.length).toBeGreaterThan(orderIds.length);
+    expect(await loaders.itemsByOrder.loadMany([...orderIds, UNKNOWN])).toStrictEqual([
+      ...orderIds.map((id) => items.filter((i) => i.orderId === id)),
+      [],
+    ]);
+
+    const counts = await orders.order.groupBy({ by: ['userId'], _count: { _all: true } });
+    expect(await loaders.orderCountByUser.loadMany([...userIds, UNKNOWN])).toStrictEqual([
+      ...userIds.map((userId) => ({ userId, count: counts.find((g) => g.userId === userId)?._count._all })),
+      null,
+    ]);
+
+    for (const days of [1, 7, 30, 90, 366]) {
+      const groups = await orders.order.groupBy({
+        by: ['userId'],
+        where: {
+          userId: { in: userIds },
+          status: { in: ['CONFIRMED', 'SHIPPED', 'DELIVERED'] },
+          createdAt: { gte: new Date(Date.now() - days * 86_400_000) },
+        },
+        _count: { _all: true },
+        _sum: { totalCents: true },
+      });
+      const expected = userIds.map((userId) => {
+        const g = groups.find((x) => x.userId === userId);
+        return g ? { userId, orderCount: g._count._all, totalCents: g._sum.totalCents ?? 0 } : null;
+      });
+      if (days === 366) expect(expected.filter(Boolean).length).toBeGreaterThan(3);
+      expect({ days, rows: await loaders.spendingByUser(days).loadMany(userIds) }).toStrictEqual({
+        days,
+        rows: expected,
+      });
+    }
   });
 
   it('products: the catalog page read directly gives what findMany and count gave', async () => {

@@ -1,5 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
+import { GraphQLScalarType, Kind, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIdentity, type IdentitySigningConfig } from '../auth/index.ts';
 import { appError, requestError } from '../errors.ts';
@@ -17,7 +17,7 @@ import type { RequestOutcome } from '../observability/metrics/subgraph.ts';
  */
 
 const typeDefs = parse(`
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@external", "@requires"])
   directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT
   enum CacheControlScope { PUBLIC PRIVATE }
   type Query {
@@ -30,11 +30,63 @@ const typeDefs = parse(`
     required: Int!
   }
   type Mutation { touch(n: Int!): Int }
-  type Product @key(fields: "id") @cacheControl(maxAge: 90) { id: ID! name: String! price: Int }
+  type Product @key(fields: "id") @cacheControl(maxAge: 90) {
+    id: ID!
+    name: String!
+    price: Int
+    weight: Int @external
+    shipping: Int @requires(fields: "weight")
+    reviews(first: Int = 2, colour: Colour): [Review!]!
+    "null for p1: the null bubbles to the nearest nullable parent"
+    strict: String!
+    "a String for p1, which Int cannot represent"
+    bad: Int
+  }
+  type Review @key(fields: "id") {
+    id: ID!
+    "throws a coded error for r1-1, an uncoded one for r2-1"
+    rating: Int
+    colour: Colour!
+    at: DateTime!
+    product: Product!
+  }
+  scalar DateTime
+  enum Colour { RED GREEN BLUE }
+  union Found = Product | Review
+  input Echo { a: Int = 3, b: [String!], c: Colour, at: DateTime, id: ID }
+  extend type Query {
+    nested(ids: [ID!]!): [Product!]
+    search(term: String!): [Found!]!
+    echo(input: Echo!): String!
+    colour(c: Colour!): Colour!
+    wrongColour: Colour
+    later(at: DateTime!): DateTime!
+    deepList: [[Int!]]
+    notAList: [Int]
+  }
 `);
 
 type Context = SubgraphContext<null, { calls: number }>;
 const productOf = (id: string) => ({ id, name: `product ${id}`, price: 7 });
+const AT = new Date(Date.UTC(2026, 11, 7, 6, 30, 0, 123));
+const reviewOf = (id: string) => ({
+  id,
+  colour: id.endsWith('2') ? 'GREEN' : 'RED',
+  at: AT,
+  productId: id.split('-')[0],
+});
+const DateTime = new GraphQLScalarType({
+  name: 'DateTime',
+  serialize: (value) => {
+    if (!(value instanceof Date)) throw new TypeError('DateTime cannot represent a non-date');
+    return value.toISOString();
+  },
+  parseValue: (value) => {
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw new TypeError('not a date');
+    return new Date(value);
+  },
+  parseLiteral: (ast) => (ast.kind === Kind.STRING ? new Date(ast.value) : null),
+});
 const resolvers = {
   Query: {
     product: (_: unknown, { id }: { id: string }) => productOf(id),
@@ -47,9 +99,46 @@ const resolvers = {
       throw requestError('FORBIDDEN', 'not yours', { 'x-why': 'because' });
     },
     required: () => null,
+    nested: (_: unknown, { ids }: { ids: string[] }) => ids.map(productOf),
+    search: (_: unknown, { term }: { term: string }) =>
+      Promise.resolve([productOf(`${term}1`), { ...reviewOf(`${term}1-1`), kind: 'review' }, productOf(`${term}2`)]),
+    echo: (_: unknown, { input }: { input: Record<string, unknown> }) =>
+      JSON.stringify(input, (_k, v: unknown) => (v instanceof Date ? `date ${v.toISOString()}` : v)),
+    colour: (_: unknown, { c }: { c: string }) => c,
+    wrongColour: () => 'PURPLE',
+    later: (_: unknown, { at }: { at: Date }) => new Date(at.getTime() + 1000),
+    deepList: () => [[1, 2], null, [3]],
+    notAList: () => 5,
+  },
+  DateTime,
+  Found: {
+    __resolveType: (value: { kind?: string }) => (value.kind === 'review' ? 'Review' : 'Product'),
   },
   Mutation: { touch: (_: unknown, { n }: { n: number }) => n + 1 },
-  Product: { __resolveReference: (ref: { id: string }) => productOf(ref.id) },
+  Product: {
+    __resolveReference: (ref: { id: string; weight?: number }) =>
+      ref.id === 'gone'
+        ? null
+        : ref.id === 'fails'
+          ? Promise.reject(new Error('db down'))
+          : { ...productOf(ref.id), weight: ref.weight },
+    shipping: (p: { weight?: number }) => (p.weight ?? 0) * 2,
+    reviews: (p: { id: string }, { first, colour }: { first: number; colour?: string }) =>
+      Array.from({ length: first }, (_x, i) => reviewOf(`${p.id}-${i + 1}`)).filter(
+        (r) => !colour || r.colour === colour,
+      ),
+    strict: (p: { id: string }) => (p.id === 'p1' ? null : `strict ${p.id}`),
+    bad: (p: { id: string }) => (p.id === 'p1' ? 'abc' : 3),
+  },
+  Review: {
+    __resolveReference: (ref: { id: string }) => Promise.resolve(reviewOf(ref.id)),
+    rating: (r: { id: string }) => {
+      if (r.id === 'r1-1') throw appError('NOT_FOUND', 'Review r1-1 was not found', { id: 'r1-1' });
+      if (r.id === 'r2-1') return Promise.reject(new Error('connect ECONNREFUSED 10.0.0.7:5432'));
+      return r.id.length;
+    },
+    product: (r: { productId: string }) => productOf(r.productId),
+  },
 };
 
 const signing: IdentitySigningConfig = { secret: new TextEncoder().encode('lean-test-secret'), maxAgeSeconds: 60 };
@@ -95,6 +184,92 @@ const REQUESTS: Array<[string, unknown, Record<string, string>?]> = [
   ['a null for a non-null root field', { query: '{ required }' }],
   ['a mutation', { query: 'mutation { touch(n: 1) }' }],
   [
+    'entities of two types, with a @requires field, an unknown one, a null and a failing one',
+    {
+      query: `query($r: [_Any!]!) { _entities(representations: $r) {
+        __typename ... on Product { id shipping name } ... on Review { id rating colour at product { id } } } }`,
+      variables: {
+        r: [
+          { __typename: 'Product', id: 'p3', weight: 5 },
+          { __typename: 'Review', id: 'r3-2' },
+          { __typename: 'Product', id: 'gone' },
+          { __typename: 'Product', id: 'fails' },
+          { __typename: 'Review', id: 'r1-1' },
+        ],
+      },
+    },
+  ],
+  [
+    'an entity of a type the subgraph does not have',
+    {
+      query: ENTITIES,
+      variables: {
+        r: [
+          { __typename: 'Nope', id: 'x' },
+          { __typename: 'Product', id: 'p2' },
+        ],
+      },
+    },
+  ],
+  ['a null bubbling to a nullable list', { query: '{ nested(ids: ["p2", "p1", "p3"]) { id strict } }' }],
+  ['a null bubbling to the root', { query: '{ products(first: 3) { id strict } me }' }],
+  ['a value Int cannot represent', { query: '{ products(first: 2) { id bad } }' }],
+  [
+    'errors in nested lists: coded, uncoded, and their paths',
+    { query: '{ nested(ids: ["r1", "r2"]) { id reviews(first: 3) { id rating colour } } }' },
+  ],
+  [
+    'a union, aliases, fragments, __typename and skip/include',
+    {
+      query: `query S($t: String!, $skip: Boolean!, $colour: Colour) {
+        a: search(term: $t) { __typename ...P ... on Review { rid: id colour at } }
+        b: search(term: "q") @skip(if: $skip) { __typename }
+        c: search(term: "z") @include(if: $skip) { __typename }
+      }
+      fragment P on Product { id name reviews(colour: $colour) { id colour } price @include(if: $skip) }`,
+      variables: { t: 'x', skip: false, colour: 'GREEN' },
+    },
+  ],
+  [
+    'skip and include on fragment spreads and inline fragments, nested and overlapping',
+    {
+      query: `query F($yes: Boolean!, $no: Boolean!) {
+        nested(ids: ["p2", "p3"]) {
+          id
+          ...N @include(if: $yes)
+          ...N @skip(if: $yes)
+          ... on Product @include(if: $no) { price reviews { id } }
+          ... on Product @skip(if: $no) { reviews(first: 1) { id ... on Review @include(if: $no) { colour } ...R @include(if: $yes) } }
+          ... @include(if: $yes) { name ... @skip(if: $yes) { bad } }
+        }
+      }
+      fragment N on Product { name ... on Product @skip(if: $no) { price } }
+      fragment R on Review { at colour @skip(if: $yes) }`,
+      variables: { yes: true, no: false },
+    },
+  ],
+  [
+    'input objects with defaults, list coercion, enums, custom scalars and IDs from numbers',
+    {
+      query: 'query E($in: Echo!) { echo(input: $in) inline: echo(input: { b: "one", c: BLUE, id: 7 }) }',
+      variables: { in: { b: 'single', c: 'GREEN', at: '2026-01-02T03:04:05.678Z', id: 42 } },
+    },
+  ],
+  [
+    'an enum variable and a custom scalar variable',
+    {
+      query: 'query C($c: Colour!, $at: DateTime!) { colour(c: $c) later(at: $at) }',
+      variables: { c: 'BLUE', at: '2026-05-06T07:08:09.000Z' },
+    },
+  ],
+  ['an enum value the enum does not have', { query: '{ wrongColour me }' }],
+  ['a list of lists with a null', { query: '{ deepList }' }],
+  ['a list field given a single value', { query: '{ notAList }' }],
+  [
+    'an enum variable that does not coerce',
+    { query: 'query C($c: Colour!) { colour(c: $c) }', variables: { c: 'PINK' } },
+  ],
+  [
     'one of several operations',
     { query: 'query A { me } query B { products { id } }', operationName: 'B', extensions: {} },
   ],
@@ -119,6 +294,7 @@ describe('LeanExecution', () => {
   let apolloOnly: RunningServer;
   let lean: RunningServer;
   let apolloRuns = 0;
+  let leanExecution: LeanExecution<Context> | undefined;
   const outcomes: RequestOutcome[] = [];
 
   beforeAll(async () => {
@@ -138,9 +314,8 @@ describe('LeanExecution', () => {
             return Promise.resolve();
           },
         });
-      const front = withLean
-        ? new LeanExecution({ ...parts, context, observe: (o) => outcomes.push(o) }).handler
-        : undefined;
+      if (withLean) leanExecution = new LeanExecution({ ...parts, context, observe: (o) => outcomes.push(o) });
+      const front = leanExecution?.handler;
       return startGraphQLServer({
         apollo,
         context,
@@ -172,6 +347,25 @@ describe('LeanExecution', () => {
     expect(apolloRuns).toBe(runs);
     expect(outcomes.length).toBe(counted + 5);
     expect(outcomes.at(-1)).toMatchObject({ operationType: 'query', errors: [], hasData: true });
+  });
+
+  it('runs a repeated query compiled, and a mutation or an answer with errors by graphql-js', async () => {
+    const runs = () => ({ ...leanExecution!.runs });
+    const query = { query: '{ nested(ids: ["p4", "p5"]) { id strict reviews { id colour at } } }' };
+    await post(lean, query);
+    let before = runs();
+    await post(lean, query);
+    expect(runs()).toEqual({ compiled: before.compiled + 1, interpreted: before.interpreted });
+    const mutation = { query: 'mutation { touch(n: 4) }' };
+    await post(lean, mutation);
+    before = runs();
+    await post(lean, mutation);
+    expect(runs()).toEqual({ compiled: before.compiled, interpreted: before.interpreted + 1 });
+    const failing = { query: '{ nested(ids: ["p1"]) { id strict } }' };
+    await post(lean, failing);
+    before = runs();
+    await post(lean, failing);
+    expect(runs()).toEqual({ compiled: before.compiled + 1, interpreted: before.interpreted + 1 });
   });
 
   it('counts an error the client sees with its code', async () => {

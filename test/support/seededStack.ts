@@ -34,6 +34,6 @@ export async function prepareSeededDatabases(): Promise<{ prefix: string; remove
  * SQL counters see only its traffic; `close` stops them and leaves the databases to the run.
  * A file that writes starts its own databases with `startSubgraphs`.
  */
-export function startSeededSubgraphs(options: Pick<FleetOptions, 'logger'> = {}): Promise<SubgraphFleet> {
+export function startSeededSubgraphs(options: Pick<FleetOptions, 'logger' | 'env'> = {}): Promise<SubgraphFleet> {
   return startSubgraphs(inject('seededDatabasePrefix'), { ...options, seedScale: 0, keepDatabases: true });
 }

@@ -30,18 +30,14 @@ export function createLoaders(prisma: ProductsPrisma) {
         ),
       pageKey,
     ),
+    /** Products per category, one GROUP BY for the batch; raw SQL, the count Prisma's groupBy gave. */
     productCountByCategory: uniqueLoader(
-      async (categoryIds: readonly string[]) =>
-        (
-          await prisma.product.groupBy({
-            by: ['categoryId'],
-            where: { categoryId: { in: [...categoryIds] } },
-            _count: { _all: true },
-          })
-        ).map((g) => ({
-          categoryId: g.categoryId,
-          count: g._count._all,
-        })),
+      (categoryIds: readonly string[]) =>
+        readRows<{ categoryId: string; count: number }>(
+          prisma,
+          'SELECT "categoryId", count(*)::int AS "count" FROM "Product" WHERE "categoryId" = ANY($1::uuid[]) GROUP BY "categoryId"',
+          categoryIds,
+        ),
       (row) => row.categoryId,
     ),
     favouriteCategoryByUser: uniqueLoader(

@@ -1,4 +1,4 @@
-import { fetchChildPages, readRows, type ChildList } from '../../../lib/db/index.ts';
+import { fetchChildPages, readRows, rowsByKey, type ChildList } from '../../../lib/db/index.ts';
 import { pageKey, type PageRequest } from '../../../lib/graphql/index.ts';
 import { groupLoader, loaderFamily, uniqueLoader } from '../../../lib/loaders.ts';
 import type { ReviewRecord, ReviewsPrisma } from './db.ts';
@@ -17,8 +17,9 @@ export function createLoaders(prisma: ReviewsPrisma) {
       pageKey,
     );
   return {
+    // Read directly (rowsByKey), as the other hot reads here; callers pass valid uuids only.
     reviewById: uniqueLoader(
-      (ids: readonly string[]) => prisma.review.findMany({ where: { id: { in: [...ids] } } }),
+      (ids: readonly string[]) => rowsByKey<ReviewRecord>(prisma, { table: '"Review"', column: '"id"' }, ids),
       (review) => review.id,
     ),
     reviewPageByProduct: pagesOf(BY_PRODUCT),
@@ -37,18 +38,14 @@ export function createLoaders(prisma: ReviewsPrisma) {
         ),
       (row) => row.productId,
     ),
+    /** Reviews per author, one GROUP BY for the batch; raw SQL, the count Prisma's groupBy gave. */
     countByAuthor: uniqueLoader(
-      async (authorIds: readonly string[]) =>
-        (
-          await prisma.review.groupBy({
-            by: ['authorId'],
-            where: { authorId: { in: [...authorIds] } },
-            _count: { _all: true },
-          })
-        ).map((g) => ({
-          authorId: g.authorId,
-          count: g._count._all,
-        })),
+      (authorIds: readonly string[]) =>
+        readRows<{ authorId: string; count: number }>(
+          prisma,
+          'SELECT "authorId", count(*)::int AS "count" FROM "Review" WHERE "authorId" = ANY($1::uuid[]) GROUP BY "authorId"',
+          authorIds,
+        ),
       (row) => row.authorId,
     ),
   };
