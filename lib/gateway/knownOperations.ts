@@ -118,7 +118,7 @@ function httpOf(value: unknown): { status?: number; headers?: Map<string, string
   const { status, headers } = value as { status?: unknown; headers?: unknown };
   if (status !== undefined && typeof status !== 'number') return null;
   if (headers !== undefined && !(headers instanceof Map)) return null;
-  return value as { status?: number; headers?: Map<string, string> };
+  return value;
 }
 
 /**
