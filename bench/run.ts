@@ -49,6 +49,8 @@ const settings = z
     BENCH_SCENARIOS: z.string().optional(),
     /** Only these targets besides stock (the reference), comma-separated: hive, ours, ours-cached, ceiling. */
     BENCH_TARGETS: z.string().optional(),
+    /** Measured rounds per scenario, the targets interleaved in each (medians across rounds are what an A/B reads). */
+    BENCH_ROUNDS: z.coerce.number().int().positive().default(1),
     /** A directory: every bench process runs with --cpu-prof and writes its profile there on exit. */
     BENCH_CPU_PROF: z.string().optional(),
   })
@@ -86,6 +88,7 @@ const TARGET_LABELS: Record<TargetKind, string> = {
   hive: 'Hive Gateway',
   ours: 'ours, caches off',
   'ours-open': 'ours, caches off, no rate limits or auth',
+  'ours-pipeline': 'ours, caches off, all via Apollo pipeline',
   'ours-cached': 'ours, caches on',
   ceiling: 'ceiling (recorded bytes)',
 };
@@ -304,17 +307,24 @@ try {
   console.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s; starting the gateways...`);
 
   const targetsOf = async (profile: GatewayName): Promise<Target[]> => {
-    const ours = (cached: boolean, rateLimited = true) =>
-      fork<{ url: string }>('targets/ours.ts', [profile, cached ? 'cached' : rateLimited ? 'cold' : 'open'], {
-        ...targetEnv,
-        BENCH_PROFILE: profile,
-        BENCH_CACHED: String(cached),
-        BENCH_RATE_LIMITED: String(rateLimited),
-      });
+    const ours = (cached: boolean, rateLimited = true, lean = true) =>
+      fork<{ url: string }>(
+        'targets/ours.ts',
+        [profile, cached ? 'cached' : rateLimited ? (lean ? 'cold' : 'pipeline') : 'open'],
+        {
+          ...targetEnv,
+          BENCH_PROFILE: profile,
+          BENCH_CACHED: String(cached),
+          BENCH_RATE_LIMITED: String(rateLimited),
+          BENCH_KNOWN_OPERATIONS_PATH: String(lean),
+        },
+      );
     const want = (kind: TargetKind) =>
       (!wantedTargets || wantedTargets.includes(kind)) &&
       all.some((s) => s.profile === profile && targetsOfScenario(s).includes(kind));
-    const [stock, cold, open, cached, hive] = await Promise.all([
+    // Only when named in BENCH_TARGETS, wherever `ours` runs.
+    const wantPipeline = !!wantedTargets?.includes('ours-pipeline') && want('ours');
+    const [stock, cold, open, cached, hive, pipeline] = await Promise.all([
       fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
       want('ours') ? ours(false) : null,
       want('ours-open') ? ours(false, false) : null,
@@ -322,12 +332,20 @@ try {
       want('hive')
         ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
         : null,
+      wantPipeline ? ours(false, true, false) : null,
     ]);
     const withCounts = (p: BenchProcess<{ url: string }>) => () => p.ask<OwnCounts>('counts');
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
     if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
     if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
     if (open) list.push({ kind: 'ours-open', url: open.ready.url, gatewayPids: [open.pid], counts: withCounts(open) });
+    if (pipeline)
+      list.push({
+        kind: 'ours-pipeline',
+        url: pipeline.ready.url,
+        gatewayPids: [pipeline.pid],
+        counts: withCounts(pipeline),
+      });
     if (cached)
       list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });
     return list;
@@ -368,7 +386,9 @@ try {
   let offset = 0;
   for (const scenario of all) {
     const runs = targetsOfScenario(scenario);
-    const list: Target[] = targets[scenario.profile].filter((t) => t.kind === 'stock' || runs.includes(t.kind));
+    const list: Target[] = targets[scenario.profile].filter(
+      (t) => t.kind === 'stock' || runs.includes(t.kind) || (t.kind === 'ours-pipeline' && runs.includes('ours')),
+    );
     // Stock's answer is the reference; the ceiling replays it byte for byte.
     const stockTarget = list[0] as Target;
     const reference = await post(stockTarget.url, scenario.reference('stock'));
@@ -383,79 +403,80 @@ try {
       list.push({ kind: 'ceiling', url: `${ceiling.ready.url}${path}`, gatewayPids: [ceiling.pid] });
     console.log(`\n${scenario.name}: ${reference.text.length} bytes`);
 
-    for (const target of list) {
-      const answer = await post(target.url, scenario.reference(target.kind));
-      const same = !answer.json.errors && JSON.stringify(canonical(answer.json.data)) === expected;
-      if (!same) {
-        failures.push(
-          `${scenario.name}: ${TARGET_LABELS[target.kind]} answered differently from stock: ${answer.text.slice(0, 300)}`,
-        );
-        console.log(`  ${TARGET_LABELS[target.kind]}: WRONG ANSWER, not measured`);
-        continue;
-      }
-      const fast = target.kind === 'ceiling' || (target.kind === 'ours-cached' && scenario.cachedRun === 'hits');
-      for (const connections of connectionCounts) {
-        const amount = Math.max(
-          connections * 2,
-          Math.round((fast ? settings.BENCH_HIT_REQUESTS : settings.BENCH_REQUESTS) / (connections === 1 ? 2 : 1)),
-        );
-        // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run. A
-        // quick run makes no timing claims, so it has none (the correctness request came first).
-        if (!quick)
-          await load(
-            target.url,
-            scenario,
-            target.kind,
-            Math.max(connections, Math.min(50, Math.round(amount / 10))),
-            connections,
-            offset,
-          );
-        offset += 1000;
-        const before = await snapshot(target);
-        const { result, seconds } = await load(target.url, scenario, target.kind, amount, connections, offset);
-        offset += amount;
-        const after = await snapshot(target);
-        const done = result.requests.total;
-        const per = (k: keyof Counters) => (after[k] - before[k]) / Math.max(1, done);
-        const m: Measurement = {
-          scenario: scenario.name,
-          target: target.kind,
-          label: TARGET_LABELS[target.kind],
-          connections,
-          requests: done,
-          non2xx: result.non2xx + result.errors + result.timeouts,
-          requestsPerSecond: done / seconds,
-          p50: result.latency.p50,
-          p99: result.latency.p99,
-          gatewayCpuMsPerRequest: per('gatewayCpuMs'),
-          subgraphCpuMsPerRequest: target.kind === 'ceiling' ? 0 : per('subgraphCpuMs'),
-          subgraphRequestsPerOperation: per('subgraphRequests'),
-          statementsPerOperation: per('statements'),
-          redisCommandsPerOperation: per('redisCommands'),
-          // Only ours counts these; a peer's row shows none rather than a zero it never measured.
-          ...(target.counts
-            ? {
-                sharedInflight: per('shared'),
-                representationsAskedPerOperation: per('representationsAsked'),
-                representationsSentPerOperation: per('representationsSent'),
-              }
-            : {}),
-          ...(target.kind === 'ours-cached' ? { responseHitShare: hitShare(before, after) } : {}),
-          bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
-        };
-        const failedCalls = after.failedCalls - before.failedCalls;
-        if (failedCalls > 0)
+    for (let round = 0; round < settings.BENCH_ROUNDS; round += 1)
+      for (const target of list) {
+        const answer = await post(target.url, scenario.reference(target.kind));
+        const same = !answer.json.errors && JSON.stringify(canonical(answer.json.data)) === expected;
+        if (!same) {
           failures.push(
-            `${scenario.name}: ${m.label} at ${connections} connections: ${failedCalls} subgraph calls failed (partial answers)`,
+            `${scenario.name}: ${TARGET_LABELS[target.kind]} answered differently from stock: ${answer.text.slice(0, 300)}`,
           );
-        if (m.non2xx > 0)
-          failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
-        measurements.push(m);
-        console.log(
-          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}${m.responseHitShare === undefined ? '' : `  cache hits ${(100 * m.responseHitShare).toFixed(1)}%`}`,
-        );
+          console.log(`  ${TARGET_LABELS[target.kind]}: WRONG ANSWER, not measured`);
+          continue;
+        }
+        const fast = target.kind === 'ceiling' || (target.kind === 'ours-cached' && scenario.cachedRun === 'hits');
+        for (const connections of connectionCounts) {
+          const amount = Math.max(
+            connections * 2,
+            Math.round((fast ? settings.BENCH_HIT_REQUESTS : settings.BENCH_REQUESTS) / (connections === 1 ? 2 : 1)),
+          );
+          // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run. A
+          // quick run makes no timing claims, so it has none (the correctness request came first).
+          if (!quick)
+            await load(
+              target.url,
+              scenario,
+              target.kind,
+              Math.max(connections, Math.min(50, Math.round(amount / 10))),
+              connections,
+              offset,
+            );
+          offset += 1000;
+          const before = await snapshot(target);
+          const { result, seconds } = await load(target.url, scenario, target.kind, amount, connections, offset);
+          offset += amount;
+          const after = await snapshot(target);
+          const done = result.requests.total;
+          const per = (k: keyof Counters) => (after[k] - before[k]) / Math.max(1, done);
+          const m: Measurement = {
+            scenario: scenario.name,
+            target: target.kind,
+            label: TARGET_LABELS[target.kind],
+            connections,
+            requests: done,
+            non2xx: result.non2xx + result.errors + result.timeouts,
+            requestsPerSecond: done / seconds,
+            p50: result.latency.p50,
+            p99: result.latency.p99,
+            gatewayCpuMsPerRequest: per('gatewayCpuMs'),
+            subgraphCpuMsPerRequest: target.kind === 'ceiling' ? 0 : per('subgraphCpuMs'),
+            subgraphRequestsPerOperation: per('subgraphRequests'),
+            statementsPerOperation: per('statements'),
+            redisCommandsPerOperation: per('redisCommands'),
+            // Only ours counts these; a peer's row shows none rather than a zero it never measured.
+            ...(target.counts
+              ? {
+                  sharedInflight: per('shared'),
+                  representationsAskedPerOperation: per('representationsAsked'),
+                  representationsSentPerOperation: per('representationsSent'),
+                }
+              : {}),
+            ...(target.kind === 'ours-cached' ? { responseHitShare: hitShare(before, after) } : {}),
+            bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
+          };
+          const failedCalls = after.failedCalls - before.failedCalls;
+          if (failedCalls > 0)
+            failures.push(
+              `${scenario.name}: ${m.label} at ${connections} connections: ${failedCalls} subgraph calls failed (partial answers)`,
+            );
+          if (m.non2xx > 0)
+            failures.push(`${scenario.name}: ${m.label} at ${connections} connections: ${m.non2xx} failed requests`);
+          measurements.push(m);
+          console.log(
+            `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}${m.responseHitShare === undefined ? '' : `  cache hits ${(100 * m.responseHitShare).toFixed(1)}%`}`,
+          );
+        }
       }
-    }
   }
   // Checkout throughput, with an orders and a gateway of its own (bench/checkout.ts).
   let checkout: CheckoutMeasurement | undefined;
