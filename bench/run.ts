@@ -51,6 +51,8 @@ const settings = z
     BENCH_TARGETS: z.string().optional(),
     /** Measured runs of a cache hit and of the ceiling (each BENCH_HIT_REQUESTS long); the median one is reported. */
     BENCH_FAST_REPEATS: z.coerce.number().int().positive().max(20).default(5),
+    /** Measured rounds per scenario, the targets interleaved in each (medians across rounds are what an A/B reads). */
+    BENCH_ROUNDS: z.coerce.number().int().positive().default(1),
     /** A directory: every bench process runs with --cpu-prof and writes its profile there on exit. */
     BENCH_CPU_PROF: z.string().optional(),
   })
@@ -88,6 +90,7 @@ const TARGET_LABELS: Record<TargetKind, string> = {
   hive: 'Hive Gateway',
   ours: 'ours, caches off',
   'ours-open': 'ours, caches off, no rate limits or auth',
+  'ours-pipeline': 'ours, caches off, all via Apollo pipeline',
   'ours-cached': 'ours, caches on',
   ceiling: 'ceiling (recorded bytes)',
 };
@@ -209,6 +212,12 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** The list turned left by `by` places. */
+function rotated<T>(list: T[], by: number): T[] {
+  const at = list.length === 0 ? 0 : by % list.length;
+  return [...list.slice(at), ...list.slice(0, at)];
+}
+
 /** The targets a scenario runs besides stock: its own list, or every target but `ours-open`. */
 function targetsOfScenario(scenario: Scenario): TargetKind[] {
   return scenario.targets ?? ['hive', 'ours', 'ours-cached', 'ceiling'];
@@ -311,17 +320,24 @@ try {
   console.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s; starting the gateways...`);
 
   const targetsOf = async (profile: GatewayName): Promise<Target[]> => {
-    const ours = (cached: boolean, rateLimited = true) =>
-      fork<{ url: string }>('targets/ours.ts', [profile, cached ? 'cached' : rateLimited ? 'cold' : 'open'], {
-        ...targetEnv,
-        BENCH_PROFILE: profile,
-        BENCH_CACHED: String(cached),
-        BENCH_RATE_LIMITED: String(rateLimited),
-      });
+    const ours = (cached: boolean, rateLimited = true, lean = true) =>
+      fork<{ url: string }>(
+        'targets/ours.ts',
+        [profile, cached ? 'cached' : rateLimited ? (lean ? 'cold' : 'pipeline') : 'open'],
+        {
+          ...targetEnv,
+          BENCH_PROFILE: profile,
+          BENCH_CACHED: String(cached),
+          BENCH_RATE_LIMITED: String(rateLimited),
+          BENCH_KNOWN_OPERATIONS_PATH: String(lean),
+        },
+      );
     const want = (kind: TargetKind) =>
       (!wantedTargets || wantedTargets.includes(kind)) &&
       all.some((s) => s.profile === profile && targetsOfScenario(s).includes(kind));
-    const [stock, cold, open, cached, hive] = await Promise.all([
+    // Only when named in BENCH_TARGETS, wherever `ours` runs.
+    const wantPipeline = !!wantedTargets?.includes('ours-pipeline') && want('ours');
+    const [stock, cold, open, cached, hive, pipeline] = await Promise.all([
       fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
       want('ours') ? ours(false) : null,
       want('ours-open') ? ours(false, false) : null,
@@ -329,12 +345,20 @@ try {
       want('hive')
         ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
         : null,
+      wantPipeline ? ours(false, true, false) : null,
     ]);
     const withCounts = (p: BenchProcess<{ url: string }>) => () => p.ask<OwnCounts>('counts');
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
     if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
     if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
     if (open) list.push({ kind: 'ours-open', url: open.ready.url, gatewayPids: [open.pid], counts: withCounts(open) });
+    if (pipeline)
+      list.push({
+        kind: 'ours-pipeline',
+        url: pipeline.ready.url,
+        gatewayPids: [pipeline.pid],
+        counts: withCounts(pipeline),
+      });
     if (cached)
       list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });
     return list;
@@ -424,7 +448,9 @@ try {
   let offset = 0;
   for (const scenario of all) {
     const runs = targetsOfScenario(scenario);
-    const list: Target[] = targets[scenario.profile].filter((t) => t.kind === 'stock' || runs.includes(t.kind));
+    const list: Target[] = targets[scenario.profile].filter(
+      (t) => t.kind === 'stock' || runs.includes(t.kind) || (t.kind === 'ours-pipeline' && runs.includes('ours')),
+    );
     // Stock's answer is the reference; the ceiling replays it byte for byte.
     const stockTarget = list[0] as Target;
     const reference = await post(stockTarget.url, scenario.reference('stock'));
@@ -439,50 +465,53 @@ try {
       list.push({ kind: 'ceiling', url: `${ceiling.ready.url}${path}`, gatewayPids: [ceiling.pid] });
     console.log(`\n${scenario.name}: ${reference.text.length} bytes`);
 
-    for (const target of list) {
-      const answer = await post(target.url, scenario.reference(target.kind));
-      const same = !answer.json.errors && JSON.stringify(canonical(answer.json.data)) === expected;
-      if (!same) {
-        failures.push(
-          `${scenario.name}: ${TARGET_LABELS[target.kind]} answered differently from stock: ${answer.text.slice(0, 300)}`,
-        );
-        console.log(`  ${TARGET_LABELS[target.kind]}: WRONG ANSWER, not measured`);
-        continue;
-      }
-      const fast = target.kind === 'ceiling' || (target.kind === 'ours-cached' && scenario.cachedRun === 'hits');
-      for (const connections of connectionCounts) {
-        const amount = Math.max(
-          connections * 2,
-          Math.round((fast ? settings.BENCH_HIT_REQUESTS : settings.BENCH_REQUESTS) / (connections === 1 ? 2 : 1)),
-        );
-        // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run. A
-        // quick run makes no timing claims, so it has none (the correctness request came first).
-        if (!quick)
-          await load(
-            target.url,
-            scenario,
-            target.kind,
-            Math.max(connections, Math.min(50, Math.round(amount / 10))),
-            connections,
-            offset,
+    for (let round = 0; round < settings.BENCH_ROUNDS; round += 1)
+      // Stock first (the reference), the others in an order rotated each round: JIT warming favours
+      // whoever comes later in a run, and an A/B must not hand that to one side.
+      for (const target of [stockTarget, ...rotated(list.slice(1), round)]) {
+        const answer = await post(target.url, scenario.reference(target.kind));
+        const same = !answer.json.errors && JSON.stringify(canonical(answer.json.data)) === expected;
+        if (!same) {
+          failures.push(
+            `${scenario.name}: ${TARGET_LABELS[target.kind]} answered differently from stock: ${answer.text.slice(0, 300)}`,
           );
-        offset += 1000;
-        // A fast run (a cache hit, the ceiling) lasts about a second: one is at the mercy of whatever
-        // else the machine does in it. Both sides of their ratio run BENCH_FAST_REPEATS times, each
-        // with the same request count, and the run of median throughput is reported.
-        const runs: Measurement[] = [];
-        for (let repeat = 0; repeat < (fast && !quick ? settings.BENCH_FAST_REPEATS : 1); repeat += 1) {
-          const m = await measure(target, scenario, connections, amount, offset);
-          offset += amount;
-          runs.push(m);
+          console.log(`  ${TARGET_LABELS[target.kind]}: WRONG ANSWER, not measured`);
+          continue;
         }
-        const m = medianRun(runs);
-        measurements.push(m);
-        console.log(
-          `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}${m.responseHitShare === undefined ? '' : `  cache hits ${(100 * m.responseHitShare).toFixed(1)}%`}`,
-        );
+        const fast = target.kind === 'ceiling' || (target.kind === 'ours-cached' && scenario.cachedRun === 'hits');
+        for (const connections of connectionCounts) {
+          const amount = Math.max(
+            connections * 2,
+            Math.round((fast ? settings.BENCH_HIT_REQUESTS : settings.BENCH_REQUESTS) / (connections === 1 ? 2 : 1)),
+          );
+          // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run. A
+          // quick run makes no timing claims, so it has none (the correctness request came first).
+          if (!quick)
+            await load(
+              target.url,
+              scenario,
+              target.kind,
+              Math.max(connections, Math.min(50, Math.round(amount / 10))),
+              connections,
+              offset,
+            );
+          offset += 1000;
+          // A fast run (a cache hit, the ceiling) lasts about a second: one is at the mercy of whatever
+          // else the machine does in it. Both sides of their ratio run BENCH_FAST_REPEATS times, each
+          // with the same request count, and the run of median throughput is reported.
+          const runs: Measurement[] = [];
+          for (let repeat = 0; repeat < (fast && !quick ? settings.BENCH_FAST_REPEATS : 1); repeat += 1) {
+            const m = await measure(target, scenario, connections, amount, offset);
+            offset += amount;
+            runs.push(m);
+          }
+          const m = medianRun(runs);
+          measurements.push(m);
+          console.log(
+            `  ${m.label.padEnd(26)} ${String(connections).padStart(3)} conn ${m.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${m.p50} p99 ${m.p99} ms  cpu gw ${m.gatewayCpuMsPerRequest.toFixed(2)} sg ${m.subgraphCpuMsPerRequest.toFixed(2)} ms  sg req ${m.subgraphRequestsPerOperation.toFixed(1)}  sql ${m.statementsPerOperation.toFixed(1)}  redis ${m.redisCommandsPerOperation.toFixed(1)}  shared ${(100 * (m.sharedInflight ?? 0)).toFixed(0)}%  reps ${(m.representationsSentPerOperation ?? 0).toFixed(1)}/${(m.representationsAskedPerOperation ?? 0).toFixed(1)}${m.responseHitShare === undefined ? '' : `  cache hits ${(100 * m.responseHitShare).toFixed(1)}%`}`,
+          );
+        }
       }
-    }
   }
   // Checkout throughput, with an orders and a gateway of its own (bench/checkout.ts).
   let checkout: CheckoutMeasurement | undefined;

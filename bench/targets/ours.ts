@@ -15,6 +15,8 @@ const options = z
     BENCH_CACHED: z.enum(['true', 'false']),
     BENCH_RATE_LIMITED: z.enum(['true', 'false']),
     BENCH_SUBGRAPH_URLS: z.string(),
+    /** `false`: every request through Apollo's pipeline (the lean path for known queries off), for A/B runs. */
+    BENCH_KNOWN_OPERATIONS_PATH: z.enum(['true', 'false']).default('true'),
   })
   .parse(process.env);
 
@@ -50,6 +52,7 @@ const gateway = await startGateway(
   {
     ...config,
     subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, subgraphUrls[n]])) as Record<SubgraphName, string>,
+    knownOperationsPath: options.BENCH_KNOWN_OPERATIONS_PATH === 'true',
   },
   silentLogger(),
 );

@@ -42,6 +42,11 @@ export interface GatewayConfig extends GatewayProfile {
   apqRedis?: RedisConfig | null;
   /** Answer response-cache hits before Apollo's pipeline (lib/gateway/fastHit.ts); on unless false (tests compare both paths). */
   responseCacheFastPath?: boolean;
+  /**
+   * Known queries on a gateway without the response cache run by our executor without Apollo's
+   * request pipeline (lib/gateway/knownOperations.ts); false sends every request through it. On by default.
+   */
+  knownOperationsPath?: boolean;
   /** `GATEWAY_EXECUTOR`: who runs query plans, Apollo's executor or ours (lib/gateway/planExecutor.ts); absent: DEFAULT_PLAN_EXECUTOR. */
   executor?: PlanExecutorKind;
 }

@@ -47,6 +47,8 @@ import { DEVELOPMENT_METRICS_ACCESS } from '../observability/metrics/access.ts';
 import { operationsDir } from './paths.ts';
 import { operationSpanPlugin } from '../observability/serverTracing.ts';
 import type { GraphQLDataSource } from '@apollo/gateway';
+import type { GatewayInterface } from '@apollo/server-gateway-interface';
+import { KnownOperationPath, type KnownOperationStats } from './knownOperations.ts';
 import { executingPlansOurselves, newPlanExecutionStats, type PlanExecutionStats } from './ownExecutor.ts';
 
 /** Each subgraph's transport (instances, health checks, breaker, bulkhead, pools) from config. */
@@ -89,6 +91,8 @@ export interface GatewayParts {
   fastHit?: FastHitPath | null;
   /** Operations our plan executor ran and those it handed to Apollo's (config.executor `own`). */
   planExecution?: PlanExecutionStats;
+  /** The lean path for known queries, which learns documents from the pipeline and shares its executor. */
+  knownOperations?: KnownOperationPath | null;
 }
 
 /**
@@ -147,11 +151,13 @@ export function createGatewayApollo(
   const { limits, operations } = config;
   // One operation analysis per request, shared by the limits and the rate limiter.
   const analyses = parts.analyses ?? new RequestAnalyses(costModelFromSupergraph(config.supergraphSdl), limits);
+  const lean = parts.knownOperations ?? null;
+  const sharingWithLeanPath = (served: GatewayInterface) => (lean ? lean.sharingExecutor(served) : served);
   return new ApolloServer<GatewayContext>({
     // SIGTERM and SIGINT are closeOnSignals' (lib/http/shutdown.ts), which drains before stopping Apollo.
     stopOnTerminationSignals: false,
     // Without the response cache, identical queries in flight at once share one run of their plan.
-    gateway: cache ? gateway : sharingInflightQueries(gateway, parts.inflight).gateway,
+    gateway: sharingWithLeanPath(cache ? gateway : sharingInflightQueries(gateway, parts.inflight).gateway),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       closesWithServer(upstreams),
@@ -161,6 +167,7 @@ export function createGatewayApollo(
       ...(rateLimiter ? [rateLimitPlugin(rateLimiter, analyses, logger)] : []),
       ...(cache && parts.fastHit ? [parts.fastHit.plugin()] : []),
       ...(cache ? [responseCachePlugin(cache)] : []),
+      ...(lean ? [lean.plugin()] : []),
       ...(!isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
       ...(parts.metrics ? [parts.metrics.plugin] : []),
       operationSpanPlugin(),
@@ -195,6 +202,8 @@ export interface RunningGateway extends RunningServer {
   planExecutionStats(): PlanExecutionStats;
   /** Hits answered before Apollo's pipeline, and requests that ran it; null without the fast path. */
   fastHitStats(): FastHitStats | null;
+  /** Known queries answered without Apollo's pipeline, and requests that ran it; null without the lean path. */
+  knownOperationStats(): KnownOperationStats | null;
 }
 
 /** Verified tokens remembered for 10,000 clients; with a remote key set for a minute at most (a withdrawn key stops working). */
@@ -308,6 +317,29 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
             logger,
           })
         : null;
+    const context = gatewayContextFactory({
+      client: config.name,
+      verifier,
+      signing: config.auth.signing,
+      trustedProxies: config.trustedProxies ?? null,
+      ...(fastHit ? { preAdmission: fastHit.preAdmission } : {}),
+    });
+    // Without the response cache (whose lookups and writes stay the pipeline's), and with our executor.
+    const knownOperations =
+      config.knownOperationsPath !== false &&
+      !cache?.config.enabled &&
+      (config.executor ?? DEFAULT_PLAN_EXECUTOR) === 'own'
+        ? new KnownOperationPath({
+            analyses,
+            limiter: rateLimiter,
+            verifier,
+            context,
+            formatError: maskInternalErrors(logger, { production: config.production }),
+            manifest: isPersistedOnly(config.operations),
+            metrics: gatewayMetrics,
+            logger,
+          })
+        : null;
     const server = await startGraphQLServer({
       apollo: createGatewayApollo(config, logger, {
         upstreams,
@@ -320,16 +352,11 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
         planExecution,
         analyses,
         fastHit,
+        knownOperations,
       }),
       metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
-      context: gatewayContextFactory({
-        client: config.name,
-        verifier,
-        signing: config.auth.signing,
-        trustedProxies: config.trustedProxies ?? null,
-        ...(fastHit ? { preAdmission: fastHit.preAdmission } : {}),
-      }),
-      ...(fastHit ? { front: fastHit.handler } : {}),
+      context,
+      ...(fastHit ? { front: fastHit.handler } : knownOperations ? { front: knownOperations.handler } : {}),
       // Nothing in a gateway reads a request scope (subgraphs count their SQL in it).
       requestScope: false,
       logger,
@@ -371,6 +398,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       entityDedupStats: () => ({ ...representations }),
       planExecutionStats: () => ({ ...planExecution, fallbackReasons: { ...planExecution.fallbackReasons } }),
       fastHitStats: () => (fastHit ? { ...fastHit.stats } : null),
+      knownOperationStats: () => (knownOperations ? { ...knownOperations.stats } : null),
       async close(options?: { timeoutMs?: number }) {
         await close(options);
         await closeAll();

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { OperationTypeNode } from 'graphql';
+import { OperationTypeNode, type GraphQLError } from 'graphql';
+import type { OperationAnalysis } from '../graphql/analysis.ts';
 import { appError, ErrorCodes, requestError } from '../errors.ts';
 import type { RequestAnalyses } from '../gateway/limits.ts';
 import type { GatewayContext } from '../gateway/context.ts';
@@ -10,6 +11,7 @@ import {
   RateLimitUnavailableError,
   REGISTRATIONS,
   type Admission,
+  type OperationUse,
   type RateLimiter,
   type RateLimitStatus,
   type RateLimitSubject,
@@ -51,6 +53,35 @@ function refusal(admission: Extract<Admission, { admitted: false }>, kind: Opera
 }
 
 /**
+ * What an operation asks of the budgets, from its one analysis: a query its static cost, a mutation one
+ * point per root field, every operation at least 1 (so nothing, `{ __typename }`, a registration behind
+ * a long comment or a budget read, can be repeated for free); and each selection of a watched field.
+ */
+export function operationUse(
+  analysis: OperationAnalysis,
+  kind: OperationKind,
+  limiter: RateLimiter,
+  registrations = 0,
+): OperationUse {
+  const usage = usageOf(analysis, limiter.watchedFields);
+  const cost = Math.max(1, kind === 'mutation' ? usage.rootFields : analysis.cost);
+  return { kind, cost, fields: usage.fields, registrations };
+}
+
+/** The client's error when the limiter could not decide (logged here with its cause). */
+export function budgetsUnavailable(error: unknown, logger: Logger): GraphQLError {
+  if (error instanceof RateLimitUnavailableError) {
+    logger.warn({ err: error.cause, field: error.field }, 'refused a fail-closed operation: budgets cannot be checked');
+    return requestError(
+      'SERVICE_UNAVAILABLE',
+      `${error.field} cannot run while request budgets cannot be checked; try again shortly`,
+    );
+  }
+  logger.error({ err: error }, 'rate limiter unavailable');
+  return requestError('SERVICE_UNAVAILABLE', 'Request budgets cannot be checked right now; try again shortly');
+}
+
+/**
  * Spends an operation's budgets once it is resolved (its variables known, so its cost is exact) and
  * before anything is planned, so a refused operation reaches no subgraph. Queries spend their static
  * cost and mutations one per root field: aliases add to either, and batches are refused at the door,
@@ -82,29 +113,13 @@ export function rateLimitPlugin(
             contextValue.fieldRateLimits = spent.fields;
             return;
           }
-          const analysis = analyses.of(requestContext);
-          const usage = usageOf(analysis, limiter.watchedFields);
-          // Every admitted operation spends at least 1, so nothing (`{ __typename }`, a registration
-          // behind a long comment, a budget read) can be repeated for free.
-          const cost = Math.max(1, kind === 'mutation' ? usage.rootFields : analysis.cost);
           const registrations = requestContext.metrics.persistedQueryRegister ? 1 : 0;
-          const subject = subjectOf(contextValue);
+          const use = operationUse(analyses.of(requestContext), kind, limiter, registrations);
           let admission: Admission;
           try {
-            admission = await limiter.admit(subject, { kind, cost, fields: usage.fields, registrations });
+            admission = await limiter.admit(subjectOf(contextValue), use);
           } catch (error) {
-            if (error instanceof RateLimitUnavailableError) {
-              logger.warn(
-                { err: error.cause, field: error.field },
-                'refused a fail-closed operation: budgets cannot be checked',
-              );
-              throw requestError(
-                'SERVICE_UNAVAILABLE',
-                `${error.field} cannot run while request budgets cannot be checked; try again shortly`,
-              );
-            }
-            logger.error({ err: error }, 'rate limiter unavailable');
-            throw requestError('SERVICE_UNAVAILABLE', 'Request budgets cannot be checked right now; try again shortly');
+            throw budgetsUnavailable(error, logger);
           }
           contextValue.rateLimit = admission.status;
           contextValue.fieldRateLimits = admission.fields;

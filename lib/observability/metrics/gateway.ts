@@ -44,7 +44,15 @@ export interface GatewayMetrics {
   recordSubgraphCall(record: SubgraphCallRecord): void;
   /** A query answered from the response cache before Apollo's pipeline: counted as the plugin counts a hit. */
   recordFastHit(hit: FastHitRecord): void;
+  /** A request answered without Apollo's pipeline (lib/gateway/knownOperations.ts): counted as the plugin counts it. */
+  recordRequest(request: RequestRecord, started: number): void;
 }
+
+/** What the request figures read of one answered request: Apollo's request context, or the same fields of a lean path's. */
+export type RequestRecord = Pick<
+  GraphQLRequestContextWillSendResponse<BaseContext>,
+  'request' | 'response' | 'operation' | 'contextValue'
+>;
 
 /** What the response cache's fast path tells the metrics about one answered query. */
 export interface FastHitRecord {
@@ -248,7 +256,7 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
   const operationLabel = (name: string | null | undefined) =>
     !name ? 'anonymous' : registeredOperations.has(name) ? name : 'other';
 
-  const record = (requestContext: GraphQLRequestContextWillSendResponse<BaseContext>, started: number) => {
+  const record = (requestContext: RequestRecord, started: number) => {
     const { request, response, operation } = requestContext;
     const operationName = operation?.name?.value ?? request.operationName;
     const operationType = operationTypeOf(operation?.operation);
@@ -293,6 +301,7 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
         });
       },
     },
+    recordRequest: record,
     recordFastHit({ operationName, seconds, admitted, persisted }) {
       const labels = { operation: operationLabel(operationName), operation_type: 'query', client };
       requests.inc({ ...labels, outcome: 'success' });
