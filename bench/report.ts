@@ -122,6 +122,7 @@ const COLOURS: Record<TargetKind, string> = {
   ours: '#3b7dd8',
   'ours-open': '#7fa8e0',
   'ours-pipeline': '#9db7d9',
+  'ours-entities': '#2f64b5',
   'ours-cached': '#1f4e99',
   ceiling: '#2e9e5b',
 };

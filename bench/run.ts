@@ -47,7 +47,7 @@ const settings = z
     BENCH_CONNECTIONS: z.string().default(quick ? '2' : '1,10'),
     /** Only the scenarios whose names contain one of these (comma-separated); all by default. */
     BENCH_SCENARIOS: z.string().optional(),
-    /** Only these targets besides stock (the reference), comma-separated: hive, ours, ours-cached, ceiling. */
+    /** Only these targets besides stock (the reference), comma-separated: hive, ours, ours-open, ours-pipeline, ours-entities, ours-cached, ceiling. */
     BENCH_TARGETS: z.string().optional(),
     /** Measured runs of a cache hit and of the ceiling (each BENCH_HIT_REQUESTS long); the median one is reported. */
     BENCH_FAST_REPEATS: z.coerce.number().int().positive().max(20).default(5),
@@ -91,6 +91,7 @@ const TARGET_LABELS: Record<TargetKind, string> = {
   ours: 'ours, caches off',
   'ours-open': 'ours, caches off, no rate limits or auth',
   'ours-pipeline': 'ours, caches off, all via Apollo pipeline',
+  'ours-entities': 'ours, entity cache only',
   'ours-cached': 'ours, caches on',
   ceiling: 'ceiling (recorded bytes)',
 };
@@ -320,32 +321,31 @@ try {
   console.log(`subgraphs up in ${((Date.now() - t0) / 1000).toFixed(1)} s; starting the gateways...`);
 
   const targetsOf = async (profile: GatewayName): Promise<Target[]> => {
-    const ours = (cached: boolean, rateLimited = true, lean = true) =>
-      fork<{ url: string }>(
-        'targets/ours.ts',
-        [profile, cached ? 'cached' : rateLimited ? (lean ? 'cold' : 'pipeline') : 'open'],
-        {
-          ...targetEnv,
-          BENCH_PROFILE: profile,
-          BENCH_CACHED: String(cached),
-          BENCH_RATE_LIMITED: String(rateLimited),
-          BENCH_KNOWN_OPERATIONS_PATH: String(lean),
-        },
-      );
+    /** Our gateway as one target: caches (whole responses, or entities only), rate limits, the lean path. */
+    const ours = (mode: 'cold' | 'open' | 'pipeline' | 'entities' | 'cached') =>
+      fork<{ url: string }>('targets/ours.ts', [profile, mode], {
+        ...targetEnv,
+        BENCH_PROFILE: profile,
+        BENCH_CACHED: String(mode === 'cached' || mode === 'entities'),
+        BENCH_RESPONSES: String(mode !== 'entities'),
+        BENCH_RATE_LIMITED: String(mode !== 'open'),
+        BENCH_KNOWN_OPERATIONS_PATH: String(mode !== 'pipeline'),
+      });
     const want = (kind: TargetKind) =>
       (!wantedTargets || wantedTargets.includes(kind)) &&
       all.some((s) => s.profile === profile && targetsOfScenario(s).includes(kind));
     // Only when named in BENCH_TARGETS, wherever `ours` runs.
     const wantPipeline = !!wantedTargets?.includes('ours-pipeline') && want('ours');
-    const [stock, cold, open, cached, hive, pipeline] = await Promise.all([
+    const [stock, cold, open, cached, hive, pipeline, entities] = await Promise.all([
       fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
-      want('ours') ? ours(false) : null,
-      want('ours-open') ? ours(false, false) : null,
-      want('ours-cached') ? ours(true) : null,
+      want('ours') ? ours('cold') : null,
+      want('ours-open') ? ours('open') : null,
+      want('ours-cached') ? ours('cached') : null,
       want('hive')
         ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
         : null,
-      wantPipeline ? ours(false, true, false) : null,
+      wantPipeline ? ours('pipeline') : null,
+      want('ours-entities') ? ours('entities') : null,
     ]);
     const withCounts = (p: BenchProcess<{ url: string }>) => () => p.ask<OwnCounts>('counts');
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
@@ -358,6 +358,13 @@ try {
         url: pipeline.ready.url,
         gatewayPids: [pipeline.pid],
         counts: withCounts(pipeline),
+      });
+    if (entities)
+      list.push({
+        kind: 'ours-entities',
+        url: entities.ready.url,
+        gatewayPids: [entities.pid],
+        counts: withCounts(entities),
       });
     if (cached)
       list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });

@@ -16,10 +16,13 @@ export interface BenchRequest {
 /**
  * `ours-pipeline`: ours as `ours`, with every request through Apollo's pipeline (the lean path for
  * known queries off), run only when asked for by name, to measure that path against it.
+ * `ours-entities`: ours with the entity cache alone (CACHE_RESPONSES=false): every request runs its
+ * plan, entities repeated across requests and users come from Redis; the cold dashboard's own row.
  * `ours-open`: ours with caches off, no rate limits and no bearer token (so no token check), beside
  * `ours` (rate limits on, a token per request) to measure what rate limits and auth cost.
  */
-export type TargetKind = 'stock' | 'hive' | 'ours' | 'ours-open' | 'ours-pipeline' | 'ours-cached' | 'ceiling';
+export type TargetKind =
+  'stock' | 'hive' | 'ours' | 'ours-open' | 'ours-pipeline' | 'ours-entities' | 'ours-cached' | 'ceiling';
 
 export interface Scenario {
   name: string;
@@ -154,6 +157,8 @@ export async function scenarios(): Promise<Scenario[]> {
         headers: { ...json, ...demo },
       }),
       cachedRun: 'mixed',
+      // Beside caches off and on: the entity cache alone, every request a response-cache miss.
+      targets: ['hive', 'ours', 'ours-entities', 'ours-cached', 'ceiling'],
     },
     {
       // One signed-in user's dashboard again and again: with caches on, every request a private hit.

@@ -13,6 +13,8 @@ const options = z
   .object({
     BENCH_PROFILE: z.enum(['web', 'mobile']),
     BENCH_CACHED: z.enum(['true', 'false']),
+    /** With BENCH_CACHED: `false` keeps the entity cache alone (CACHE_RESPONSES=false). */
+    BENCH_RESPONSES: z.enum(['true', 'false']).default('true'),
     BENCH_RATE_LIMITED: z.enum(['true', 'false']),
     BENCH_SUBGRAPH_URLS: z.string(),
     /** `false`: every request through Apollo's pipeline (the lean path for known queries off), for A/B runs. */
@@ -36,6 +38,7 @@ const config = gatewayConfigFromEnv(profile, {
   ...process.env,
   [`GATEWAY_${profile.name.toUpperCase()}_PORT`]: '0',
   CACHE_ENABLED: options.BENCH_CACHED,
+  CACHE_RESPONSES: options.BENCH_RESPONSES,
   CACHE_CLOCK_SKEW_MS: '0',
   RATE_LIMIT_ENABLED: options.BENCH_RATE_LIMITED,
   RATE_LIMIT_QUERY_POINTS: '1000000000',
