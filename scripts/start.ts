@@ -291,6 +291,11 @@ await checkPorts();
 const t0 = Date.now();
 const where = embedded ? `embedded PGlite under ${shownPath(dataDir)}/` : 'Postgres (DATABASE_URL)';
 console.log(`Starting 6 subgraphs on ${where}, then 2 gateways...`);
+// New embedded databases unpack one fresh cluster, made here once (one initdb), instead of six initdbs at once.
+if (embedded) {
+  const { ensurePgliteTemplate, isFreshDataDir } = await import('../lib/db/pgliteTemplate.ts');
+  if (SUBGRAPH_NAMES.some((name) => isFreshDataDir(join(dataDir, name)))) await ensurePgliteTemplate();
+}
 // Orders calls inventory, payments and products (its saga's steps, its price snapshots) at the fixed
 // URLs below, so it starts with them rather than after them: a saga step that finds a provider not
 // yet up is retried, and serial starts would add orders' whole start-up to the wait.

@@ -10,6 +10,7 @@ import { dropDatabasesWithPrefix, TEST_SERVER_URL, uniquePrefix } from '../../te
 import { SUBGRAPH_NAMES } from '../services.ts';
 import { applyMigrations, MigrationError, PRISMA_MIGRATE_LOCK_ID, readMigrations } from './migrate.ts';
 import { openServiceDatabase, pgliteSession, type ServiceDatabase } from './open.ts';
+import { ensurePgliteTemplate } from './pgliteTemplate.ts';
 import { ensureDatabase, listDatabases } from './postgres.ts';
 import { isPostgresTarget } from './target.ts';
 
@@ -107,16 +108,13 @@ const postgres: Backend = {
 };
 
 /**
- * A just-initialised PGlite cluster, dumped once: each test's database is loaded from it. PGlite's
- * initdb costs 3-6 CPU-s per instance here, loading the dump about 1; the database is the same.
+ * A just-initialised PGlite cluster (the template npm start's new databases unpack, made once per
+ * checkout): each test's database is loaded from it. PGlite's initdb costs 3-6 CPU-s per instance
+ * here, loading the dump about 1; the database is the same.
  */
-let freshCluster: Promise<File | Blob> | undefined;
-function freshClusterDump(): Promise<File | Blob> {
-  freshCluster ??= PGlite.create().then(async (db) => {
-    const dump = await db.dumpDataDir('none');
-    await db.close();
-    return dump;
-  });
+let freshCluster: Promise<Blob> | undefined;
+function freshClusterDump(): Promise<Blob> {
+  freshCluster ??= ensurePgliteTemplate();
   return freshCluster;
 }
 
@@ -406,6 +404,13 @@ describe('the project’s own migrations', () => {
   const migrationsOf = (service: string): string => join(REPO_ROOT, 'prisma', service, 'migrations');
 
   it('apply to PGlite under DATA_DIR when DATABASE_URL is unset, and a reopened directory gets nothing twice', async () => {
+    // The new directory is unpacked from the fresh-cluster template (no initdb of its own): it has
+    // the template's cluster identifier, which initdb draws at random.
+    const systemId = async (db: PGlite) =>
+      (await db.query<Row>('SELECT system_identifier::text AS id FROM pg_control_system()')).rows[0]?.id;
+    const template = await PGlite.create({ loadDataDir: await freshClusterDump() });
+    const templateId = await systemId(template);
+    await template.close();
     const dataDir = await mkdtemp(join(tmpRoot, 'data-'));
     const env: NodeJS.ProcessEnv = { DATA_DIR: dataDir };
     const dir = migrationsOf('users');
@@ -429,6 +434,7 @@ describe('the project’s own migrations', () => {
 
     const db = await PGlite.create(join(dataDir, 'users'));
     try {
+      expect(await systemId(db)).toBe(templateId);
       expect((await db.query(`SELECT to_regclass('"User"')::text AS name`)).rows).toEqual([{ name: '"User"' }]);
       const rows = (
         await db.query<Row>(

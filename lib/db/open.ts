@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { applyMigrations, readMigrations, type SqlSession } from './migrate.ts';
 import type { Logger } from '../observability/index.ts';
+import { isFreshDataDir, readPgliteTemplate } from './pgliteTemplate.ts';
 import { ensureDatabase } from './postgres.ts';
 import { databaseTarget, type DatabaseTarget } from './target.ts';
 
@@ -96,7 +97,9 @@ async function openPglite(
   readOnly: boolean,
 ): Promise<ServiceDatabase> {
   await mkdir(target.dataDir, { recursive: true });
-  const db = await PGlite.create(target.dataDir);
+  // A new database unpacks the prebuilt fresh cluster when there is one (pgliteTemplate.ts), else PGlite runs initdb.
+  const template = isFreshDataDir(target.dataDir) ? await readPgliteTemplate() : null;
+  const db = await PGlite.create(target.dataDir, template ? { loadDataDir: template } : {});
   // PGlite has a single session, so the setting holds for every statement of this handle.
   if (readOnly) await db.exec('SET default_transaction_read_only = on');
   return {
