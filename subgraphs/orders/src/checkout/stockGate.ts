@@ -15,6 +15,16 @@ export const STOCK_GATE_WAIT_MS = 5_000;
 export class StockGate {
   readonly #pending = new Map<string, number>();
   readonly #waiting = new Set<() => void>();
+  #releases = 0;
+
+  /**
+   * Releases so far. Levels read while a release happened may predate that reservation's answer
+   * (its units not yet counted as reserved, yet no longer pending here): they are not enough to give
+   * a turn on, and are read again.
+   */
+  get releases(): number {
+    return this.#releases;
+  }
 
   /**
    * A turn for `lines` when `available` (units per line, in the same order) covers them beside the
@@ -30,6 +40,7 @@ export class StockGate {
     return () => {
       if (released) return;
       released = true;
+      this.#releases += 1;
       for (const line of lines) {
         const left = this.pendingOf(line.productId) - line.quantity;
         if (left > 0) this.#pending.set(line.productId, left);
