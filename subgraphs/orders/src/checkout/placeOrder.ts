@@ -14,7 +14,7 @@ import type { SagaRunner } from '../saga/runner.ts';
 import type { StepOutcome, StockShortage } from '../saga/steps.ts';
 import { parseCard, type CardInput } from './card.ts';
 import { refusal } from './refusal.ts';
-import { STOCK_GATE_WAIT_MS, type StockGate } from './stockGate.ts';
+import { STOCK_GATE_MAX_WAIT_MS, STOCK_GATE_WAIT_MS, type StockGate } from './stockGate.ts';
 import {
   checkIdempotencyKey,
   expiryCutoff,
@@ -141,7 +141,8 @@ async function readLevels(deps: CheckoutDeps, userId: string, lines: readonly Ca
  * read while a reservation let through here answered give no turn: they may not count its units yet
  * while the gate no longer does, so they are read again at once (without that, a waiter woken by an
  * earlier release could take a turn on a unit just held and place an order its reservation refuses).
- * Levels that cannot be read, or a turn not given in time, let the checkout go on without one.
+ * Levels that cannot be read, or a turn not given in time (no reservation answering for
+ * `STOCK_GATE_WAIT_MS`, or `STOCK_GATE_MAX_WAIT_MS` in all), let the checkout go on without one.
  * `waited`: the shortage was seen after waiting for a turn.
  */
 async function stockTurn(
@@ -150,7 +151,8 @@ async function stockTurn(
   lines: readonly CartItemRecord[],
   first: Levels,
 ): Promise<{ release: () => void } | { shortages: StockShortage[]; waited: boolean }> {
-  const deadline = Date.now() + STOCK_GATE_WAIT_MS;
+  const started = Date.now();
+  let deadline = started + STOCK_GATE_WAIT_MS;
   let waited = false;
   let turnsOver = false;
   for (let levels = first; levels.available; levels = await readLevels(deps, userId, lines)) {
@@ -160,12 +162,18 @@ async function stockTurn(
       .filter((s) => s.available < s.requested);
     if (shortages.length) return { shortages, waited };
     if (turnsOver) break;
-    if (levels.releasesBefore !== deps.gate.releases && Date.now() < deadline) continue;
+    // A reservation answered since: the gate moves, so waiting goes on (within the overall bound).
+    const moved = () => (deadline = Math.min(started + STOCK_GATE_MAX_WAIT_MS, Date.now() + STOCK_GATE_WAIT_MS));
+    if (levels.releasesBefore !== deps.gate.releases && Date.now() < deadline) {
+      moved();
+      continue;
+    }
     const turn = deps.gate.enter(lines, available);
     if (turn !== 'wait' && turn !== 'short') return { release: turn };
     const left = deadline - Date.now();
     // No turn in time: one more look at the levels, then on without a turn.
     turnsOver = left <= 0 || !(await deps.gate.nextRelease(left));
+    if (!turnsOver) moved();
     waited = true;
   }
   return { release: () => undefined };
