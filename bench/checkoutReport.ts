@@ -10,6 +10,9 @@ export interface CheckoutMeasurement extends CheckoutRun {
   checkoutsPerSecond: number;
   p50: number;
   p99: number;
+  /** Response percentiles of the first `inFlight` buyers (sent at once) and of the others. */
+  firstWave?: { p50: number; p99: number };
+  rest?: { p50: number; p99: number };
   confirmed: number;
   refused: number;
   /**
@@ -34,6 +37,9 @@ export function describeCheckout(m: CheckoutMeasurement): string {
   return (
     `  ${m.buyers} checkouts for ${m.units} units, ${m.inFlight} in flight: ${m.checkoutsPerSecond.toFixed(0)} checkouts/s  ` +
     `p50 ${m.p50} p99 ${m.p99} ms  ${m.confirmed} confirmed, ${m.refused} OUT_OF_STOCK (${m.ordersPlaced ?? '?'} orders placed)  all sagas terminal after ${m.settledAfterMs} ms\n` +
+    (m.firstWave && m.rest
+      ? `  first ${m.inFlight}: p50 ${m.firstWave.p50} p99 ${m.firstWave.p99} ms; the rest: p50 ${m.rest.p50} p99 ${m.rest.p99} ms\n`
+      : '') +
     `  per checkout: cpu gw ${m.gatewayCpuMsPerCheckout.toFixed(2)} sg ${m.subgraphCpuMsPerCheckout.toFixed(2)} ms  ` +
     `sql ${m.statementsPerCheckout.toFixed(1)} (${by})`
   );
@@ -50,5 +56,11 @@ export function checkoutMarkdown(m: CheckoutMeasurement): string[] {
     '| checkouts/s | p50 / p99 ms | confirmed / OUT_OF_STOCK | all sagas terminal after | gateway CPU ms/checkout | subgraphs CPU ms/checkout | SQL/checkout |',
     '|---:|---:|---:|---:|---:|---:|---|',
     `| ${m.checkoutsPerSecond.toFixed(0)} | ${m.p50} / ${m.p99} | ${m.confirmed} / ${m.refused} | ${m.settledAfterMs} ms | ${m.gatewayCpuMsPerCheckout.toFixed(2)} | ${m.subgraphCpuMsPerCheckout.toFixed(2)} | ${m.statementsPerCheckout.toFixed(1)} (${by}) |`,
+    ...(m.firstWave && m.rest
+      ? [
+          '',
+          `The first ${m.inFlight} buyers (sent at once; they wait on the reservations of the units): p50 / p99 ${m.firstWave.p50} / ${m.firstWave.p99} ms; the others: ${m.rest.p50} / ${m.rest.p99} ms.`,
+        ]
+      : []),
   ];
 }

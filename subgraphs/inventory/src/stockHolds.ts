@@ -201,15 +201,80 @@ export async function reserveStock(
     if (shortagesOf(committed).length) return reject(committed, false);
     const claim = await tx.stockHold.createMany({ data: [{ sagaId, status: 'HELD' }], skipDuplicates: true });
     if (claim.count === 0) return requireHold(tx, sagaId);
-    const locked = availability(await readStock(tx, productIds, { lock: true }), lines);
+    const stock = await readStock(tx, productIds, { lock: true });
+    const locked = availability(stock, lines);
     if (shortagesOf(locked).length) return reject(locked, true);
-    const rows = await moveStock(tx, lines, { onHand: 0, reserved: 1 });
-    if (rows.length !== lines.length)
-      throw new Error('a locked stock row refused a reservation its available units allowed');
-    await tx.reservation.createMany({ data: lines.map((l) => ({ sagaId, ...l })) });
-    await publishStockChanges(tx, rows, lines, 'reserved', -1);
+    await holdLocked(tx, sagaId, lines, stock);
     return { sagaId, status: 'HELD', lines: byProduct(lines), shortages: [] };
   }, TX_OPTIONS);
+}
+
+/**
+ * The units of `lines` reserved for the saga on rows this transaction has locked (`stock`, as read
+ * under the lock, which covers them), the hold's lines and one `stock.changed` per product written,
+ * all in one statement. Under a rush on one product every reservation queues on its row lock, held
+ * from the locking read until commit: one statement here instead of three keeps that queue moving
+ * (each statement is a round trip through a busy event loop, the lock held all along). The events
+ * are built from the locked values; the guarded UPDATE must return exactly those rows as predicted,
+ * else the counts are corrupt and the transaction is rolled back with everything it wrote.
+ */
+async function holdLocked(
+  tx: Tx,
+  sagaId: string,
+  lines: readonly StockLine[],
+  stock: Map<string, StockRow>,
+): Promise<void> {
+  const after = lines.map((line) => {
+    const row = stock.get(line.productId);
+    if (!row) throw new Error(`stock row ${line.productId} was not locked for the hold`);
+    return { productId: line.productId, onHand: row.onHand, reserved: row.reserved + line.quantity };
+  });
+  const events = after.map((row, i) =>
+    createEvent(
+      'stock.changed',
+      {
+        productId: row.productId,
+        available: row.onHand - row.reserved,
+        reserved: row.reserved,
+        delta: -lines[i]!.quantity,
+        reason: 'reserved',
+      },
+      { source: 'inventory' },
+    ),
+  );
+  const moved = await tx.$queryRawUnsafe<StockRow[]>(
+    `WITH moved AS (
+       UPDATE "StockItem" s SET "reserved" = s."reserved" + l.q, "updatedAt" = CURRENT_TIMESTAMP
+         FROM unnest($1::uuid[], $2::int[]) AS l(pid, q)
+        WHERE s."productId" = l.pid AND s."onHand" - (s."reserved" + l.q) >= 0
+       RETURNING s."productId", s."onHand", s."reserved"
+     ), held AS (
+       INSERT INTO "Reservation" ("sagaId", "productId", "quantity")
+       SELECT $3::uuid, l.pid, l.q FROM unnest($1::uuid[], $2::int[]) AS l(pid, q)
+     ), published AS (
+       INSERT INTO "OutboxEvent" ("id", "type", "version", "source", "occurredAt", "payload")
+       SELECT e.id, e.type, e.version, e.source, e.at, e.payload
+         FROM unnest($4::uuid[], $5::text[], $6::int[], $7::text[], $8::timestamptz[], $9::jsonb[])
+           AS e(id, type, version, source, at, payload)
+     )
+     SELECT "productId", "onHand", "reserved" FROM moved`,
+    lines.map((l) => l.productId),
+    lines.map((l) => l.quantity),
+    sagaId,
+    events.map((e) => e.id),
+    events.map((e) => e.type),
+    events.map((e) => e.version),
+    events.map((e) => e.source),
+    events.map((e) => e.occurredAt),
+    events.map((e) => JSON.stringify(e.payload)),
+  );
+  const byId = new Map(moved.map((row) => [row.productId, row]));
+  const exact = after.every((row) => {
+    const now = byId.get(row.productId);
+    return now?.onHand === row.onHand && now.reserved === row.reserved;
+  });
+  if (moved.length !== lines.length || !exact)
+    throw new Error('a locked stock row refused a reservation its available units allowed');
 }
 
 async function requireHold(tx: Tx, sagaId: string): Promise<StockHoldValue> {

@@ -150,6 +150,30 @@ describe('checkout', () => {
     ).toBe(0);
   });
 
+  it('sells a unit again once a failed saga released it: a refusal while it was held is not remembered', async () => {
+    const [first, waiting, later] = [randomUUID(), randomUUID(), randomUUID()];
+    const product = products[22]!;
+    h.standIns.inventory.stock.set(product.id, { onHand: 1, reserved: 0 });
+    for (const user of [first, waiting, later]) await fillCart(h, user, [{ productId: product.id, quantity: 1 }]);
+    // The one unit is held by a checkout whose card is declined, its release held back: meanwhile the next buyer is refused.
+    let letGo: () => void = () => undefined;
+    h.standIns.inventory.fault('releaseStock', { until: new Promise<void>((resolve) => (letGo = resolve)) });
+    const failing = orderOf((await checkout(h, first, 'last-unit', CARDS.declined)).body);
+    const whileHeld = (await checkout(h, waiting, 'while-held', CARDS.visa)).body;
+    expect(whileHeld.errors?.[0]?.extensions).toMatchObject({
+      code: 'OUT_OF_STOCK',
+      shortages: [{ productId: product.id, requested: 1, available: 0 }],
+    });
+    letGo();
+    expect((await settledOrder(h, first, failing.id)).status).toBe('FAILED');
+    expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 1, reserved: 0 });
+    // Released by compensation, the unit is sold to the next buyer, through the same gate and reads.
+    const sold = orderOf((await checkout(h, later, 'after-release', CARDS.visa)).body);
+    expect((await settledOrder(h, later, sold.id)).status).toBe('CONFIRMED');
+    expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 0, reserved: 0 });
+    expect(h.standIns.payments.captures).toContain(sold.id);
+  });
+
   it('refuses a cart inventory cannot fill as OUT_OF_STOCK, writing nothing and calling no step', async () => {
     const user = randomUUID();
     const product = products[14]!;

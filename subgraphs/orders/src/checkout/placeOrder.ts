@@ -14,7 +14,7 @@ import type { SagaRunner } from '../saga/runner.ts';
 import type { StepOutcome, StockShortage } from '../saga/steps.ts';
 import { parseCard, type CardInput } from './card.ts';
 import { refusal } from './refusal.ts';
-import { STOCK_GATE_WAIT_MS, type StockGate } from './stockGate.ts';
+import { STOCK_GATE_MAX_WAIT_MS, STOCK_GATE_WAIT_MS, type StockGate } from './stockGate.ts';
 import {
   checkIdempotencyKey,
   expiryCutoff,
@@ -123,33 +123,57 @@ async function stockLevels(deps: CheckoutDeps, userId: string, lines: readonly C
   }
 }
 
+/** Stock levels as `stockLevels` reads them, with the gate's release count from before the read was asked. */
+interface Levels {
+  available: number[] | null;
+  releasesBefore: number;
+}
+
+async function readLevels(deps: CheckoutDeps, userId: string, lines: readonly CartItemRecord[]): Promise<Levels> {
+  const releasesBefore = deps.gate.releases;
+  return { available: await stockLevels(deps, userId, lines), releasesBefore };
+}
+
 /**
  * A sold-out product is refused here (OUT_OF_STOCK) without an order, a saga or a row lock; a
  * product with units left goes on to the reservation, which alone decides under concurrency, once
  * this process's stock gate gives the cart a turn (`release` once the reservation answered). Levels
- * that cannot be read, or a turn not given in time, let the checkout go on without one. `waited`:
- * the shortage was seen after waiting for a turn.
+ * read while a reservation let through here answered give no turn: they may not count its units yet
+ * while the gate no longer does, so they are read again at once (without that, a waiter woken by an
+ * earlier release could take a turn on a unit just held and place an order its reservation refuses).
+ * Levels that cannot be read, or a turn not given in time (no reservation answering for
+ * `STOCK_GATE_WAIT_MS`, or `STOCK_GATE_MAX_WAIT_MS` in all), let the checkout go on without one.
+ * `waited`: the shortage was seen after waiting for a turn.
  */
 async function stockTurn(
   deps: CheckoutDeps,
   userId: string,
   lines: readonly CartItemRecord[],
-  levels: number[] | null,
+  first: Levels,
 ): Promise<{ release: () => void } | { shortages: StockShortage[]; waited: boolean }> {
-  const deadline = Date.now() + STOCK_GATE_WAIT_MS;
+  const started = Date.now();
+  let deadline = started + STOCK_GATE_WAIT_MS;
   let waited = false;
   let turnsOver = false;
-  for (let available = levels; available; available = await stockLevels(deps, userId, lines)) {
+  for (let levels = first; levels.available; levels = await readLevels(deps, userId, lines)) {
+    const available = levels.available;
     const shortages = lines
       .map((line, i) => ({ productId: line.productId, requested: line.quantity, available: available[i] ?? 0 }))
       .filter((s) => s.available < s.requested);
     if (shortages.length) return { shortages, waited };
     if (turnsOver) break;
+    // A reservation answered since: the gate moves, so waiting goes on (within the overall bound).
+    const moved = () => (deadline = Math.min(started + STOCK_GATE_MAX_WAIT_MS, Date.now() + STOCK_GATE_WAIT_MS));
+    if (levels.releasesBefore !== deps.gate.releases && Date.now() < deadline) {
+      moved();
+      continue;
+    }
     const turn = deps.gate.enter(lines, available);
     if (turn !== 'wait' && turn !== 'short') return { release: turn };
     const left = deadline - Date.now();
     // No turn in time: one more look at the levels, then on without a turn.
     turnsOver = left <= 0 || !(await deps.gate.nextRelease(left));
+    if (!turnsOver) moved();
     waited = true;
   }
   return { release: () => undefined };
@@ -265,7 +289,7 @@ export async function placeOrder(
       userId,
       lines.map((l) => l.productId),
     ),
-    stockLevels(deps, userId, lines),
+    readLevels(deps, userId, lines),
   ]);
   const items = lines.map((line, position) => {
     const product = products[position];

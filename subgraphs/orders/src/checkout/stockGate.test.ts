@@ -30,6 +30,19 @@ describe('StockGate', () => {
     expect([gate.pendingOf('p'), gate.pendingOf('q')]).toEqual([0, 0]);
   });
 
+  it('counts releases, each turn once: levels read across one are read again before a turn', () => {
+    const gate = new StockGate();
+    const first = gate.enter([line('p')], [2]);
+    const second = gate.enter([line('p')], [2]);
+    if (typeof first !== 'function' || typeof second !== 'function') throw new Error('expected turns');
+    expect(gate.releases).toBe(0);
+    first();
+    first();
+    expect(gate.releases).toBe(1);
+    second();
+    expect(gate.releases).toBe(2);
+  });
+
   it('stops waiting after the time given', async () => {
     const gate = new StockGate();
     expect(await gate.nextRelease(5)).toBe(false);
