@@ -13,6 +13,7 @@ import { spendAndRead, type SpendAndRead } from '../ratelimit/spendAndRead.ts';
 import { usageOf, type Admission, type RateLimiter, type RateLimitSubject } from '../ratelimit/index.ts';
 import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { GatewayContext } from './context.ts';
+import { NegotiatedContentTypes } from './negotiatedContentTypes.ts';
 import type { RequestAnalyses } from './limits.ts';
 
 /**
@@ -60,8 +61,6 @@ export interface FastHitDeps {
 }
 
 const DEFAULT_CAPACITY = 5_000;
-/** Distinct `accept` headers whose negotiated content type is remembered. */
-const MAX_ACCEPT_VALUES = 32;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
@@ -130,7 +129,7 @@ export function readEntry(raw: Buffer): { data: Buffer; scope: 'PUBLIC' | 'PRIVA
 export class FastHitPath {
   readonly stats: FastHitStats = { answered: 0, pipelineRuns: 0 };
   private readonly shapes = new Map<string, HitFacts>();
-  private readonly contentTypes = new Map<string, string>([['', JSON_CONTENT_TYPE]]);
+  private readonly contentTypes = new NegotiatedContentTypes([['', JSON_CONTENT_TYPE]]);
   private readonly spent = new WeakMap<IncomingMessage, Admission>();
   private readonly capacity: number;
 
@@ -179,15 +178,7 @@ export class FastHitPath {
 
   readonly handler: FrontHandler = {
     answer: (request) => this.answer(request),
-    answered: ({ req }, response) => {
-      // The content type Apollo negotiated for this `accept`, so a fast answer says the same.
-      const contentType = response.headers.get('content-type');
-      const accept = req.headers.accept ?? '';
-      if (!contentType || this.contentTypes.has(accept) || this.contentTypes.size >= MAX_ACCEPT_VALUES) return;
-      // Only from an answer that negotiated it: one refusing the `accept` (406) is JSON too.
-      if (response.body.kind === 'complete' && (response.status ?? 200) === 200)
-        this.contentTypes.set(accept, contentType);
-    },
+    answered: (request, response) => this.contentTypes.learn(request, response),
   };
 
   private remember(key: string, facts: HitFacts): void {
@@ -201,7 +192,7 @@ export class FastHitPath {
     if (method !== 'POST' || tracingEnabled()) return false;
     const key = shapeKey(body);
     const facts = key === null ? undefined : this.shapes.get(key);
-    const contentType = this.contentTypes.get(req.headers.accept ?? '');
+    const contentType = this.contentTypes.of({ req });
     if (!facts || !contentType) return false;
     const { deps } = this;
     if (facts.persisted && deps.persisted === 'none') return false;

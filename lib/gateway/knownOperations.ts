@@ -24,6 +24,7 @@ import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
 import { operationUse, rateLimitExtension, subjectOf } from '../ratelimit/plugin.ts';
 import type { RateLimiter } from '../ratelimit/index.ts';
 import type { GatewayContext } from './context.ts';
+import { NegotiatedContentTypes } from './negotiatedContentTypes.ts';
 import type { RequestAnalyses } from './limits.ts';
 import { mergeRepeatedErrors } from './repeatedErrors.ts';
 
@@ -66,8 +67,6 @@ export interface KnownOperationDeps {
 }
 
 const DEFAULT_CAPACITY = 2_000;
-/** Distinct `accept` headers whose negotiated content type is remembered. */
-const MAX_ACCEPT_VALUES = 32;
 const UNCACHEABLE = 'no-store';
 
 /**
@@ -138,7 +137,7 @@ function httpOf(value: unknown): { status?: number; headers?: Map<string, string
 export class KnownOperationPath {
   readonly stats: KnownOperationStats = { answered: 0, pipelineRuns: 0 };
   private readonly known = new Map<string, KnownOperation>();
-  private readonly contentTypes = new Map<string, string>();
+  private readonly contentTypes = new NegotiatedContentTypes();
   private readonly capacity: number;
   private executor: GatewayExecutor | null = null;
 
@@ -195,15 +194,7 @@ export class KnownOperationPath {
 
   readonly handler: FrontHandler = {
     answer: (request) => this.answer(request),
-    answered: ({ req }, response) => {
-      // The content type Apollo negotiated for this `accept`, so a lean answer says the same.
-      const contentType = response.headers.get('content-type');
-      const accept = req.headers.accept ?? '';
-      if (!contentType || this.contentTypes.has(accept) || this.contentTypes.size >= MAX_ACCEPT_VALUES) return;
-      // Only from an answer that negotiated it: a refused `accept` (406) also answers in JSON.
-      if (response.body.kind === 'complete' && (response.status ?? 200) === 200)
-        this.contentTypes.set(accept, contentType);
-    },
+    answered: (request, response) => this.contentTypes.learn(request, response),
   };
 
   private async answer({ req, res, method, body, info }: FrontRequest): Promise<boolean> {
@@ -212,7 +203,7 @@ export class KnownOperationPath {
     if (method !== 'POST' || !executor || tracingEnabled()) return false;
     const key = operationKey(body, deps.manifest);
     const known = key === null ? undefined : this.known.get(key);
-    const contentType = this.contentTypes.get(req.headers.accept ?? '');
+    const contentType = this.contentTypes.of({ req });
     if (!known || !contentType) return false;
     const sent = body as { query?: string; operationName?: string; variables?: Record<string, unknown> };
     const request: GraphQLRequest = { ...sent };
