@@ -347,27 +347,18 @@ try {
       wantPipeline ? ours('pipeline') : null,
       want('ours-entities') ? ours('entities') : null,
     ]);
-    const withCounts = (p: BenchProcess<{ url: string }>) => () => p.ask<OwnCounts>('counts');
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
     if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
-    if (cold) list.push({ kind: 'ours', url: cold.ready.url, gatewayPids: [cold.pid], counts: withCounts(cold) });
-    if (open) list.push({ kind: 'ours-open', url: open.ready.url, gatewayPids: [open.pid], counts: withCounts(open) });
-    if (pipeline)
-      list.push({
-        kind: 'ours-pipeline',
-        url: pipeline.ready.url,
-        gatewayPids: [pipeline.pid],
-        counts: withCounts(pipeline),
-      });
-    if (entities)
-      list.push({
-        kind: 'ours-entities',
-        url: entities.ready.url,
-        gatewayPids: [entities.pid],
-        counts: withCounts(entities),
-      });
-    if (cached)
-      list.push({ kind: 'ours-cached', url: cached.ready.url, gatewayPids: [cached.pid], counts: withCounts(cached) });
+    // Ours, in the order their rows are printed.
+    const oursTargets: Array<[TargetKind, BenchProcess<{ url: string }> | null]> = [
+      ['ours', cold],
+      ['ours-open', open],
+      ['ours-pipeline', pipeline],
+      ['ours-entities', entities],
+      ['ours-cached', cached],
+    ];
+    for (const [kind, p] of oursTargets)
+      if (p) list.push({ kind, url: p.ready.url, gatewayPids: [p.pid], counts: () => p.ask<OwnCounts>('counts') });
     return list;
   };
   const profilesNeeded = new Set(all.map((s) => s.profile));
