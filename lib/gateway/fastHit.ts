@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { OperationTypeNode } from 'graphql';
 import { bearerToken, type TokenVerifier } from '../auth/index.ts';
 import { cacheKeys, type CacheRuntime } from '../cache/index.ts';
-import type { FrontHandler, FrontRequest } from '../http/index.ts';
+import { NegotiatedContentTypes, type FrontHandler, type FrontRequest } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
 import { tracingEnabled } from '../observability/index.ts';
@@ -13,7 +13,6 @@ import { spendAndRead, type SpendAndRead } from '../ratelimit/spendAndRead.ts';
 import { usageOf, type Admission, type RateLimiter, type RateLimitSubject } from '../ratelimit/index.ts';
 import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { GatewayContext } from './context.ts';
-import { NegotiatedContentTypes } from './negotiatedContentTypes.ts';
 import type { RequestAnalyses } from './limits.ts';
 
 /**

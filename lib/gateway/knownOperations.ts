@@ -18,13 +18,12 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { bearerToken, type TokenVerifier } from '../auth/index.ts';
-import type { FrontHandler, FrontRequest, RequestInfo } from '../http/index.ts';
+import { NegotiatedContentTypes, type FrontHandler, type FrontRequest, type RequestInfo } from '../http/index.ts';
 import { tracingEnabled, type Logger } from '../observability/index.ts';
 import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
 import { operationUse, rateLimitExtension, subjectOf } from '../ratelimit/plugin.ts';
 import type { RateLimiter } from '../ratelimit/index.ts';
 import type { GatewayContext } from './context.ts';
-import { NegotiatedContentTypes } from './negotiatedContentTypes.ts';
 import type { RequestAnalyses } from './limits.ts';
 import { mergeRepeatedErrors } from './repeatedErrors.ts';
 

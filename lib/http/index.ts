@@ -16,4 +16,5 @@ export {
   type RunningServer,
 } from './graphqlServer.ts';
 export { readBody, BodyTooLargeError } from './readBody.ts';
+export { NegotiatedContentTypes } from './negotiatedContentTypes.ts';
 export { closeOnSignals, shutdownConfigFromEnv, CLOSE_GRACE_MS, type ShutdownConfig } from './shutdown.ts';

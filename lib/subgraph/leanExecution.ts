@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import type { HTTPGraphQLResponse } from '@apollo/server';
 import {
   execute,
   getOperationAST,
@@ -15,7 +14,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { remembered } from '../cache/memo.ts';
-import type { FrontHandler, FrontRequest, RequestInfo } from '../http/index.ts';
+import { NegotiatedContentTypes, type FrontHandler, type FrontRequest, type RequestInfo } from '../http/index.ts';
 import { tracingEnabled } from '../observability/index.ts';
 import type { RequestOutcome } from '../observability/metrics/subgraph.ts';
 import { cacheControlValue, policyOfHint, staticCacheHints } from './cacheControl.ts';
@@ -59,7 +58,6 @@ const DEFAULT_CAPACITY = 500;
 /** Longer texts are left to Apollo rather than kept (at most ~16 MB of text kept): the gateways' fetches are a few KB. */
 const MAX_QUERY_CHARS = 32 * 1024;
 /** Distinct `accept` headers whose negotiated content type is remembered. */
-const MAX_ACCEPT_VALUES = 32;
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 /** Introspection is Apollo's to answer or refuse (it is off in production); `__typename` is not introspection. */
 const INTROSPECTION = /\b__(?:schema|type)\b/;
@@ -88,7 +86,7 @@ const INTROSPECTION = /\b__(?:schema|type)\b/;
  */
 export class LeanExecution<TContext> {
   private readonly prepared: (query: string) => PreparedDocument | null;
-  private readonly contentTypes = new Map<string, string>([['', JSON_CONTENT_TYPE]]);
+  private readonly contentTypes = new NegotiatedContentTypes([['', JSON_CONTENT_TYPE]]);
   /** Executions by graphql-jit's compiled operation and by graphql-js (not compiled, or answered with errors). */
   readonly runs = { compiled: 0, interpreted: 0 };
 
@@ -128,14 +126,14 @@ export class LeanExecution<TContext> {
 
   readonly handler: FrontHandler = {
     answer: (request) => this.answer(request),
-    answered: ({ req }, response) => this.learnContentType(req.headers.accept ?? '', response),
+    answered: (request, response) => this.contentTypes.learn(request, response),
   };
 
   private async answer({ req, res, method, body, info }: FrontRequest): Promise<boolean> {
     const startedAt = performance.now();
     if (method !== 'POST' || tracingEnabled()) return false;
     const request = leanRequestOf(body);
-    const contentType = this.contentTypes.get(req.headers.accept ?? '');
+    const contentType = this.contentTypes.of({ req });
     if (!request || !contentType) return false;
 
     // The context first, as Apollo: a request without a valid signature makes nothing parse.
@@ -223,15 +221,6 @@ export class LeanExecution<TContext> {
       }
     });
     return { errors: list, status, headers };
-  }
-
-  /** The content type Apollo negotiated for an `accept` value, from a successful answer of its own. */
-  private learnContentType(accept: string, response: HTTPGraphQLResponse): void {
-    const contentType = response.headers.get('content-type');
-    if (!contentType || this.contentTypes.has(accept) || this.contentTypes.size >= MAX_ACCEPT_VALUES) return;
-    // An unacceptable `accept` is answered 406 in JSON: only a 200 tells what the value negotiates.
-    if (response.body.kind === 'complete' && (response.status ?? 200) === 200)
-      this.contentTypes.set(accept, contentType);
   }
 }
 

@@ -1,12 +1,12 @@
 import type { HTTPGraphQLResponse } from '@apollo/server';
-import type { FrontRequest } from '../http/index.ts';
+import type { FrontRequest } from './graphqlServer.ts';
 
 /** Distinct `accept` headers whose negotiated content type is remembered. */
 const MAX_ACCEPT_VALUES = 32;
 
 /**
  * The content type Apollo's pipeline negotiated for each `accept` value it answered, so a path that
- * answers before it (the response cache's fast hits, the known-query path) says the same. Learnt
+ * answers before it (the gateways' fast hits and known-query path, the subgraphs' lean execution) says the same. Learnt
  * only from a 200: Apollo refuses an unacceptable `accept` (406) in JSON too, which must not make
  * a later request with that `accept` answerable.
  */
