@@ -8,7 +8,6 @@ import {
 import type { GatewayExecutor, GatewayGraphQLRequestContext, GatewayInterface } from '@apollo/server-gateway-interface';
 import {
   getVariableValues,
-  GraphQLError,
   OperationTypeNode,
   type DocumentNode,
   type ExecutionResult,
@@ -18,6 +17,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { bearerToken, type TokenVerifier } from '../auth/index.ts';
+import { asGraphQLError, formatErrorsAsApollo } from '../graphql/apolloErrors.ts';
 import { NegotiatedContentTypes, type FrontHandler, type FrontRequest, type RequestInfo } from '../http/index.ts';
 import { tracingEnabled, type Logger } from '../observability/index.ts';
 import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
@@ -108,15 +108,6 @@ function newCachePolicy() {
       return { maxAge: this.maxAge, scope: this.scope ?? 'PUBLIC' };
     },
   };
-}
-
-/** The `http` extension an error may carry (status, headers), as Apollo reads it. */
-function httpOf(value: unknown): { status?: number; headers?: Map<string, string> } | null {
-  if (!value || typeof value !== 'object') return null;
-  const { status, headers } = value as { status?: unknown; headers?: unknown };
-  if (status !== undefined && typeof status !== 'number') return null;
-  if (headers !== undefined && !(headers instanceof Map)) return null;
-  return value;
 }
 
 /**
@@ -248,9 +239,15 @@ export class KnownOperationPath {
       result = await executor(this.gatewayRequestContext(known, request, contextValue, response, overallCachePolicy));
     } catch (error) {
       failed = true;
-      result = { errors: [ensureGraphQLError(error)] };
+      result = { errors: [asGraphQLError(error)] };
     }
-    const errors = result.errors ? this.formatErrors(result.errors, response) : undefined;
+    let errors: GraphQLFormattedError[] | undefined;
+    if (result.errors) {
+      const formatted = formatErrorsAsApollo(result.errors, deps.formatError);
+      errors = formatted.errors;
+      if (formatted.status) response.http.status = formatted.status;
+      for (const [name, value] of formatted.headers ?? []) response.http.headers.set(name, value);
+    }
     if (!failed && errors?.length && result.data === undefined && !response.http.status) response.http.status = 400;
     if (failed && !response.http.status) response.http.status = 500;
     const single: FormattedExecutionResult = {
@@ -276,28 +273,6 @@ export class KnownOperationPath {
     res.statusCode = response.http.status ?? 200;
     res.end(JSON.stringify({ errors: single.errors, data: single.data, extensions: single.extensions }) + '\n');
     return true;
-  }
-
-  /** Apollo's `normalizeAndFormatErrors` (no stack traces): codes filled in, `http` extensions applied to the response. */
-  private formatErrors(errors: readonly GraphQLError[], response: GraphQLResponse): GraphQLFormattedError[] {
-    return errors.map((error) => {
-      try {
-        const graphqlError = ensureGraphQLError(error);
-        const extensions: Record<string, unknown> = {
-          ...graphqlError.extensions,
-          code: graphqlError.extensions.code ?? 'INTERNAL_SERVER_ERROR',
-        };
-        const http = httpOf(extensions.http);
-        if (http) {
-          if (http.status) response.http.status = http.status;
-          for (const [name, value] of http.headers ?? []) response.http.headers.set(name, value);
-          delete extensions.http;
-        }
-        return this.deps.formatError({ ...graphqlError.toJSON(), extensions }, error);
-      } catch {
-        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      }
-    });
   }
 
   /** What Apollo's `makeGatewayGraphQLRequestContext` gives the executor, for this request. */
@@ -337,10 +312,4 @@ export class KnownOperationPath {
       requestIsBatched: false,
     } as GatewayGraphQLRequestContext;
   }
-}
-
-function ensureGraphQLError(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  if (error instanceof Error) return new GraphQLError(error.message, { originalError: error });
-  return new GraphQLError(`Unexpected error value: ${String(error)}`);
 }

@@ -2,7 +2,6 @@ import type { ServerResponse } from 'node:http';
 import {
   execute,
   getOperationAST,
-  GraphQLError,
   parse,
   validate,
   type DocumentNode,
@@ -14,6 +13,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { remembered } from '../cache/memo.ts';
+import { asGraphQLError, formatErrorsAsApollo } from '../graphql/apolloErrors.ts';
 import { NegotiatedContentTypes, type FrontHandler, type FrontRequest, type RequestInfo } from '../http/index.ts';
 import { tracingEnabled } from '../observability/index.ts';
 import type { RequestOutcome } from '../observability/metrics/subgraph.ts';
@@ -141,7 +141,10 @@ export class LeanExecution<TContext> {
     try {
       contextValue = await this.options.context(info);
     } catch (error) {
-      const { errors, status, headers } = this.formatted([asGraphQLError(error, 'Context creation failed: ')]);
+      const { errors, status, headers } = formatErrorsAsApollo(
+        [asGraphQLError(error, 'Context creation failed: ')],
+        this.options.formatError,
+      );
       // Apollo's error answer puts its negotiated content type over any the error asked for.
       headers?.delete('content-type');
       writeAnswer(res, status ?? 500, headers, contentType, null, { errors });
@@ -173,7 +176,7 @@ export class LeanExecution<TContext> {
     // No data at all: the variables did not coerce, which Apollo answers with a 400 in its words.
     if (result.data === undefined) return false;
 
-    const formatted = result.errors ? this.formatted(result.errors) : null;
+    const formatted = result.errors ? formatErrorsAsApollo(result.errors, this.options.formatError) : null;
     const errors = formatted?.errors;
     writeAnswer(
       res,
@@ -190,37 +193,6 @@ export class LeanExecution<TContext> {
       startedAt,
     });
     return true;
-  }
-
-  /**
-   * Errors as Apollo's `normalizeAndFormatErrors` gives them: a missing code becomes
-   * INTERNAL_SERVER_ERROR, `extensions.http` moves into the response's status and headers, then
-   * `formatError`; an error in formatting becomes a bare INTERNAL_SERVER_ERROR.
-   */
-  private formatted(errors: readonly GraphQLError[]): {
-    errors: GraphQLFormattedError[];
-    status: number | undefined;
-    headers: Map<string, string> | null;
-  } {
-    let status: number | undefined;
-    let headers: Map<string, string> | null = null;
-    const list = errors.map((error) => {
-      try {
-        // graphql-jit's errors have no `extensions` at all where graphql-js's have an empty object.
-        const own = error.extensions as GraphQLError['extensions'] | undefined;
-        const extensions: Record<string, unknown> = { ...own, code: own?.code ?? 'INTERNAL_SERVER_ERROR' };
-        const http = httpHeadOf(extensions.http);
-        if (http) {
-          if (http.status) status = http.status;
-          for (const [name, value] of http.headers ?? []) (headers ??= new Map()).set(name, value);
-          delete extensions.http;
-        }
-        return this.options.formatError({ ...error.toJSON(), extensions }, error);
-      } catch {
-        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      }
-    });
-    return { errors: list, status, headers };
   }
 }
 
@@ -266,22 +238,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isEmpty(value: Record<string, unknown>): boolean {
   for (const _key in value) return false;
   return true;
-}
-
-/** Apollo's `ensureGraphQLError(ensureError(error), prefix)`: a thrown non-Error gets no prefix. */
-function asGraphQLError(error: unknown, prefix: string): GraphQLError {
-  if (error instanceof GraphQLError) return error;
-  if (!(error instanceof Error)) return new GraphQLError(`Unexpected error value: ${String(error)}`);
-  return new GraphQLError(prefix + error.message, { originalError: error });
-}
-
-/** `extensions.http` as Apollo accepts it: an optional numeric status and an optional Map of headers. */
-function httpHeadOf(value: unknown): { status?: number; headers?: Map<string, string> } | null {
-  if (!isRecord(value)) return null;
-  const { status, headers } = value;
-  if (status !== undefined && typeof status !== 'number') return null;
-  if (headers !== undefined && !(headers instanceof Map)) return null;
-  return { status, headers: headers as Map<string, string> | undefined };
 }
 
 /** Headers in Apollo's order of precedence: the errors' own, then cache-control, then content type. */
