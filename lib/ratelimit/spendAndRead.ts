@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { commandBatchOf } from '../redis/commandBatch.ts';
 import { outcomeOf, SPEND_FUNCTION, type Spend, type SpendOutcome } from './budgetStore.ts';
 
 /**
@@ -46,6 +47,7 @@ export type SpendAndRead =
 /**
  * Runs the script on one Redis node (its keys span slots: never on a Cluster). The entries come back
  * as bytes: a hit is written to the socket as it was stored, never decoded to a string and encoded again.
+ * Scripts asked for in the same turn of the event loop (hits arriving together) share one write.
  */
 export async function spendAndRead(
   client: Redis,
@@ -57,7 +59,7 @@ export async function spendAndRead(
   const args = [spends.length, required.length, ...spends.flatMap((s) => [s.points, s.limit, s.windowMs])];
   let reply: unknown;
   try {
-    reply = await client.callBuffer('EVALSHA', SHA, keys.length, ...keys, ...args);
+    reply = await commandBatchOf(client).callBuffer('EVALSHA', SHA, keys.length, ...keys, ...args);
   } catch (error) {
     // A restarted or failed-over Redis has an empty script cache.
     if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
