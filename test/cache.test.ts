@@ -78,6 +78,7 @@ function cacheConfig(url: string, overrides: Partial<CacheConfig> = {}, keyPrefi
     apqTtlSeconds: 600,
     clockSkewMs: 100,
     events: EVENTS,
+    fastPathCopyBytes: 32 * 1024 * 1024,
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../lib/cache/index.ts';
+import { newStamp, type CacheEntry } from '../lib/cache/entry.ts';
 import { createEvent, createEventTransport, type EventsConfig } from '../lib/events/index.ts';
 import { operationsDir, type RunningGateway } from '../lib/gateway/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
@@ -46,6 +47,7 @@ const CACHE: CacheConfig = {
   apqTtlSeconds: 600,
   clockSkewMs: 0,
   events: EVENTS,
+  fastPathCopyBytes: 32 * 1024 * 1024,
 };
 const RATE_LIMIT: RateLimitConfig = {
   budgets: { query: { points: BUDGET, windowSeconds: 300 }, mutation: { points: 10, windowSeconds: 300 } },
@@ -108,11 +110,28 @@ beforeEach(async () => {
 
 const catalog = (first: number, headers: Record<string, string> = {}, url = fast.url) =>
   post(url, { query: CATALOG, variables: { first } }, { ...caller, ...headers });
-const stats = () => {
+const fastStats = () => {
   const s = fast.fastHitStats();
   if (!s) throw new Error('the fast path is off');
   return s;
 };
+const stats = () => {
+  const { answered, pipelineRuns } = fastStats();
+  return { answered, pipelineRuns };
+};
+type CatalogEntry = CacheEntry & { data: { products?: { edges: Array<{ node: { name: string } }> } } };
+
+/** The key of the one public catalog entry of `first` products (each test asks for a size of its own). */
+async function catalogEntryKey(first: number): Promise<string> {
+  const found: string[] = [];
+  for (const key of await admin.keys(`${KEY_PREFIX}{rc:*}:v2:pub`)) {
+    const entry = JSON.parse((await admin.get(key)) ?? 'null') as CatalogEntry | null;
+    if (entry?.data.products?.edges.length === first) found.push(key);
+  }
+  expect(found).toHaveLength(1);
+  return found[0]!;
+}
+
 /** A user of nobody else's: a budget of the test's own. */
 const freshUser = () => asUser(randomUUID());
 
@@ -275,17 +294,11 @@ describe('response cache fast path', () => {
   it('spends once when the entry it finds has gone stale: the ordinary path takes its admission over', async () => {
     await catalog(9);
     const cost = (await catalog(9)).body.extensions?.rateLimit?.cost ?? 0;
-    let staled = 0;
-    for (const key of await admin.keys(`${KEY_PREFIX}{rc:*}:v2:pub`)) {
-      const entry = JSON.parse((await admin.get(key)) ?? 'null') as {
-        data: { products?: { edges: unknown[] } };
-      } | null;
-      if (entry?.data.products?.edges.length !== 9) continue;
-      // Still in the store, no longer fresh: the window between an entry's freshUntil and its expiry.
-      await admin.set(key, JSON.stringify({ ...entry, freshUntil: Date.now() - 1000 }), 'PX', 60_000);
-      staled += 1;
-    }
-    expect(staled).toBe(1);
+    const key = await catalogEntryKey(9);
+    const entry = JSON.parse((await admin.get(key)) ?? 'null') as CatalogEntry;
+    // Still in the store, no longer fresh: the window between an entry's freshUntil and its expiry.
+    // Written as every write is, with a stamp of its own (the gateway holds a copy of the fresh one).
+    await admin.set(key, JSON.stringify({ ...entry, freshUntil: Date.now() - 1000, stamp: newStamp() }), 'PX', 60_000);
     const user = await freshUser();
     const before = stats();
     const reply = await catalog(9, user);
@@ -296,6 +309,39 @@ describe('response cache fast path', () => {
     const read = await post(fast.url, { query: '{ rateLimit { remaining } }' }, user);
     const readCost = read.body.extensions?.rateLimit?.cost ?? 0;
     expect(read.body.extensions?.rateLimit?.remaining).toBe(BUDGET - cost - readCost);
+  });
+
+  it("answers an unchanged entry from the gateway's copy, and one written again or removed as Redis has it", async () => {
+    await catalog(11, await freshUser());
+    const first = await catalog(11, await freshUser());
+    expect(first.headers.get('x-cache')).toBe('hit');
+    const entryKey = await catalogEntryKey(11);
+    // Held since the first hit read it: Redis now answers "unchanged" and the copy's bytes go out.
+    const held = fastStats().fromHeldCopies;
+    const second = await catalog(11, await freshUser());
+    // Each request by a user of its own (a budget each): the same data bytes (the budgets' reset times differ).
+    const dataBytes = (text: string) => text.slice(0, text.indexOf(',"extensions":'));
+    expect(dataBytes(second.text)).toBe(dataBytes(first.text));
+    expect(fastStats().fromHeldCopies).toBe(held + 1);
+
+    // Written again (a new stamp, other data): the new bytes, never the copy.
+    const stored = JSON.parse((await admin.get(entryKey)) ?? 'null') as CatalogEntry;
+    stored.data.products!.edges[0]!.node.name = 'Written again';
+    await admin.set(entryKey, JSON.stringify({ ...stored, stamp: newStamp() }), 'PX', 60_000);
+    const rewritten = await catalog(11, await freshUser());
+    expect(rewritten.headers.get('x-cache')).toBe('hit');
+    expect(rewritten.text).toContain('"name":"Written again"');
+    expect(fastStats().fromHeldCopies).toBe(held + 1);
+    // ...and that write is the copy held from now on.
+    expect((await catalog(11, await freshUser())).text).toContain('"name":"Written again"');
+    expect(fastStats().fromHeldCopies).toBe(held + 2);
+
+    // Removed (an invalidation, an expiry): the ordinary path, whatever copy is held.
+    await admin.del(entryKey);
+    const before = stats();
+    const recomputed = await catalog(11, await freshUser());
+    expect(recomputed.text).not.toContain('Written again');
+    expect(stats()).toEqual({ answered: before.answered, pipelineRuns: before.pipelineRuns + 1 });
   });
 
   it('answers a persisted query by id only while its registration is in the store', async () => {

@@ -24,6 +24,11 @@ export interface CacheConfig {
   clockSkewMs: number;
   /** Delivery settings of the domain events that invalidate entries. */
   events: EventsConfig;
+  /**
+   * Bytes of response entries the fast path holds in memory (lib/gateway/heldEntries.ts): a hit on
+   * an entry it holds, still the stored one, is not sent by Redis again. 0 holds none.
+   */
+  fastPathCopyBytes: number;
 }
 
 const seconds = z.coerce.number().int().min(0);
@@ -35,6 +40,7 @@ const shape = z.object({
   CACHE_MAX_TTL_SECONDS: seconds.min(1).default(3600),
   CACHE_APQ_TTL_SECONDS: seconds.min(1).default(86_400),
   CACHE_CLOCK_SKEW_MS: z.coerce.number().int().min(0).max(60_000).default(100),
+  CACHE_FAST_PATH_COPIES_MB: z.coerce.number().min(0).max(4096).default(32),
 });
 
 /** Read once per process; a bad value stops the start with the variable's name. */
@@ -55,5 +61,6 @@ export function cacheConfigFromEnv(redis: RedisConfig, env: NodeJS.ProcessEnv = 
     apqTtlSeconds: c.CACHE_APQ_TTL_SECONDS,
     clockSkewMs: c.CACHE_CLOCK_SKEW_MS,
     events: eventsConfigFromEnv(env),
+    fastPathCopyBytes: Math.floor(c.CACHE_FAST_PATH_COPIES_MB * 1024 * 1024),
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CacheScope } from './keys.ts';
 
 /**
@@ -13,6 +14,20 @@ export interface CacheEntry {
   freshUntil: number;
   /** The entities it was built from (`Type:id`), whose invalidation removes it. */
   tags: string[];
+  /**
+   * A response entry's write, random and written last (`STAMP_LENGTH` characters): the entry's last
+   * bytes then tell one write from another, so a gateway holding a copy asks Redis whether it is
+   * still the stored one without the entry being sent (lib/gateway/heldEntries.ts). Readers that
+   * parse the entry ignore it; entries without it are read as before, just never held.
+   */
+  stamp?: string;
+}
+
+/** Characters of a write stamp: 16 random bytes in base64url. */
+export const STAMP_LENGTH = 22;
+
+export function newStamp(): string {
+  return randomBytes(16).toString('base64url');
 }
 
 export function parseEntry(raw: string | null | undefined): CacheEntry | null {

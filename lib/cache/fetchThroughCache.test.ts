@@ -27,6 +27,7 @@ function runtime(): CacheRuntime {
       apqTtlSeconds: 60,
       clockSkewMs: 0,
       events: eventsConfigFromEnv({}),
+      fastPathCopyBytes: 0,
     },
     store: createMemoryStore(),
     keyPrefix: 't:',

@@ -1,7 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import type { GatewayContext } from '../gateway/context.ts';
-import { parseEntry, pickEntry, remainingSeconds, type CacheEntry } from './entry.ts';
+import { newStamp, parseEntry, pickEntry, remainingSeconds, type CacheEntry } from './entry.ts';
 import { cacheKeys } from './keys.ts';
 import { RequestCacheState } from './requestState.ts';
 import type { CacheRuntime } from './runtime.ts';
@@ -83,6 +83,7 @@ export function responseCachePlugin(runtime: CacheRuntime): ApolloServerPlugin<G
                   scope: policy.scope,
                   freshUntil: state.startedAt + maxAge * 1000,
                   tags: [...state.tags],
+                  stamp: newStamp(),
                 } satisfies CacheEntry),
                 ttlMs: maxAge * 1000,
                 tags: [...state.tags],

@@ -9,10 +9,11 @@ import type { Logger } from '../observability/index.ts';
 import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
 import { tracingEnabled } from '../observability/index.ts';
 import { rateLimitExtension } from '../ratelimit/plugin.ts';
-import { spendAndRead, type SpendAndRead } from '../ratelimit/spendAndRead.ts';
+import { SAME_AS_HELD, spendAndRead, type SpendAndRead } from '../ratelimit/spendAndRead.ts';
 import { usageOf, type Admission, type RateLimiter, type RateLimitSubject } from '../ratelimit/index.ts';
 import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { GatewayContext } from './context.ts';
+import { HeldEntries, type ReadEntry } from './heldEntries.ts';
 import type { RequestAnalyses } from './limits.ts';
 
 /**
@@ -37,6 +38,8 @@ export interface FastHitStats {
   answered: number;
   /** Requests that entered Apollo's pipeline (parse, validate, plan...): the fast path's misses and everything else. */
   pipelineRuns: number;
+  /** Of `answered`, those whose entry Redis did not send again: the gateway's copy was still the stored one. */
+  fromHeldCopies: number;
 }
 
 export interface FastHitDeps {
@@ -57,6 +60,8 @@ export interface FastHitDeps {
   logger: Logger;
   /** Request shapes remembered (least recently used first out). */
   capacity?: number;
+  /** Bytes of response entries held in memory so a hit on an unchanged entry is not sent again (0: none). */
+  heldCopyBytes: number;
 }
 
 const DEFAULT_CAPACITY = 5_000;
@@ -98,7 +103,7 @@ const ENTRY_TAIL = /^,"scope":"(PUBLIC|PRIVATE)","freshUntil":(\d+)[,}]/;
  * A stored response entry (`CacheEntry` JSON, data first) split without decoding its data: the
  * data's JSON bytes as stored, its scope and freshness. Null for anything else (the ordinary path reads it).
  */
-export function readEntry(raw: Buffer): { data: Buffer; scope: 'PUBLIC' | 'PRIVATE'; freshUntil: number } | null {
+export function readEntry(raw: Buffer): ReadEntry | null {
   // Inside JSON strings quotes are escaped, so the last `,"scope":"` is the entry's own.
   const at = raw.lastIndexOf(SCOPE_MARK);
   if (at < ENTRY_HEAD.length || raw.compare(ENTRY_HEAD, 0, ENTRY_HEAD.length, 0, ENTRY_HEAD.length) !== 0) return null;
@@ -126,14 +131,16 @@ export function readEntry(raw: Buffer): { data: Buffer; scope: 'PUBLIC' | 'PRIVA
  * admission is handed to the ordinary path (`preAdmission`) so it is not spent twice.
  */
 export class FastHitPath {
-  readonly stats: FastHitStats = { answered: 0, pipelineRuns: 0 };
+  readonly stats: FastHitStats = { answered: 0, pipelineRuns: 0, fromHeldCopies: 0 };
   private readonly shapes = new Map<string, HitFacts>();
   private readonly contentTypes = new NegotiatedContentTypes([['', JSON_CONTENT_TYPE]]);
   private readonly spent = new WeakMap<IncomingMessage, Admission>();
   private readonly capacity: number;
+  private readonly held: HeldEntries;
 
   constructor(private readonly deps: FastHitDeps) {
     this.capacity = deps.capacity ?? DEFAULT_CAPACITY;
+    this.held = new HeldEntries(deps.heldCopyBytes);
   }
 
   /** What the fast path spent for a request it then left to the ordinary path (see `GatewayContext.preAdmission`). */
@@ -208,6 +215,8 @@ export class FastHitPath {
       cacheKeys.scoped(facts.base, 'PRIVATE', userId),
       cacheKeys.scoped(facts.base, 'PUBLIC', null),
     ].filter((k): k is string => k !== null);
+    const held = entryKeys.map((key) => this.held.get(key));
+    const toRead = entryKeys.map((key, i) => ({ key, heldTail: held[i]?.tail ?? null }));
     const required =
       facts.persisted && deps.persisted === 'apq' && body && typeof body === 'object'
         ? [cacheKeys.apq(runtime.keyPrefix, `apq:${persistedId(body)}`)]
@@ -222,7 +231,7 @@ export class FastHitPath {
           subject,
           { kind: 'query', cost: facts.cost, fields: facts.fields },
           async (spends, client) => {
-            const result = await spendAndRead(client as Redis, spends, required, entryKeys);
+            const result = await spendAndRead(client as Redis, spends, required, toRead);
             return { outcome: result.found ? result.outcome : null, extra: result };
           },
         );
@@ -230,7 +239,7 @@ export class FastHitPath {
         admission = decided.admission;
         read = decided.extra;
       } else {
-        read = await spendAndRead(deps.redis, [], required, entryKeys);
+        read = await spendAndRead(deps.redis, [], required, toRead);
       }
     } catch (error) {
       // The ordinary path meets the same failure and deals with it (insurance limits, uncached answers).
@@ -242,7 +251,20 @@ export class FastHitPath {
     if (admission && !admission.admitted) return false;
 
     const now = Date.now();
-    const entry = read.values.map((raw) => (raw === null ? null : readEntry(raw))).find((e) => e && e.freshUntil > now);
+    // The caller's private entry first, then the public one (the order of `entryKeys`).
+    let entry: ReadEntry | undefined;
+    let unchanged = false;
+    read.values.forEach((value, i) => {
+      const key = entryKeys[i]!;
+      let candidate: ReadEntry | null = null;
+      if (value === SAME_AS_HELD) candidate = held[i]?.entry ?? null;
+      else if (value === null) this.held.drop(key);
+      else if ((candidate = readEntry(value))) this.held.hold(key, value, candidate);
+      if (!entry && candidate && candidate.freshUntil > now) {
+        entry = candidate;
+        unchanged = value === SAME_AS_HELD;
+      }
+    });
     if (!entry) {
       if (admission) this.spent.set(req, admission);
       return false;
@@ -250,6 +272,7 @@ export class FastHitPath {
 
     runtime.stats.response.hits += 1;
     this.stats.answered += 1;
+    if (unchanged) this.stats.fromHeldCopies += 1;
     const maxAge = Math.max(0, Math.floor((entry.freshUntil - now) / 1000));
     res.statusCode = 200;
     res.setHeader('cache-control', maxAge > 0 ? `max-age=${maxAge}, ${entry.scope.toLowerCase()}` : 'no-store');

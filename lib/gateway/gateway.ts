@@ -315,6 +315,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
             persisted: isPersistedOnly(config.operations) ? 'manifest' : apqCache ? 'none' : 'apq',
             metrics: gatewayMetrics,
             logger,
+            heldCopyBytes: cache.config.fastPathCopyBytes,
           })
         : null;
     const context = gatewayContextFactory({

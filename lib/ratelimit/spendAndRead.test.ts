@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spendAndRead } from './spendAndRead.ts';
+import { SAME_AS_HELD, spendAndRead } from './spendAndRead.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = `test-spend-read-${randomUUID().slice(0, 8)}:`;
@@ -19,7 +19,7 @@ const budget = (points: number, limit = 10) => ({ key: `${PREFIX}budget`, points
 
 describe('spendAndRead', () => {
   it('spends nothing when no entry, or a required key, is missing', async () => {
-    const entries = [`${PREFIX}private`, `${PREFIX}public`];
+    const entries = [{ key: `${PREFIX}private` }, { key: `${PREFIX}public` }];
     expect(await spendAndRead(redis, [budget(3)], [], entries)).toEqual({ found: false, reason: 'no-entry' });
     await redis.set(`${PREFIX}public`, 'cached');
     expect(await spendAndRead(redis, [budget(3)], [`${PREFIX}apq`], entries)).toEqual({
@@ -31,7 +31,7 @@ describe('spendAndRead', () => {
 
   it('spends and reads in one step, refusing (and spending nothing) past the limit', async () => {
     await redis.set(`${PREFIX}apq`, 'query');
-    const entries = [`${PREFIX}private`, `${PREFIX}public`];
+    const entries = [{ key: `${PREFIX}private` }, { key: `${PREFIX}public` }];
     const first = await spendAndRead(redis, [budget(4)], [`${PREFIX}apq`], entries);
     expect(first).toMatchObject({ found: true, values: [null, Buffer.from('cached')], outcome: { refused: null } });
     expect(first.found && first.outcome?.states[0]?.used).toBe(4);
@@ -47,9 +47,37 @@ describe('spendAndRead', () => {
     });
   });
 
+  it("sends an entry again only when it differs from the caller's copy (its last bytes compared)", async () => {
+    const key = `${PREFIX}held`;
+    const stored = '{"data":{"a":1},"stamp":"first-write-stamp"}';
+    await redis.set(key, stored);
+    const tail = (value: string) => Buffer.from(value.slice(-20));
+    const read = (heldTail: Buffer | null) => spendAndRead(redis, [budget(1)], [], [{ key, heldTail }]);
+    expect(await read(tail(stored))).toMatchObject({ found: true, values: [SAME_AS_HELD] });
+    // No copy held, or a copy of an older write: the stored bytes.
+    expect(await read(null)).toMatchObject({ found: true, values: [Buffer.from(stored)] });
+    expect(await read(tail('{"data":{"a":0},"stamp":"older-write-stamp"}'))).toMatchObject({
+      values: [Buffer.from(stored)],
+    });
+    // A copy longer than what is stored now is not the same either.
+    expect(await read(Buffer.from(`xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx${stored}`))).toMatchObject({
+      values: [Buffer.from(stored)],
+    });
+    // Gone (invalidated, expired): nothing found and nothing spent, whatever copy is held.
+    await redis.del(key);
+    const before = await redis.get(`${PREFIX}budget`);
+    expect(await read(tail(stored))).toEqual({ found: false, reason: 'no-entry' });
+    expect(await redis.get(`${PREFIX}budget`)).toBe(before);
+  });
+
   it('refuses a negative spend like the limiter does', async () => {
     await expect(
-      spendAndRead(redis, [{ key: `${PREFIX}other`, points: -1, limit: 10, windowMs: 1000 }], [], [`${PREFIX}public`]),
+      spendAndRead(
+        redis,
+        [{ key: `${PREFIX}other`, points: -1, limit: 10, windowMs: 1000 }],
+        [],
+        [{ key: `${PREFIX}public` }],
+      ),
     ).rejects.toThrow(/points >= 0/);
   });
 });
