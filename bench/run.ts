@@ -38,12 +38,15 @@ const settings = z
       .int()
       .positive()
       .default(quick ? 4 : 400),
-    /** Requests per measured run of a cache hit or the ceiling (they are 10-100x faster). */
+    /**
+     * Requests per measured run of a cache hit or the ceiling (they are 10-100x faster). At 4000 the
+     * ceiling's runs lasted 0.15-0.25 s and five of them ranged 17,000-43,000 req/s.
+     */
     BENCH_HIT_REQUESTS: z.coerce
       .number()
       .int()
       .positive()
-      .default(quick ? 20 : 4000),
+      .default(quick ? 20 : 12_000),
     BENCH_CONNECTIONS: z.string().default(quick ? '2' : '1,10'),
     /** Only the scenarios whose names contain one of these (comma-separated); all by default. */
     BENCH_SCENARIOS: z.string().optional(),
@@ -482,14 +485,16 @@ try {
             connections * 2,
             Math.round((fast ? settings.BENCH_HIT_REQUESTS : settings.BENCH_REQUESTS) / (connections === 1 ? 2 : 1)),
           );
-          // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run. A
-          // quick run makes no timing claims, so it has none (the correctness request came first).
+          // Warm-up: plans, pools, JIT and (for a cached run) the entry, outside the measured run (a
+          // fast target's code runs thousands of times a second: its JIT needs more requests than a
+          // computed answer's). A quick run makes no timing claims, so it has none (the correctness
+          // request came first).
           if (!quick)
             await load(
               target.url,
               scenario,
               target.kind,
-              Math.max(connections, Math.min(50, Math.round(amount / 10))),
+              Math.max(connections, fast ? Math.round(amount / 5) : Math.min(50, Math.round(amount / 10))),
               connections,
               offset,
             );
