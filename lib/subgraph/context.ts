@@ -1,7 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { verifySignedIdentity, type Identity } from '../auth/index.ts';
 import { requestError } from '../errors.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
+import { CALLER_TIMEOUT_HEADER } from '../transport/index.ts';
 import type { SubgraphDeps } from './module.ts';
 
 /** The context every subgraph resolver gets: its service's Prisma client and this request's loaders. */
@@ -10,6 +12,22 @@ export interface SubgraphContext<TPrisma, TLoaders> {
   loaders: TLoaders;
   identity: Identity;
   logger: Logger;
+  /**
+   * When the caller stops waiting for this answer (ms since the epoch, from `x-request-timeout-ms`),
+   * null when it did not say. Work that waits on something of its own bounds the wait by it.
+   */
+  answerBy: number | null;
+}
+
+/** The longest patience a caller can claim (a bad or absurd header means no deadline, never a longer wait). */
+const MAX_CALLER_TIMEOUT_MS = 10 * 60_000;
+
+/** When the caller stops waiting, from its `x-request-timeout-ms`; null for a missing or malformed one. */
+export function answerByOf(headers: IncomingHttpHeaders, now = Date.now()): number | null {
+  const raw = headers[CALLER_TIMEOUT_HEADER];
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) return null;
+  const ms = Number(raw);
+  return ms > 0 && ms <= MAX_CALLER_TIMEOUT_MS ? now + ms : null;
 }
 
 /**
@@ -29,6 +47,12 @@ export function subgraphContextFactory<TPrisma, TLoaders>(
       logger.warn({ reason: verdict.reason }, 'refused a request without a valid gateway signature');
       throw requestError('UNAUTHENTICATED', 'This service only answers requests signed by a gateway');
     }
-    return { prisma: deps.prisma, loaders: createLoaders(deps.prisma), identity: verdict.identity, logger };
+    return {
+      prisma: deps.prisma,
+      loaders: createLoaders(deps.prisma),
+      identity: verdict.identity,
+      logger,
+      answerBy: answerByOf(req.headers),
+    };
   };
 }

@@ -16,7 +16,7 @@ export {
   type SubgraphPolicyOverride,
   type SubgraphPolicyOverrides,
 } from './policy.ts';
-export { RequestDeadlines } from './deadlines.ts';
+export { CALLER_TIMEOUT_HEADER, RequestDeadlines } from './deadlines.ts';
 export {
   fetchHeaders,
   headerOf,

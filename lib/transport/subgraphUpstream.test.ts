@@ -126,6 +126,33 @@ describe('SubgraphUpstream.call: a logical call', () => {
     expect(failing.hits()).toBe(before + 1);
   });
 
+  it("tells the subgraph how long each attempt waits for it: the attempt's timeout, cut to the budget left", async () => {
+    const sent: Array<string | undefined> = [];
+    let calls = 0;
+    const flaky = await server((req, res) => {
+      sent.push(req.headers['x-request-timeout-ms'] as string | undefined);
+      calls += 1;
+      if (calls === 1) return void res.writeHead(503).end();
+      answer(req, res);
+    });
+    const retried = upstream([flaky.url], {
+      timeoutMs: 1000,
+      retry: { maxAttempts: 3, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+    const scope = retried.scope(true, Date.now() + 800);
+    await retried.call(scope, () => retried.send(init, scope));
+    expect(sent).toHaveLength(2);
+    const [first, second] = sent.map(Number);
+    // The budget (800 ms) is below the attempt timeout: each attempt says what is left of it.
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(800);
+    expect(second).toBeLessThanOrEqual(first!);
+    const plain = upstream([flaky.url], { timeoutMs: 1000 });
+    const roomy = plain.scope(false, Date.now() + 60_000);
+    await plain.call(roomy, () => plain.send(init, roomy));
+    expect(sent[2]).toBe('1000');
+  });
+
   it('never lets an attempt run past the deadline of the request', async () => {
     const slow = upstream([(await server(() => undefined)).url], {
       timeoutMs: 5000,

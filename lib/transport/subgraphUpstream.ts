@@ -4,6 +4,7 @@ import { inSpan, SpanKind, withTraceContext, type Logger } from '../observabilit
 import { SubgraphInstances, type InstanceStats, type SubgraphInstance } from './subgraphInstances.ts';
 import { SubgraphBreaker, type BreakerStats } from './breaker.ts';
 import { Bulkhead, type BulkheadStats } from './bulkhead.ts';
+import { CALLER_TIMEOUT_HEADER } from './deadlines.ts';
 import { SubgraphCallFailed, SubgraphCallRejected } from './errors.ts';
 import { retryWithBackoff, type BackoffPolicy } from './retry.ts';
 import type { SubgraphPolicy } from './policy.ts';
@@ -244,7 +245,12 @@ export class SubgraphUpstream {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const answer = await this.#exchange(instance, headers, body, controller.signal);
+      const answer = await this.#exchange(
+        instance,
+        { ...headers, [CALLER_TIMEOUT_HEADER]: String(timeoutMs) },
+        body,
+        controller.signal,
+      );
       this.instances.recordSuccess(instance);
       return answer;
     } catch (error) {

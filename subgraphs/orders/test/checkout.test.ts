@@ -5,10 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StartedSubgraph, ServicePrisma } from '../../../lib/subgraph/index.ts';
+import { gatewaySigned, postToSubgraph } from '../../../test/support/auth.ts';
+import { STOCK_GATE_WAIT_MS } from '../src/checkout/stockGate.ts';
 import {
   CARDS,
   catalogue,
   checkout,
+  CHECKOUT,
   describeStream,
   eventually,
   fillCart,
@@ -172,6 +175,46 @@ describe('checkout', () => {
     expect((await settledOrder(h, later, sold.id)).status).toBe('CONFIRMED');
     expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 0, reserved: 0 });
     expect(h.standIns.payments.captures).toContain(sold.id);
+  });
+
+  it('answers before its caller stops waiting: no stock turn in time, then the order PENDING while the reservation hangs', async () => {
+    const [holder, patient] = [randomUUID(), randomUUID()];
+    const product = products[23]!;
+    h.standIns.inventory.stock.set(product.id, { onHand: 1, reserved: 0 });
+    for (const user of [holder, patient]) await fillCart(h, user, [{ productId: product.id, quantity: 1 }]);
+    let letGo: () => void = () => undefined;
+    h.standIns.inventory.fault('reserveStock', { until: new Promise<void>((resolve) => (letGo = resolve)) });
+    // The first buyer gets the one unit's turn; its reservation does not answer.
+    const holding = checkout(h, holder, 'holds-the-turn', CARDS.visa);
+    await eventually(
+      () => h.standIns.inventory.calls.some((c) => c.operation === 'reserveStock' && c.userId === holder) || undefined,
+      'the first reservation to be asked',
+    );
+    // The second buyer's gateway waits 1.5 s (x-request-timeout-ms, as the gateway sends it): the answer
+    // comes while every reservation still hangs. Without it, the checkout would wait for a turn (up to
+    // STOCK_GATE_WAIT_MS), then for its own reservation, long after that gateway gave up.
+    const asked = Date.now();
+    const patientAnswer = await postToSubgraph(
+      h.orders.url,
+      CHECKOUT,
+      { input: { paymentMethod: CARDS.visa }, key: 'patient' },
+      { ...gatewaySigned({ userId: patient, client: 'web' }), 'x-request-timeout-ms': '1500' },
+    );
+    // A bound on behaviour, not speed: the gate alone would have held it this long.
+    expect(Date.now() - asked).toBeLessThan(STOCK_GATE_WAIT_MS);
+    const placed = orderOf(patientAnswer.body);
+    expect(placed.status).toBe('PENDING');
+    const ours = h.standIns.inventory.callsOf('reserveStock').filter((c) => [holder, patient].includes(c.userId ?? ''));
+    expect(ours.filter((c) => c.answered)).toEqual([]);
+    expect(h.standIns.inventory.calls.some((c) => c.operation === 'reserveStock' && c.userId === patient)).toBe(true);
+    // The sagas go on without the callers: the unit to the first buyer, the second's order failed for want of it.
+    letGo();
+    const held = orderOf((await holding).body);
+    expect((await settledOrder(h, holder, held.id)).status).toBe('CONFIRMED');
+    const refused = await settledOrder(h, patient, placed.id);
+    expect(refused.status).toBe('FAILED');
+    expect(h.standIns.payments.captures).not.toContain(placed.id);
+    expect(h.standIns.inventory.levelOf(product.id)).toEqual({ onHand: 0, reserved: 0 });
   });
 
   it('refuses a cart inventory cannot fill as OUT_OF_STOCK, writing nothing and calling no step', async () => {

@@ -24,6 +24,14 @@ import {
   type IdempotencyRecord,
 } from './idempotency.ts';
 
+/**
+ * Of a caller's patience (`answerBy`), what a checkout keeps for placing the order and hearing its
+ * reservation when it waits for a stock turn: 30%, and at least this much.
+ */
+const MIN_PLACEMENT_ALLOWANCE_MS = 300;
+/** How long before the caller stops waiting the answer leaves (the way back through the gateway). */
+const RESPONSE_ALLOWANCE_MS = 100;
+
 export interface CheckoutDeps {
   prisma: OrdersPrisma;
   providers: Providers;
@@ -142,7 +150,8 @@ async function readLevels(deps: CheckoutDeps, userId: string, lines: readonly Ca
  * while the gate no longer does, so they are read again at once (without that, a waiter woken by an
  * earlier release could take a turn on a unit just held and place an order its reservation refuses).
  * Levels that cannot be read, or a turn not given in time (no reservation answering for
- * `STOCK_GATE_WAIT_MS`, or `STOCK_GATE_MAX_WAIT_MS` in all), let the checkout go on without one.
+ * `STOCK_GATE_WAIT_MS`, or `STOCK_GATE_MAX_WAIT_MS` in all, or the caller's patience nearly spent:
+ * `answerBy`, less what placing and reserving need), let the checkout go on without one.
  * `waited`: the shortage was seen after waiting for a turn.
  */
 async function stockTurn(
@@ -150,11 +159,15 @@ async function stockTurn(
   userId: string,
   lines: readonly CartItemRecord[],
   first: Levels,
+  answerBy: number | null,
 ): Promise<{ release: () => void } | { shortages: StockShortage[]; waited: boolean }> {
   const started = Date.now();
   let deadline = started + STOCK_GATE_WAIT_MS;
   let waited = false;
   let turnsOver = false;
+  // What the caller's patience leaves for waiting: the rest is for placing the order and its reservation.
+  const waitsUntil =
+    answerBy === null ? Infinity : answerBy - Math.max(MIN_PLACEMENT_ALLOWANCE_MS, (answerBy - started) * 0.3);
   for (let levels = first; levels.available; levels = await readLevels(deps, userId, lines)) {
     const available = levels.available;
     const shortages = lines
@@ -163,14 +176,15 @@ async function stockTurn(
     if (shortages.length) return { shortages, waited };
     if (turnsOver) break;
     // A reservation answered since: the gate moves, so waiting goes on (within the overall bound).
-    const moved = () => (deadline = Math.min(started + STOCK_GATE_MAX_WAIT_MS, Date.now() + STOCK_GATE_WAIT_MS));
+    const moved = () =>
+      (deadline = Math.min(started + STOCK_GATE_MAX_WAIT_MS, Date.now() + STOCK_GATE_WAIT_MS, waitsUntil));
     if (levels.releasesBefore !== deps.gate.releases && Date.now() < deadline) {
       moved();
       continue;
     }
     const turn = deps.gate.enter(lines, available);
     if (turn !== 'wait' && turn !== 'short') return { release: turn };
-    const left = deadline - Date.now();
+    const left = Math.min(deadline, waitsUntil) - Date.now();
     // No turn in time: one more look at the levels, then on without a turn.
     turnsOver = left <= 0 || !(await deps.gate.nextRelease(left));
     if (!turnsOver) moved();
@@ -182,10 +196,19 @@ async function stockTurn(
 /**
  * Starts the placed order's saga and waits for its reservation's answer only: a refusal for want of
  * stock becomes the response's OUT_OF_STOCK (the saga records it and fails the order on its own), any
- * other answer, or none (the runner stopped), leaves the order PENDING as placed.
+ * other answer, or none (the runner stopped), leaves the order PENDING as placed. So does a caller
+ * about to stop waiting (`answerBy`): the order is answered PENDING while it still listens, and the
+ * saga goes on. `release` (the stock gate's turn) is called once the reservation answered, however
+ * early the response left.
  */
-async function startSaga(deps: CheckoutDeps, view: StreamView, card: PaymentCard): Promise<void> {
-  const reserved = await new Promise<StepOutcome | null>((resolve) => {
+async function startSaga(
+  deps: CheckoutDeps,
+  view: StreamView,
+  card: PaymentCard,
+  release: () => void,
+  answerBy: number | null,
+): Promise<void> {
+  const reservation = new Promise<StepOutcome | null>((resolve) => {
     void deps.runner
       .drive(view.streamId, {
         card,
@@ -198,6 +221,17 @@ async function startSaga(deps: CheckoutDeps, view: StreamView, card: PaymentCard
       })
       .then(() => resolve(null));
   });
+  void reservation.then(() => release());
+  let timer: NodeJS.Timeout | undefined;
+  const patience =
+    answerBy === null
+      ? null
+      : new Promise<'caller leaving'>((resolve) => {
+          timer = setTimeout(() => resolve('caller leaving'), answerBy - RESPONSE_ALLOWANCE_MS - Date.now());
+        });
+  const reserved = await (patience ? Promise.race([reservation, patience]) : reservation);
+  clearTimeout(timer);
+  if (reserved === 'caller leaving') return;
   if (reserved?.kind === 'refused' && reserved.shortages?.length) throw outOfStock(reserved.shortages, view.streamId);
 }
 
@@ -269,6 +303,7 @@ export async function placeOrder(
   userId: string,
   input: { paymentMethod: CardInput },
   rawKey: string,
+  answerBy: number | null = null,
 ): Promise<OrderRecord> {
   const { prisma } = deps;
   const key = checkIdempotencyKey(rawKey);
@@ -306,7 +341,7 @@ export async function placeOrder(
   const currencies = new Set(items.map((i) => i.currency));
   if (currencies.size !== 1)
     throw badUserInput('The cart mixes currencies; check out each currency separately', 'input');
-  const turn = await stockTurn(deps, userId, lines, levels);
+  const turn = await stockTurn(deps, userId, lines, levels, answerBy);
   if ('shortages' in turn) {
     // What it waited on may have been a call with this key (a double tap), whose order is this call's too.
     const placedMeanwhile = turn.waited ? await findIdempotencyKey(prisma, userId, key) : null;
@@ -314,9 +349,10 @@ export async function placeOrder(
     throw outOfStock(turn.shortages);
   }
   try {
-    return await placeAndStart(deps, { userId, key, hash, card, lines, items });
-  } finally {
+    return await placeAndStart(deps, { userId, key, hash, card, lines, items }, turn.release, answerBy);
+  } catch (error) {
     turn.release();
+    throw error;
   }
 }
 
@@ -324,6 +360,8 @@ export async function placeOrder(
 async function placeAndStart(
   deps: CheckoutDeps,
   { userId, key, hash, card, lines, items }: PlacementInput,
+  release: () => void,
+  answerBy: number | null,
 ): Promise<OrderRecord> {
   const { prisma } = deps;
   const orderId = randomUUID();
@@ -366,13 +404,14 @@ async function placeAndStart(
     return next;
   }, TX_OPTIONS);
   if (!view?.order) {
+    release(); // nothing reserved for this call: another call with its key placed the order
     const winner = await findIdempotencyKey(prisma, userId, key);
     if (!winner) throw new Error(`Idempotency key of user ${userId} conflicted but has no live row`);
     return replay(deps, winner, hash, card);
   }
   deps.logger.info({ orderId, userId, totalCents: view.order.totalCents }, 'order placed; checkout saga started');
   deps.runner.metrics?.started('CHECKOUT');
-  await startSaga(deps, view, card);
+  await startSaga(deps, view, card, release, answerBy);
   // The row just projected, as the read model holds it.
   return view.order;
 }

@@ -11,7 +11,8 @@ export const STOCK_GATE_WAIT_MS = 5_000;
  * answer gives it `STOCK_GATE_WAIT_MS` more: going on without a turn then would place an order, run
  * a saga and compensate it for a unit that is almost certainly held, and add that load to the burst.
  * Bounded, so the checkout still answers within what a gateway sized for such bursts waits (20 s
- * in the bench).
+ * in the bench); a caller that waits less says so (`x-request-timeout-ms`) and the wait ends sooner
+ * (placeOrder.ts).
  */
 export const STOCK_GATE_MAX_WAIT_MS = 10_000;
 

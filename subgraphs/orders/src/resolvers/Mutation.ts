@@ -13,8 +13,8 @@ export const Mutation: MutationResolvers = {
   removeFromCart: (_parent, args, { identity, orders }) =>
     removeFromCart(orders, requireUser(identity), args.productId),
   // Most checkouts of a sold-out rush end in a refusal: it leaves located, without a stack (refusal.ts).
-  checkout: (_parent, args, { identity, orders }, info) =>
-    locatedAt(info, () => placeOrder(orders, requireUser(identity), args.input, args.idempotencyKey)),
+  checkout: (_parent, args, { identity, orders, answerBy }, info) =>
+    locatedAt(info, () => placeOrder(orders, requireUser(identity), args.input, args.idempotencyKey, answerBy)),
   cancelOrder: (_parent, args, { identity, orders }) => {
     requireUser(identity);
     return cancelOrder(orders, identity, args.orderId, args.reason);
