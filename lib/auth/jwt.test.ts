@@ -87,6 +87,15 @@ describe('shared-secret tokens', () => {
     );
   });
 
+  it('accepts each HMAC algorithm with the one secret, in any order, and a forged one of each never', async () => {
+    for (const algorithm of ['HS512', 'HS256', 'HS384', 'HS512', 'HS256'] as const) {
+      expect((await devVerifier.verify(await devToken(USER, { algorithm }))).userId, algorithm).toBe(USER);
+      expect(await rejection(await devToken(USER, { algorithm, secret: 'y'.repeat(32) }))).toBe(
+        "The token's signature is not valid",
+      );
+    }
+  });
+
   it('requires exp, and a subject that is a user id', async () => {
     const secret = new TextEncoder().encode(DEV_JWT_SECRET);
     const base = () =>

@@ -204,7 +204,8 @@ describe('checkout', () => {
     expect(Date.now() - asked).toBeLessThan(STOCK_GATE_WAIT_MS);
     const placed = orderOf(patientAnswer.body);
     expect(placed.status).toBe('PENDING');
-    const ours = h.standIns.inventory.callsOf('reserveStock').filter((c) => [holder, patient].includes(c.userId ?? ''));
+    const buyers: string[] = [holder, patient];
+    const ours = h.standIns.inventory.callsOf('reserveStock').filter((c) => buyers.includes(c.userId ?? ''));
     expect(ours.filter((c) => c.answered)).toEqual([]);
     expect(h.standIns.inventory.calls.some((c) => c.operation === 'reserveStock' && c.userId === patient)).toBe(true);
     // The sagas go on without the callers: the unit to the first buyer, the second's order failed for want of it.
