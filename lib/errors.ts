@@ -45,6 +45,23 @@ export const ErrorCodes = {
 
 export type ErrorCode = keyof typeof ErrorCodes;
 
+/**
+ * Makes an error without capturing a stack trace: for errors that are answers, not faults (a
+ * refusal, a subgraph's error relayed by a gateway), whose stack tells nothing. Capturing one, and
+ * formatting it through source maps where they are on, cost about a quarter of a millisecond per
+ * error: the costliest single step of a checkout refused in a sold-out rush, at orders and again
+ * at the gateway relaying it.
+ */
+export function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export function appError(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
 }

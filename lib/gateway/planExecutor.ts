@@ -20,6 +20,7 @@ import { ERRORS, errorCodeDef } from '@apollo/federation-internals';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { trace, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { tracingEnabled } from '../observability/index.ts';
+import { withoutStack } from '../errors.ts';
 
 /**
  * Our query-plan executor: the semantics of @apollo/gateway's executeQueryPlan.ts (same fetches,
@@ -522,6 +523,10 @@ function downstreamError(
     extensions: { ...original.extensions, serviceName },
   };
   const codeDef = errorCodeDef(original);
-  if (!codeDef && original.extensions?.code) return new GraphQLError(message, options);
-  return (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options);
+  // The subgraph's answer relayed: a stack of the gateway's own frames would tell nothing.
+  return withoutStack(() =>
+    !codeDef && original.extensions?.code
+      ? new GraphQLError(message, options)
+      : (codeDef ?? ERRORS.DOWNSTREAM_SERVICE_ERROR).err(message, options),
+  );
 }

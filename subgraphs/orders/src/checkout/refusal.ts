@@ -1,21 +1,5 @@
 import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import { appError } from '../../../../lib/errors.ts';
-
-/**
- * Under tsx every error stack is formatted through source maps: about a quarter of a millisecond
- * per error here, which a checkout refused in a sold-out rush paid twice (its own error's stack and
- * the located copy graphql-js makes of it) and which was the costliest single step of such a
- * refusal in the bench's profile. A refusal is an answer, not a fault: its stack tells nothing.
- */
-function withoutStack<T>(make: () => T): T {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return make();
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
-}
+import { appError, withoutStack } from '../../../../lib/errors.ts';
 
 /** An error from the catalogue (`appError`) for an expected refusal, made without a stack trace. */
 export function refusal(...args: Parameters<typeof appError>): GraphQLError {
