@@ -344,6 +344,29 @@ describe('response cache fast path', () => {
     expect(stats()).toEqual({ answered: before.answered, pipelineRuns: before.pipelineRuns + 1 });
   });
 
+  it("counts its answers in the gateway's metrics as the ordinary path counts them", async () => {
+    /** One sample's value in the gateway's /metrics (0 when absent), matching every label given. */
+    const sample = async (name: string, labels: Record<string, string>) => {
+      const text = await (await fetch(fast.url.replace(/\/graphql$/, '/metrics'))).text();
+      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && wanted.every((w) => l.includes(w)));
+      return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+    };
+    const catalogLabels = { operation: 'Catalog', operation_type: 'query', client: 'web' };
+    const read = () =>
+      Promise.all([
+        sample('bff_gateway_requests_total', { ...catalogLabels, outcome: 'success' }),
+        sample('bff_gateway_request_duration_seconds_count', catalogLabels),
+        sample('bff_gateway_rate_limit_decisions_total', { decision: 'admitted', reason: 'query' }),
+      ]);
+    await catalog(12);
+    const [requests, timed, admitted] = await read();
+    const before = stats().answered;
+    for (let i = 0; i < 3; i += 1) await catalog(12, await freshUser());
+    expect(stats().answered).toBe(before + 3);
+    expect(await read()).toEqual([requests + 3, timed + 3, admitted + 3]);
+  });
+
   it('answers a persisted query by id only while its registration is in the store', async () => {
     const query = `${CATALOG}\n# persisted`;
     const hash = createHash('sha256').update(query).digest('hex');
