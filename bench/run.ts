@@ -337,6 +337,9 @@ try {
     const ours = (mode: 'cold' | 'open' | 'entities' | 'cached', pipeline = false) =>
       fork<{ url: string }>('targets/ours.ts', [profile, mode, ...(pipeline ? ['pipeline'] : [])], {
         ...targetEnv,
+        // Entries and budgets of its own: targets sharing entries would warm each other's caches, and
+        // which one runs first in a round would change what the others measure (their hit share).
+        REDIS_KEY_PREFIX: `${redisPrefix}${profile}-${mode}${pipeline ? '-pipeline' : ''}:`,
         BENCH_PROFILE: profile,
         BENCH_CACHED: String(mode === 'cached' || mode === 'entities'),
         BENCH_RESPONSES: String(mode !== 'entities'),
