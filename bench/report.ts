@@ -123,7 +123,9 @@ const COLOURS: Record<TargetKind, string> = {
   'ours-open': '#7fa8e0',
   'ours-pipeline': '#9db7d9',
   'ours-entities': '#2f64b5',
+  'ours-entities-pipeline': '#8fa7cf',
   'ours-cached': '#1f4e99',
+  'ours-cached-pipeline': '#7f95bd',
   ceiling: '#2e9e5b',
 };
 

@@ -23,7 +23,14 @@ import { SUBGRAPH_NAMES, type GatewayName, type SubgraphName } from '../lib/serv
 import { benchCheckout, CHECKOUT_RUNS, CHECKOUT_SCENARIO } from './checkout.ts';
 import { describeCheckout, type CheckoutMeasurement } from './checkoutReport.ts';
 import { cpuMsOfTrees, startProcess, stopChild, type BenchProcess } from './ipc.ts';
-import { scenarios, type BenchRequest, type Scenario, type TargetKind } from './scenarios.ts';
+import {
+  askedAs,
+  pipelineVariantOf,
+  scenarios,
+  type BenchRequest,
+  type Scenario,
+  type TargetKind,
+} from './scenarios.ts';
 import { writeReport, type BenchReport, type Measurement } from './report.ts';
 
 const quick = process.argv.includes('--quick');
@@ -50,7 +57,10 @@ const settings = z
     BENCH_CONNECTIONS: z.string().default(quick ? '2' : '1,10'),
     /** Only the scenarios whose names contain one of these (comma-separated); all by default. */
     BENCH_SCENARIOS: z.string().optional(),
-    /** Only these targets besides stock (the reference), comma-separated: hive, ours, ours-open, ours-pipeline, ours-entities, ours-cached, ceiling. */
+    /**
+     * Only these targets besides stock (the reference), comma-separated: hive, ours, ours-open, ours-entities,
+     * ours-cached, ceiling, and the pipeline variants ours-pipeline, ours-entities-pipeline, ours-cached-pipeline.
+     */
     BENCH_TARGETS: z.string().optional(),
     /** Measured runs of a cache hit and of the ceiling (each BENCH_HIT_REQUESTS long); the median one is reported. */
     BENCH_FAST_REPEATS: z.coerce.number().int().positive().max(20).default(5),
@@ -95,7 +105,9 @@ const TARGET_LABELS: Record<TargetKind, string> = {
   'ours-open': 'ours, caches off, no rate limits or auth',
   'ours-pipeline': 'ours, caches off, all via Apollo pipeline',
   'ours-entities': 'ours, entity cache only',
+  'ours-entities-pipeline': 'ours, entity cache only, all via Apollo pipeline',
   'ours-cached': 'ours, caches on',
+  'ours-cached-pipeline': 'ours, caches on, all via Apollo pipeline',
   ceiling: 'ceiling (recorded bytes)',
 };
 
@@ -325,21 +337,24 @@ try {
 
   const targetsOf = async (profile: GatewayName): Promise<Target[]> => {
     /** Our gateway as one target: caches (whole responses, or entities only), rate limits, the lean path. */
-    const ours = (mode: 'cold' | 'open' | 'pipeline' | 'entities' | 'cached') =>
-      fork<{ url: string }>('targets/ours.ts', [profile, mode], {
+    const ours = (mode: 'cold' | 'open' | 'entities' | 'cached', pipeline = false) =>
+      fork<{ url: string }>('targets/ours.ts', [profile, mode, ...(pipeline ? ['pipeline'] : [])], {
         ...targetEnv,
+        // Entries and budgets of its own: targets sharing entries would warm each other's caches, and
+        // which one runs first in a round would change what the others measure (their hit share).
+        REDIS_KEY_PREFIX: `${redisPrefix}${profile}-${mode}${pipeline ? '-pipeline' : ''}:`,
         BENCH_PROFILE: profile,
         BENCH_CACHED: String(mode === 'cached' || mode === 'entities'),
         BENCH_RESPONSES: String(mode !== 'entities'),
         BENCH_RATE_LIMITED: String(mode !== 'open'),
-        BENCH_KNOWN_OPERATIONS_PATH: String(mode !== 'pipeline'),
+        BENCH_KNOWN_OPERATIONS_PATH: String(!pipeline),
       });
     const want = (kind: TargetKind) =>
       (!wantedTargets || wantedTargets.includes(kind)) &&
       all.some((s) => s.profile === profile && targetsOfScenario(s).includes(kind));
-    // Only when named in BENCH_TARGETS, wherever `ours` runs.
-    const wantPipeline = !!wantedTargets?.includes('ours-pipeline') && want('ours');
-    const [stock, cold, open, cached, hive, pipeline, entities] = await Promise.all([
+    // A pipeline variant only when named in BENCH_TARGETS, wherever the target it stands beside runs.
+    const wantPipeline = (kind: TargetKind) => !!wantedTargets?.includes(kind) && want(askedAs(kind));
+    const [stock, cold, open, cached, hive, pipeline, entities, entitiesPipeline, cachedPipeline] = await Promise.all([
       fork<{ url: string }>('targets/stock.ts', [profile], { ...targetEnv, BENCH_PROFILE: profile }),
       want('ours') ? ours('cold') : null,
       want('ours-open') ? ours('open') : null,
@@ -347,8 +362,10 @@ try {
       want('hive')
         ? startHive(profile, { ...subgraphUrls, [bffSubgraphName(profile)]: bff.ready[profile] }, workDir)
         : null,
-      wantPipeline ? ours('pipeline') : null,
+      wantPipeline('ours-pipeline') ? ours('cold', true) : null,
       want('ours-entities') ? ours('entities') : null,
+      wantPipeline('ours-entities-pipeline') ? ours('entities', true) : null,
+      wantPipeline('ours-cached-pipeline') ? ours('cached', true) : null,
     ]);
     const list: Target[] = [{ kind: 'stock', url: stock.ready.url, gatewayPids: [stock.pid] }];
     if (hive) list.push({ ...hive, gatewayPids: [hive.child.pid as number, bff.pid] });
@@ -357,7 +374,9 @@ try {
       ['ours', cold],
       ['ours-open', open],
       ['ours-pipeline', pipeline],
+      ['ours-entities-pipeline', entitiesPipeline],
       ['ours-entities', entities],
+      ['ours-cached-pipeline', cachedPipeline],
       ['ours-cached', cached],
     ];
     for (const [kind, p] of oursTargets)
@@ -405,7 +424,7 @@ try {
     from: number,
   ): Promise<Measurement> => {
     const before = await snapshot(target);
-    const { result, seconds } = await load(target.url, scenario, target.kind, amount, connections, from);
+    const { result, seconds } = await load(target.url, scenario, askedAs(target.kind), amount, connections, from);
     const after = await snapshot(target);
     const done = result.requests.total;
     const per = (k: keyof Counters) => (after[k] - before[k]) / Math.max(1, done);
@@ -432,7 +451,7 @@ try {
             representationsSentPerOperation: per('representationsSent'),
           }
         : {}),
-      ...(target.kind === 'ours-cached' ? { responseHitShare: hitShare(before, after) } : {}),
+      ...(askedAs(target.kind) === 'ours-cached' ? { responseHitShare: hitShare(before, after) } : {}),
       bytesPerResponse: Math.round(result.throughput.total / Math.max(1, done)),
     };
     const failedCalls = after.failedCalls - before.failedCalls;
@@ -450,7 +469,7 @@ try {
   for (const scenario of all) {
     const runs = targetsOfScenario(scenario);
     const list: Target[] = targets[scenario.profile].filter(
-      (t) => t.kind === 'stock' || runs.includes(t.kind) || (t.kind === 'ours-pipeline' && runs.includes('ours')),
+      (t) => t.kind === 'stock' || runs.includes(t.kind) || runs.includes(pipelineVariantOf(t.kind) ?? t.kind),
     );
     // Stock's answer is the reference; the ceiling replays it byte for byte.
     const stockTarget = list[0] as Target;
@@ -470,7 +489,7 @@ try {
       // Stock first (the reference), the others in an order rotated each round: JIT warming favours
       // whoever comes later in a run, and an A/B must not hand that to one side.
       for (const target of [stockTarget, ...rotated(list.slice(1), round)]) {
-        const answer = await post(target.url, scenario.reference(target.kind));
+        const answer = await post(target.url, scenario.reference(askedAs(target.kind)));
         const same = !answer.json.errors && JSON.stringify(canonical(answer.json.data)) === expected;
         if (!same) {
           failures.push(
@@ -479,7 +498,8 @@ try {
           console.log(`  ${TARGET_LABELS[target.kind]}: WRONG ANSWER, not measured`);
           continue;
         }
-        const fast = target.kind === 'ceiling' || (target.kind === 'ours-cached' && scenario.cachedRun === 'hits');
+        const fast =
+          target.kind === 'ceiling' || (askedAs(target.kind) === 'ours-cached' && scenario.cachedRun === 'hits');
         for (const connections of connectionCounts) {
           const amount = Math.max(
             connections * 2,

@@ -15,14 +15,39 @@ export interface BenchRequest {
 
 /**
  * `ours-pipeline`: ours as `ours`, with every request through Apollo's pipeline (the lean path for
- * known queries off), run only when asked for by name, to measure that path against it.
+ * known queries off), run only when asked for by name, to measure that path against it;
+ * `ours-entities-pipeline` and `ours-cached-pipeline` are the same for `ours-entities` and
+ * `ours-cached` (`pipelineVariantOf` names the target each stands beside).
  * `ours-entities`: ours with the entity cache alone (CACHE_RESPONSES=false): every request runs its
  * plan, entities repeated across requests and users come from Redis; the cold dashboard's own row.
  * `ours-open`: ours with caches off, no rate limits and no bearer token (so no token check), beside
  * `ours` (rate limits on, a token per request) to measure what rate limits and auth cost.
  */
 export type TargetKind =
-  'stock' | 'hive' | 'ours' | 'ours-open' | 'ours-pipeline' | 'ours-entities' | 'ours-cached' | 'ceiling';
+  | 'stock'
+  | 'hive'
+  | 'ours'
+  | 'ours-open'
+  | 'ours-pipeline'
+  | 'ours-entities'
+  | 'ours-entities-pipeline'
+  | 'ours-cached'
+  | 'ours-cached-pipeline'
+  | 'ceiling';
+
+const PIPELINE_VARIANTS: Partial<Record<TargetKind, TargetKind>> = {
+  'ours-pipeline': 'ours',
+  'ours-entities-pipeline': 'ours-entities',
+  'ours-cached-pipeline': 'ours-cached',
+};
+
+/** The target a pipeline variant stands beside (it gets that target's requests and runs where it runs); null for others. */
+export function pipelineVariantOf(kind: TargetKind): TargetKind | null {
+  return PIPELINE_VARIANTS[kind] ?? null;
+}
+
+/** The kind whose requests a target gets: its own, or for a pipeline variant its base's. */
+export const askedAs = (kind: TargetKind): TargetKind => pipelineVariantOf(kind) ?? kind;
 
 export interface Scenario {
   name: string;
@@ -117,7 +142,7 @@ export async function scenarios(): Promise<Scenario[]> {
   if (!mobileId) throw new Error('the mobile manifest has no Dashboard operation');
   const mobileBody = (target: TargetKind) =>
     // Ours runs registered operations only and gets the id; peers have no manifest and get the text.
-    target === 'ours' || target === 'ours-pipeline' || target === 'ours-cached'
+    target === 'ours' || target === 'ours-cached'
       ? JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: mobileId } } })
       : JSON.stringify({ query: operation('mobile', 'Dashboard') });
 

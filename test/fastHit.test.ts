@@ -110,14 +110,20 @@ beforeEach(async () => {
 
 const catalog = (first: number, headers: Record<string, string> = {}, url = fast.url) =>
   post(url, { query: CATALOG, variables: { first } }, { ...caller, ...headers });
+/**
+ * What the fast path answered, and what it left to the ordinary path: Apollo's pipeline, or the
+ * known-query path (lib/gateway/knownOperations.ts), which answers a document the pipeline has run.
+ */
+const stats = () => {
+  const s = fast.fastHitStats();
+  if (!s) throw new Error('the fast path is off');
+  return { answered: s.answered, ordinary: s.pipelineRuns + (fast.knownOperationStats()?.answered ?? 0) };
+};
+/** Everything the fast path counts, its held copies' answers included. */
 const fastStats = () => {
   const s = fast.fastHitStats();
   if (!s) throw new Error('the fast path is off');
   return s;
-};
-const stats = () => {
-  const { answered, pipelineRuns } = fastStats();
-  return { answered, pipelineRuns };
 };
 type CatalogEntry = CacheEntry & { data: { products?: { edges: Array<{ node: { name: string } }> } } };
 
@@ -143,7 +149,7 @@ describe('response cache fast path', () => {
     const second = await catalog(3);
     expect(second.headers.get('x-cache')).toBe('hit');
     expect(second.body.data).toEqual(first.body.data);
-    expect(stats()).toEqual({ answered: before.answered + 1, pipelineRuns: before.pipelineRuns });
+    expect(stats()).toEqual({ answered: before.answered + 1, ordinary: before.ordinary });
     // The ordinary path's gateway never answers before its pipeline.
     expect(ordinary.fastHitStats()).toBeNull();
   });
@@ -230,7 +236,7 @@ describe('response cache fast path', () => {
     expect((await catalog(6)).headers.get('x-cache')).toBe('hit');
     const other = await catalog(7);
     expect((other.body.data?.products as { edges: unknown[] }).edges).toHaveLength(7);
-    expect(stats()).toEqual({ answered: before.answered + 1, pipelineRuns: before.pipelineRuns + 1 });
+    expect(stats()).toEqual({ answered: before.answered + 1, ordinary: before.ordinary + 1 });
 
     const TWO = 'query A { categories { slug } } query B { categories { name } }';
     await post(fast.url, { query: TWO, operationName: 'A' }, caller);
@@ -238,7 +244,7 @@ describe('response cache fast path', () => {
     const afterA = stats();
     expect(afterA.answered).toBe(before.answered + 2);
     const b = await post(fast.url, { query: TWO, operationName: 'B' }, caller);
-    expect(stats()).toEqual({ answered: afterA.answered, pipelineRuns: afterA.pipelineRuns + 1 });
+    expect(stats()).toEqual({ answered: afterA.answered, ordinary: afterA.ordinary + 1 });
     expect(JSON.stringify(b.body.data)).not.toBe(JSON.stringify(a.body.data));
   });
 
@@ -265,10 +271,10 @@ describe('response cache fast path', () => {
     } finally {
       await connection.close();
     }
-    const runs = stats().pipelineRuns;
+    const runs = stats().ordinary;
     const after = await catalog(4);
     expect(after.body.errors).toBeUndefined();
-    expect(stats()).toEqual({ answered: before.answered + 1, pipelineRuns: runs + 1 });
+    expect(stats()).toEqual({ answered: before.answered + 1, ordinary: runs + 1 });
   });
 
   it('refuses an expired, a badly signed or a malformed token on a hit exactly as the ordinary path does', async () => {
@@ -304,7 +310,7 @@ describe('response cache fast path', () => {
     const reply = await catalog(9, user);
     expect(reply.body.errors).toBeUndefined();
     expect(reply.body.extensions?.rateLimit?.remaining).toBe(BUDGET - cost);
-    expect(stats()).toEqual({ answered: before.answered, pipelineRuns: before.pipelineRuns + 1 });
+    expect(stats()).toEqual({ answered: before.answered, ordinary: before.ordinary + 1 });
     // The budget as it stands: one spend of the catalog's cost, then this read's own.
     const read = await post(fast.url, { query: '{ rateLimit { remaining } }' }, user);
     const readCost = read.body.extensions?.rateLimit?.cost ?? 0;
@@ -341,7 +347,7 @@ describe('response cache fast path', () => {
     const before = stats();
     const recomputed = await catalog(11, await freshUser());
     expect(recomputed.text).not.toContain('Written again');
-    expect(stats()).toEqual({ answered: before.answered, pipelineRuns: before.pipelineRuns + 1 });
+    expect(stats()).toEqual({ answered: before.answered, ordinary: before.ordinary + 1 });
   });
 
   it("counts its answers in the gateway's metrics as the ordinary path counts them", async () => {

@@ -1,5 +1,7 @@
 // The gateways' caches, in Redis (shared by replicas) or in this process without REDIS_URL:
-// - responseCache.ts: whole query responses, keyed by operation and variables (+ user when PRIVATE);
+// - requestCaching.ts: one request's caching (its state, the response lookup, x-cache, the writes),
+//   whole query responses keyed by operation and variables (+ user when PRIVATE), run by
+//   responseCache.ts (Apollo's pipeline) or the gateway's known-query path;
 // - fetchThroughCache.ts: sends each subgraph fetch of a plan, serving `_entities` fetches from
 //   per-entity entries read in one MGET per fetch and storing what the subgraph answered;
 // - fetchAnalysis.ts + tags.ts: rewrites every fetch's query to ask for the identity of the entities it returns, so
@@ -25,6 +27,7 @@ export { createMemoryStore } from './memoryStore.ts';
 export { openCache } from './openCache.ts';
 export { hintFromCacheControl, staticCachePolicy, type CacheHint, type RestrictablePolicy } from './policy.ts';
 export { createRedisStore } from './redisStore.ts';
+export { RequestCaching, type CachedOperation } from './requestCaching.ts';
 export { RequestCacheState } from './requestState.ts';
 export { responseCachePlugin } from './responseCache.ts';
 export { createCacheRuntime, type CacheRuntime } from './runtime.ts';

@@ -1,6 +1,6 @@
 import type { EntryWrite } from './store.ts';
 
-/** What one request learned about caching while it ran; the response-cache plugin creates it. */
+/** What one request learned about caching while it ran; its `RequestCaching` owns it. */
 export class RequestCacheState {
   readonly startedAt = Date.now();
   /** Every entity the response contains (sent as representations, returned, or read from the entity cache). */

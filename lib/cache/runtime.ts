@@ -2,6 +2,7 @@ import type { Logger } from '../observability/index.ts';
 import type { CacheConfig } from './config.ts';
 import type { CacheScope } from './keys.ts';
 import { fetchAnalyser, type FetchAnalysis } from './fetchAnalysis.ts';
+import { RequestCaching } from './requestCaching.ts';
 import { emptyStats, type CacheStats } from './stats.ts';
 import { StoreUnavailable, type CacheStore, type EntryWrite } from './store.ts';
 import type { SupergraphModel } from './supergraphModel.ts';
@@ -40,6 +41,11 @@ export interface CacheRuntime extends CacheRuntimeDeps {
    */
   scopesSeen(subgraph: string, selection: string): ReadonlySet<CacheScope> | undefined;
   sawScope(subgraph: string, selection: string, scope: CacheScope): void;
+  /**
+   * The caches' work for one request of `userId` (null: anonymous), started by whichever path runs
+   * it before anything is fetched: its subgraph fetches read and add to the unit's state.
+   */
+  startRequest(userId: string | null): RequestCaching;
 }
 
 /** Entity selections whose scopes are remembered (the oldest forgotten first: it is then read in both again). */
@@ -66,9 +72,10 @@ export function createCacheRuntime(deps: CacheRuntimeDeps): CacheRuntime {
     if (lastFailure) deps.logger.info('cache store available again');
     lastFailure = '';
   };
-  return {
+  const runtime: CacheRuntime = {
     ...deps,
     stats,
+    startRequest: (userId) => new RequestCaching(runtime, userId),
     analyse(subgraph, query) {
       let analyse = analysers.get(subgraph);
       if (!analyse) {
@@ -117,4 +124,5 @@ export function createCacheRuntime(deps: CacheRuntimeDeps): CacheRuntime {
       }
     },
   };
+  return runtime;
 }

@@ -75,7 +75,7 @@ class CachedLocalDataSource extends PreparedLocalDataSource {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<FetchResponse> {
-    const state = (options.context as Partial<GatewayContext>).cache;
+    const state = (options.context as Partial<GatewayContext>).cache?.state;
     if (!state) return super.process(options);
     const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : null;
     return this.#fetch({

@@ -43,8 +43,8 @@ export interface GatewayConfig extends GatewayProfile {
   /** Answer response-cache hits before Apollo's pipeline (lib/gateway/fastHit.ts); on unless false (tests compare both paths). */
   responseCacheFastPath?: boolean;
   /**
-   * Known queries on a gateway without the response cache run by our executor without Apollo's
-   * request pipeline (lib/gateway/knownOperations.ts); false sends every request through it. On by default.
+   * Known queries run by our executor without Apollo's request pipeline, caches on or off
+   * (lib/gateway/knownOperations.ts); false sends every request through it. On by default.
    */
   knownOperationsPath?: boolean;
   /** `GATEWAY_EXECUTOR`: who runs query plans, Apollo's executor or ours (lib/gateway/planExecutor.ts); absent: DEFAULT_PLAN_EXECUTOR. */

@@ -13,7 +13,7 @@ import { requestError } from '../errors.ts';
 import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
-import type { RequestCacheState } from '../cache/requestState.ts';
+import type { RequestCaching } from '../cache/requestCaching.ts';
 import type { Admission, RateLimitStatus } from '../ratelimit/index.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
@@ -35,8 +35,11 @@ export interface GatewayContext {
    * ordinary path (its entry was not usable): the rate-limit plugin uses it instead of spending again.
    */
   preAdmission?: Admission;
-  /** What this request learned about caching (set by the response-cache plugin; subgraph fetches add to it). */
-  cache?: RequestCacheState;
+  /**
+   * The caches' work for this request (lib/cache/requestCaching.ts), set by whichever path starts it
+   * (the response-cache plugin or the known-query path); subgraph fetches add to its state.
+   */
+  cache?: RequestCaching;
   /** Headers that carry this request's identity to a subgraph, signed now: call once per subgraph request. */
   signedIdentityHeaders(): Record<string, string>;
 }

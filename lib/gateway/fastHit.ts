@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequest } from '@apollo/server';
 import { Redis } from 'ioredis';
-import { OperationTypeNode } from 'graphql';
+import { OperationTypeNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { bearerToken, type TokenVerifier } from '../auth/index.ts';
 import { cacheKeys, type CacheRuntime } from '../cache/index.ts';
 import { NegotiatedContentTypes, type FrontHandler, type FrontRequest } from '../http/index.ts';
@@ -31,6 +31,17 @@ interface HitFacts {
   operationName: string | null;
   /** Sent by persisted id rather than by text. */
   persisted: boolean;
+}
+
+/** A query about to have its response looked up, on either path: parsed, valid, within the limits, admitted. */
+export interface LookedUpQuery {
+  request: GraphQLRequest;
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  /** Apollo's hash of the document (its text, or the persisted id). */
+  queryHash: string;
+  /** The resolved operation's name. */
+  operationName: string | null;
 }
 
 export interface FastHitStats {
@@ -148,38 +159,46 @@ export class FastHitPath {
 
   /**
    * Learns request shapes on the ordinary path: a query that got as far as the response cache's
-   * lookup (parsed, valid, within the limits, admitted by the budgets) is remembered with its cost
-   * and entry key. Listed before the response cache's plugin, so it sees every lookup.
+   * lookup is remembered (`learn`). Listed before the response cache's plugin, so it sees every lookup.
    */
   plugin(): ApolloServerPlugin<GatewayContext> {
-    const { runtime, analyses, limiter } = this.deps;
     return {
       requestDidStart: () => {
         this.stats.pipelineRuns += 1;
         return Promise.resolve({
           responseForOperation: (requestContext) => {
-            const { operation, queryHash, request } = requestContext;
-            if (operation.operation !== OperationTypeNode.QUERY || !queryHash) return Promise.resolve(null);
-            const key = shapeKey(request, true);
-            if (key === null || this.shapes.has(key)) return Promise.resolve(null);
-            const analysis = analyses.of(requestContext);
-            this.remember(key, {
-              base: cacheKeys.response(runtime.keyPrefix, {
-                gateway: runtime.gateway,
-                queryHash,
-                operationName: requestContext.operationName,
-                variables: request.variables,
-              }),
-              cost: Math.max(1, analysis.cost),
-              fields: limiter ? usageOf(analysis, limiter.watchedFields).fields : new Map(),
-              operationName: operation.name?.value ?? request.operationName ?? null,
-              persisted: request.extensions?.persistedQuery !== undefined,
-            });
+            const { operation, queryHash, request, document, operationName } = requestContext;
+            if (operation.operation === OperationTypeNode.QUERY && queryHash)
+              this.learn({ request, document, operation, queryHash, operationName });
             return Promise.resolve(null);
           },
         });
       },
     };
+  }
+
+  /**
+   * Remembers a query's request shape with its cost and entry key the first time it reaches the
+   * response cache's lookup, in the pipeline or on the known-query path (which answers most misses
+   * once it knows the document, so the shapes it looks up must be learnt from it too).
+   */
+  learn({ request, document, operation, queryHash, operationName }: LookedUpQuery): void {
+    const key = shapeKey(request, true);
+    if (key === null || this.shapes.has(key)) return;
+    const { runtime, analyses, limiter } = this.deps;
+    const analysis = analyses.of({ document, request });
+    this.remember(key, {
+      base: cacheKeys.response(runtime.keyPrefix, {
+        gateway: runtime.gateway,
+        queryHash,
+        operationName,
+        variables: request.variables,
+      }),
+      cost: Math.max(1, analysis.cost),
+      fields: limiter ? usageOf(analysis, limiter.watchedFields).fields : new Map(),
+      operationName: operation.name?.value ?? request.operationName ?? null,
+      persisted: request.extensions?.persistedQuery !== undefined,
+    });
   }
 
   readonly handler: FrontHandler = {

@@ -3,7 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { maskInternalErrors } from '../graphql/formatError.ts';
-import { startGraphQLServer, type RunningServer } from '../http/index.ts';
+import { firstToAnswer, startGraphQLServer, type RunningServer } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import { isSubgraphName, SUBGRAPH_NAMES, type SubgraphName } from '../services.ts';
 import { DEFAULT_PLAN_EXECUTOR, type GatewayConfig } from './config.ts';
@@ -166,8 +166,9 @@ export function createGatewayApollo(
       operationLimitsPlugin(analyses),
       ...(rateLimiter ? [rateLimitPlugin(rateLimiter, analyses, logger)] : []),
       ...(cache && parts.fastHit ? [parts.fastHit.plugin()] : []),
-      ...(cache ? [responseCachePlugin(cache)] : []),
+      // Before the response cache's: it learns documents where that plugin looks responses up, hits included.
       ...(lean ? [lean.plugin()] : []),
+      ...(cache ? [responseCachePlugin(cache)] : []),
       ...(!isPersistedOnly(operations) ? [persistedQueryRegistration(apq)] : []),
       ...(parts.metrics ? [parts.metrics.plugin] : []),
       operationSpanPlugin(),
@@ -325,14 +326,14 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       trustedProxies: config.trustedProxies ?? null,
       ...(fastHit ? { preAdmission: fastHit.preAdmission } : {}),
     });
-    // Without the response cache (whose lookups and writes stay the pipeline's), and with our executor.
+    // With our executor, whose plan fetches the path calls with its own request context.
     const knownOperations =
-      config.knownOperationsPath !== false &&
-      !cache?.config.enabled &&
-      (config.executor ?? DEFAULT_PLAN_EXECUTOR) === 'own'
+      config.knownOperationsPath !== false && (config.executor ?? DEFAULT_PLAN_EXECUTOR) === 'own'
         ? new KnownOperationPath({
             analyses,
             limiter: rateLimiter,
+            cache: cache?.config.enabled ? cache : null,
+            fastHit,
             verifier,
             context,
             formatError: maskInternalErrors(logger, { production: config.production }),
@@ -357,7 +358,8 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       }),
       metrics: { ...metrics, access: config.metrics ?? DEVELOPMENT_METRICS_ACCESS },
       context,
-      ...(fastHit ? { front: fastHit.handler } : knownOperations ? { front: knownOperations.handler } : {}),
+      // A hit the fast path answers costs least; a known query it cannot answer runs on the lean path.
+      front: firstToAnswer([fastHit?.handler, knownOperations?.handler]),
       // Nothing in a gateway reads a request scope (subgraphs count their SQL in it).
       requestScope: false,
       logger,

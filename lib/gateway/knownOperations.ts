@@ -17,6 +17,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { bearerToken, type TokenVerifier } from '../auth/index.ts';
+import type { CacheRuntime } from '../cache/index.ts';
 import { asGraphQLError, formatErrorsAsApollo } from '../graphql/apolloErrors.ts';
 import { NegotiatedContentTypes, type FrontHandler, type FrontRequest, type RequestInfo } from '../http/index.ts';
 import { tracingEnabled, type Logger } from '../observability/index.ts';
@@ -24,6 +25,7 @@ import type { GatewayMetrics } from '../observability/metrics/gateway.ts';
 import { operationUse, rateLimitExtension, subjectOf } from '../ratelimit/plugin.ts';
 import type { RateLimiter } from '../ratelimit/index.ts';
 import type { GatewayContext } from './context.ts';
+import type { FastHitPath } from './fastHit.ts';
 import type { RequestAnalyses } from './limits.ts';
 import { mergeRepeatedErrors } from './repeatedErrors.ts';
 
@@ -52,6 +54,10 @@ export interface KnownOperationStats {
 export interface KnownOperationDeps {
   analyses: RequestAnalyses;
   limiter: RateLimiter | null;
+  /** The gateway's caches when enabled: each request's caching runs here as the response-cache plugin runs it. */
+  cache: CacheRuntime | null;
+  /** The response cache's fast path, which learns from the lookups made here the request shapes it may answer. */
+  fastHit: Pick<FastHitPath, 'learn'> | null;
   verifier: TokenVerifier;
   /** The gateway's own context factory: the same identity, address and signing as Apollo's requests get. */
   context: (info: RequestInfo) => Promise<GatewayContext>;
@@ -67,6 +73,8 @@ export interface KnownOperationDeps {
 
 const DEFAULT_CAPACITY = 2_000;
 const UNCACHEABLE = 'no-store';
+/** What the learning hook answers: nothing, so the pipeline goes on to the response cache and execution. */
+const NOT_HERE = Promise.resolve(null);
 
 /**
  * The known document's key: the query text or the manifest's id, and the operation name as sent.
@@ -117,12 +125,16 @@ function newCachePolicy() {
  * path's rules: the caller's token verified by the same context factory, the limits and the rate
  * limiter reading the one analysis (`RequestAnalyses`), the budget spent in one admission, errors
  * formatted by the same `formatError`, repeated errors merged, `extensions.rateLimit`, the status
- * code, `cache-control` from the subgraphs' hints and the content type Apollo negotiated.
+ * code, `cache-control` from the subgraphs' hints and the content type Apollo negotiated. With the
+ * caches on, the request's caching (lib/cache/requestCaching.ts) is the one the response-cache plugin
+ * runs in the pipeline: the response looked up after admission (a hit answers from the entry), the
+ * entity cache under the plan's fetches, `x-cache`, the stale marker and the writes at the end.
  *
- * Only for gateways without the response cache (its plugin's lookups and writes stay Apollo's).
  * Whatever the lean path would answer differently from the full pipeline it leaves to it, having
  * spent nothing: an unknown document, GET, a new `accept`, tracing, a bad or unverifiable token,
  * variables that do not coerce, an operation the limits refuse, a budget refused or undecidable.
+ * A budget the response cache's fast path spent for this request (its entry was unusable) is used,
+ * not spent again, as the rate-limit plugin does.
  */
 export class KnownOperationPath {
   readonly stats: KnownOperationStats = { answered: 0, pipelineRuns: 0 };
@@ -150,21 +162,22 @@ export class KnownOperationPath {
 
   /**
    * Learns documents on the ordinary path: a query POSTed by text (or by the manifest's id) that got
-   * as far as execution has passed parsing, validation and operation resolution, which the same
-   * document and operation name always pass again.
+   * as far as execution (or the response cache's lookup, which comes just before it: listed before
+   * that plugin, this one sees hits too) has passed parsing, validation and operation resolution,
+   * which the same document and operation name always pass again.
    */
   plugin(): ApolloServerPlugin<GatewayContext> {
     return {
       requestDidStart: () => {
         this.stats.pipelineRuns += 1;
         return Promise.resolve({
-          executionDidStart: (requestContext) => {
+          responseForOperation: (requestContext) => {
             const { request, operation, document, queryHash, source, schema } = requestContext;
-            if (operation.operation !== OperationTypeNode.QUERY || request.http?.method !== 'POST' || !source)
-              return Promise.resolve();
-            if (requestContext.metrics.persistedQueryRegister) return Promise.resolve();
+            if (operation.operation !== OperationTypeNode.QUERY || request.http?.method !== 'POST') return NOT_HERE;
+            if (!source || !queryHash) return NOT_HERE;
+            if (requestContext.metrics.persistedQueryRegister) return NOT_HERE;
             const key = operationKey(request, this.deps.manifest);
-            if (key === null || this.known.has(key)) return Promise.resolve();
+            if (key === null || this.known.has(key)) return NOT_HERE;
             if (this.known.size >= this.capacity) this.known.delete(this.known.keys().next().value ?? '');
             this.known.set(key, {
               document,
@@ -175,7 +188,7 @@ export class KnownOperationPath {
               schema,
               cache: requestContext.cache,
             });
-            return Promise.resolve();
+            return NOT_HERE;
           },
         });
       },
@@ -212,20 +225,7 @@ export class KnownOperationPath {
       return false;
     }
     const contextValue = await deps.context(info);
-    if (deps.limiter) {
-      const use = operationUse(deps.analyses.of({ document: known.document, request }), 'query', deps.limiter);
-      let admission;
-      try {
-        admission = await deps.limiter.admit(subjectOf(contextValue), use);
-      } catch (error) {
-        deps.logger.debug({ err: error }, 'lean path left a request to the pipeline: budgets undecided');
-        return false;
-      }
-      // Refused: nothing was spent, and the pipeline refuses it with the limiter's own message.
-      if (!admission.admitted) return false;
-      contextValue.rateLimit = admission.status;
-      contextValue.fieldRateLimits = admission.fields;
-    }
+    if (!(await this.admit(known, request, contextValue))) return false;
 
     this.stats.answered += 1;
     const response: GraphQLResponse = {
@@ -233,6 +233,79 @@ export class KnownOperationPath {
       body: undefined as never,
     };
     const overallCachePolicy = newCachePolicy();
+    const caching = deps.cache?.startRequest(contextValue.userId) ?? null;
+    if (caching) contextValue.cache = caching;
+    const { document, operation, queryHash, operationName } = known;
+    deps.fastHit?.learn({ request, document, operation, queryHash, operationName });
+    const hit = await caching?.lookUp(
+      { kind: operation.operation, queryHash, operationName, variables: sent.variables },
+      overallCachePolicy,
+    );
+    // A hit is answered as the pipeline answers what a plugin's `responseForOperation` returns: its data alone.
+    const single = hit
+      ? { data: hit }
+      : await this.execute(executor, known, request, contextValue, response, overallCachePolicy);
+    if (contextValue.rateLimit)
+      single.extensions = {
+        ...single.extensions,
+        rateLimit: rateLimitExtension(contextValue.rateLimit, contextValue.fieldRateLimits),
+      };
+    response.body = { kind: 'single', singleResult: single };
+    const policy = overallCachePolicy.policyIfCacheable();
+    await caching?.finish(response.http.headers, single, policy);
+    // Apollo's cache-control plugin: the policy (subgraph hints, cached entities, a hit's entry) when
+    // the answer has no errors, else no-store.
+    response.http.headers.set(
+      'cache-control',
+      policy && !single.errors ? `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}` : UNCACHEABLE,
+    );
+    response.http.headers.set('content-type', contentType);
+    deps.metrics?.recordRequest({ request, response, operation: known.operation, contextValue }, started);
+
+    for (const [name, value] of response.http.headers) res.setHeader(name, value);
+    res.statusCode = response.http.status ?? 200;
+    res.end(JSON.stringify({ errors: single.errors, data: single.data, extensions: single.extensions }) + '\n');
+    return true;
+  }
+
+  /**
+   * Admits the request to the budgets as the rate-limit plugin does; false leaves it to the pipeline
+   * (refused, or undecidable), nothing having been spent.
+   */
+  private async admit(known: KnownOperation, request: GraphQLRequest, contextValue: GatewayContext): Promise<boolean> {
+    const { limiter, analyses, logger } = this.deps;
+    if (!limiter) return true;
+    let admission = contextValue.preAdmission;
+    if (!admission) {
+      const use = operationUse(analyses.of({ document: known.document, request }), 'query', limiter);
+      try {
+        admission = await limiter.admit(subjectOf(contextValue), use);
+      } catch (error) {
+        logger.debug({ err: error }, 'lean path left a request to the pipeline: budgets undecided');
+        return false;
+      }
+    }
+    // Refused: nothing was spent, and the pipeline refuses it with the limiter's own message.
+    if (!admission.admitted) return false;
+    contextValue.rateLimit = admission.status;
+    contextValue.fieldRateLimits = admission.fields;
+    return true;
+  }
+
+  /**
+   * Runs the plan through the shared executor and formats its result as Apollo's pipeline does:
+   * errors through `formatError` (their status and headers onto `response`), repeated ones merged,
+   * 400 for errors without data, 500 when the executor threw.
+   */
+  private async execute(
+    executor: GatewayExecutor,
+    known: KnownOperation,
+    request: GraphQLRequest,
+    contextValue: GatewayContext,
+    response: GraphQLResponse,
+    overallCachePolicy: ReturnType<typeof newCachePolicy>,
+  ): Promise<FormattedExecutionResult> {
+    const { deps } = this;
     let result: ExecutionResult;
     let failed = false;
     try {
@@ -250,29 +323,10 @@ export class KnownOperationPath {
     }
     if (!failed && errors?.length && result.data === undefined && !response.http.status) response.http.status = 400;
     if (failed && !response.http.status) response.http.status = 500;
-    const single: FormattedExecutionResult = {
+    return {
       ...(result as Omit<ExecutionResult, 'errors'>),
       errors: errors && errors.length > 1 ? mergeRepeatedErrors(errors) : errors,
     };
-    if (contextValue.rateLimit)
-      single.extensions = {
-        ...single.extensions,
-        rateLimit: rateLimitExtension(contextValue.rateLimit, contextValue.fieldRateLimits),
-      };
-    response.body = { kind: 'single', singleResult: single };
-    // Apollo's cache-control plugin: the subgraphs' hints when the answer has no errors, else no-store.
-    const policy = overallCachePolicy.policyIfCacheable();
-    response.http.headers.set(
-      'cache-control',
-      policy && !single.errors ? `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}` : UNCACHEABLE,
-    );
-    response.http.headers.set('content-type', contentType);
-    deps.metrics?.recordRequest({ request, response, operation: known.operation, contextValue }, started);
-
-    for (const [name, value] of response.http.headers) res.setHeader(name, value);
-    res.statusCode = response.http.status ?? 200;
-    res.end(JSON.stringify({ errors: single.errors, data: single.data, extensions: single.extensions }) + '\n');
-    return true;
   }
 
   /** What Apollo's `makeGatewayGraphQLRequestContext` gives the executor, for this request. */

@@ -179,7 +179,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> impl
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<SubgraphResponse> {
     // Apollo does not export its request-kind enum; only plan fetches carry the incoming request.
     const incoming = 'incomingRequestContext' in options ? options.incomingRequestContext : null;
-    const state = options.context && isRequestContext(options.context) ? options.context.cache : undefined;
+    const state = options.context && isRequestContext(options.context) ? options.context.cache?.state : undefined;
     if (!this.#cache || !incoming || !state || !isRequestContext(options.context))
       return (await this.#send(options)).response;
     return fetchThroughCache(this.#cache, {
@@ -210,7 +210,7 @@ export class SubgraphClient extends RemoteGraphQLDataSource<GatewayContext> impl
       request,
       incomingOperation: incomingRequestContext.operation.operation,
       userId: context.userId,
-      state: context.cache,
+      state: context.cache.state,
       policy: incomingRequestContext.overallCachePolicy as RestrictablePolicy,
       send: (sent) => this.#post(sent, retryable, incomingRequestContext),
     });

@@ -16,5 +16,6 @@ export {
   type RunningServer,
 } from './graphqlServer.ts';
 export { readBody, BodyTooLargeError } from './readBody.ts';
+export { firstToAnswer } from './firstToAnswer.ts';
 export { NegotiatedContentTypes } from './negotiatedContentTypes.ts';
 export { closeOnSignals, shutdownConfigFromEnv, CLOSE_GRACE_MS, type ShutdownConfig } from './shutdown.ts';
