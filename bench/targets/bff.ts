@@ -16,6 +16,7 @@ import type { GatewayName } from '../../lib/services.ts';
 import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
 import { webProfile } from '../../gateway-web/src/profile.ts';
 import { serveParent } from '../ipc.ts';
+import { RequestRateLimit } from '../../lib/ratelimit/index.ts';
 
 const signing = identitySigningConfigFromEnv(process.env);
 const logger = silentLogger();
@@ -38,6 +39,7 @@ async function serve(gateway: GatewayName): Promise<RunningServer> {
         client: verdict.identity.client,
         clientIp: 'bench',
         signedIdentityHeaders: () => ({}),
+        rateLimit: new RequestRateLimit(),
       });
     },
     ready: () => Promise.resolve({ ready: true, checks: {} }),

@@ -22,6 +22,7 @@ import { mobileProfile } from '../../gateway-mobile/src/profile.ts';
 import { webProfile } from '../../gateway-web/src/profile.ts';
 import { serveParent } from '../ipc.ts';
 import { keepApolloTelemetryOff } from '../../lib/gateway/apolloTelemetry.ts';
+import { RequestRateLimit } from '../../lib/ratelimit/index.ts';
 
 const options = z
   .object({ BENCH_PROFILE: z.enum(['web', 'mobile']), BENCH_SUBGRAPH_URLS: z.string() })
@@ -68,6 +69,7 @@ const { url } = await startStandaloneServer(server, {
       client: identity.client,
       clientIp: req.socket.remoteAddress ?? 'unknown',
       signedIdentityHeaders: () => signIdentity(identity, signing),
+      rateLimit: new RequestRateLimit(),
     };
   },
 });

@@ -14,7 +14,7 @@ import { clientAddress, type TrustedProxies } from './clientIp.ts';
 import type { RequestInfo } from '../http/index.ts';
 import type { Logger } from '../observability/index.ts';
 import type { RequestCaching } from '../cache/requestCaching.ts';
-import type { Admission, RateLimitStatus } from '../ratelimit/index.ts';
+import { RequestRateLimit, type Admission } from '../ratelimit/index.ts';
 
 /** What the gateway knows about a request and passes on to subgraph calls. */
 export interface GatewayContext {
@@ -26,15 +26,13 @@ export interface GatewayContext {
   client: Client;
   /** The client's address: what anonymous callers' rate limits are keyed by (from proxy headers only behind TRUSTED_PROXIES). */
   clientIp: string;
-  /** This request's rate-limit budget once admitted (set by the rate-limit plugin; `Query.rateLimit` reads it). */
-  rateLimit?: RateLimitStatus;
-  /** The budgets of rate-limited fields this request selected, by schema coordinate (set with `rateLimit`). */
-  fieldRateLimits?: Record<string, RateLimitStatus>;
   /**
-   * The admission the response cache's fast path spent for this request before leaving it to the
-   * ordinary path (its entry was not usable): the rate-limit plugin uses it instead of spending again.
+   * This request's rate limiting (lib/ratelimit/requestRateLimit.ts): the admission the response
+   * cache's fast path spent before leaving the request to the ordinary path (taken over instead of
+   * spending again), then the admission decided, which `Query.rateLimit` and the answer's
+   * `extensions.rateLimit` read.
    */
-  preAdmission?: Admission;
+  rateLimit: RequestRateLimit;
   /**
    * The caches' work for this request (lib/cache/requestCaching.ts), set by whichever path starts it
    * (the response-cache plugin or the known-query path); subgraph fetches add to its state.
@@ -102,9 +100,8 @@ function recentlySigned(identity: Identity, signing: IdentitySigningConfig): () 
 export function gatewayContextFactory(deps: GatewayContextDeps) {
   return async ({ req, requestId, traceparent, logger }: RequestInfo): Promise<GatewayContext> => {
     const identity = await authenticate(req, deps, logger);
-    const preAdmission = deps.preAdmission?.(req);
     return {
-      ...(preAdmission ? { preAdmission } : {}),
+      rateLimit: new RequestRateLimit(deps.preAdmission?.(req)),
       requestId,
       traceparent,
       userId: identity.userId,

@@ -245,11 +245,8 @@ export class KnownOperationPath {
     const single = hit
       ? { data: hit }
       : await this.execute(executor, known, request, contextValue, response, overallCachePolicy);
-    if (contextValue.rateLimit)
-      single.extensions = {
-        ...single.extensions,
-        rateLimit: rateLimitExtension(contextValue.rateLimit, contextValue.fieldRateLimits),
-      };
+    const { status, fields } = contextValue.rateLimit;
+    if (status) single.extensions = { ...single.extensions, rateLimit: rateLimitExtension(status, fields) };
     response.body = { kind: 'single', singleResult: single };
     const policy = overallCachePolicy.policyIfCacheable();
     await caching?.finish(response.http.headers, single, policy);
@@ -275,7 +272,7 @@ export class KnownOperationPath {
   private async admit(known: KnownOperation, request: GraphQLRequest, contextValue: GatewayContext): Promise<boolean> {
     const { limiter, analyses, logger } = this.deps;
     if (!limiter) return true;
-    let admission = contextValue.preAdmission;
+    let admission = contextValue.rateLimit.spentAhead;
     if (!admission) {
       const use = operationUse(analyses.of({ document: known.document, request }), 'query', limiter);
       try {
@@ -287,8 +284,7 @@ export class KnownOperationPath {
     }
     // Refused: nothing was spent, and the pipeline refuses it with the limiter's own message.
     if (!admission.admitted) return false;
-    contextValue.rateLimit = admission.status;
-    contextValue.fieldRateLimits = admission.fields;
+    contextValue.rateLimit.decided(admission);
     return true;
   }
 

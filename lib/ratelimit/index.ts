@@ -24,3 +24,4 @@ export {
   type RateLimitSubject,
 } from './limiter.ts';
 export { rateLimitOf, rateLimitPlugin, subjectOf } from './plugin.ts';
+export { RequestRateLimit } from './requestRateLimit.ts';

@@ -107,10 +107,9 @@ export function rateLimitPlugin(
           if (!operation || analyses.refusal(requestContext)) return;
           const kind: OperationKind = operation.operation === OperationTypeNode.MUTATION ? 'mutation' : 'query';
           // Spent already by the response cache's fast path, whose entry turned out unusable.
-          const spent = contextValue.preAdmission;
+          const spent = contextValue.rateLimit.spentAhead;
           if (spent) {
-            contextValue.rateLimit = spent.status;
-            contextValue.fieldRateLimits = spent.fields;
+            contextValue.rateLimit.decided(spent);
             return;
           }
           const registrations = requestContext.metrics.persistedQueryRegister ? 1 : 0;
@@ -121,13 +120,12 @@ export function rateLimitPlugin(
           } catch (error) {
             throw budgetsUnavailable(error, logger);
           }
-          contextValue.rateLimit = admission.status;
-          contextValue.fieldRateLimits = admission.fields;
+          contextValue.rateLimit.decided(admission);
           if (!admission.admitted) throw refusal(admission, kind);
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
-          let status = contextValue.rateLimit;
+          let status = contextValue.rateLimit.status;
           if (!status) {
             // Refused before resolution (parse or validation errors): show the budget, spend nothing.
             try {
@@ -140,7 +138,7 @@ export function rateLimitPlugin(
           const result = response.body.singleResult;
           result.extensions = {
             ...result.extensions,
-            rateLimit: rateLimitExtension(status, contextValue.fieldRateLimits),
+            rateLimit: rateLimitExtension(status, contextValue.rateLimit.fields),
           };
         },
       };
@@ -150,5 +148,5 @@ export function rateLimitPlugin(
 
 /** `Query.rateLimit`: the budget as this request's admission left it. */
 export function rateLimitOf(context: GatewayContext): RateLimitStatus | null {
-  return context.rateLimit ?? null;
+  return context.rateLimit.status ?? null;
 }

@@ -67,10 +67,9 @@ export interface FastHitRecord {
 
 const BREAKER_STATES = ['closed', 'open', 'halfOpen'] as const;
 
-/** Apollo's request-context fields the plugin reads, besides the response. */
+/** What the plugin reads of a gateway request's rate limiting (`GatewayContext.rateLimit`), besides the response. */
 interface RateLimitView {
-  rateLimit?: { cost: number } | null;
-  fieldRateLimits?: Record<string, unknown>;
+  rateLimit?: { status?: { cost: number }; fields?: Record<string, unknown> };
 }
 
 /**
@@ -294,7 +293,7 @@ export function createGatewayMetrics(metrics: ServiceMetrics, sources: GatewayMe
     }
     const view = requestContext.contextValue as RateLimitView;
     if (refusal) rateLimit.inc({ decision: 'refused', reason: refusal });
-    else if ((view.rateLimit && view.rateLimit.cost > 0) || Object.keys(view.fieldRateLimits ?? {}).length > 0)
+    else if ((view.rateLimit?.status?.cost ?? 0) > 0 || Object.keys(view.rateLimit?.fields ?? {}).length > 0)
       rateLimit.inc({ decision: 'admitted', reason: operationType });
     const persisted: unknown = request.extensions?.persistedQuery;
     if (
