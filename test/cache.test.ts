@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../lib/cache/index.ts';
-import { createEvent, createEventTransport, type EventsConfig } from '../lib/events/index.ts';
+import { createEvent, createEventTransport } from '../lib/events/index.ts';
 import { operationsDir, type RunningGateway } from '../lib/gateway/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import { createRedisConnection, type RedisConnection } from '../lib/redis/index.ts';
@@ -26,7 +26,7 @@ import {
   type FakeSubgraph,
 } from './support/failures.ts';
 import { postGraphQL, startTestGateway, type GraphQLResponse } from './support/gateway.ts';
-import { startRedisServer, uniqueKeyPrefix, type RedisServerProcess } from './support/redis.ts';
+import { startRedisServer, TEST_EVENTS, type RedisServerProcess, uniqueKeyPrefix } from './support/redis.ts';
 import {
   countSubgraphRequests,
   startSubgraphs,
@@ -39,14 +39,6 @@ const product = (i: number) => data.products[i]!.id;
 const user = (i: number) => data.users[i]!.id;
 const CATALOG = readFileSync(join(operationsDir('web'), 'Catalog.graphql'), 'utf8');
 const DASHBOARD = readFileSync(join(operationsDir('web'), 'Dashboard.graphql'), 'utf8');
-const EVENTS: EventsConfig = {
-  maxDeliveries: 5,
-  claimIdleMs: 1000,
-  blockMs: 100,
-  batchSize: 50,
-  streamMaxLen: 10_000,
-  relayPollMs: 50,
-};
 const KEY_PREFIX = uniqueKeyPrefix('cache');
 
 let fleet: SubgraphFleet;
@@ -77,7 +69,7 @@ function cacheConfig(url: string, overrides: Partial<CacheConfig> = {}, keyPrefi
     maxTtlSeconds: 3600,
     apqTtlSeconds: 600,
     clockSkewMs: 100,
-    events: EVENTS,
+    events: TEST_EVENTS,
     fastPathCopyBytes: 32 * 1024 * 1024,
     ...overrides,
   };
@@ -367,7 +359,7 @@ describe('invalidation', () => {
         (web.cacheStats()?.invalidation.events ?? 0) + (replica.cacheStats()?.invalidation.events ?? 0);
       const handledBefore = handled();
       // What inventory's outbox relay does with a committed stock change.
-      await createEventTransport({ redis: connection, config: EVENTS, logger: silentLogger() }).publish([
+      await createEventTransport({ redis: connection, config: TEST_EVENTS, logger: silentLogger() }).publish([
         createEvent(
           'stock.changed',
           { productId: id, available: row!.available, reserved: row!.reserved, delta: 7, reason: 'restocked' },

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../lib/cache/index.ts';
 import { newStamp, type CacheEntry } from '../lib/cache/entry.ts';
-import { createEvent, createEventTransport, type EventsConfig } from '../lib/events/index.ts';
+import { createEvent, createEventTransport } from '../lib/events/index.ts';
 import { operationsDir, type RunningGateway } from '../lib/gateway/index.ts';
 import { silentLogger } from '../lib/observability/index.ts';
 import type { RateLimitConfig } from '../lib/ratelimit/index.ts';
@@ -20,7 +20,7 @@ import { demoData, DEMO_USER_ID, HEAVY_BUYER_ID } from '../lib/seed/index.ts';
 import { asUser } from './support/auth.ts';
 import { waitFor } from './support/failures.ts';
 import { startTestGateway } from './support/gateway.ts';
-import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis.ts';
+import { deleteKeys, TEST_EVENTS, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis.ts';
 import { startSeededSubgraphs } from './support/seededStack.ts';
 import type { SubgraphFleet } from './support/subgraphs.ts';
 
@@ -28,14 +28,6 @@ const data = demoData();
 const CATALOG = readFileSync(join(operationsDir('web'), 'Catalog.graphql'), 'utf8');
 const KEY_PREFIX = uniqueKeyPrefix('fasthit');
 const BUDGET = 200;
-const EVENTS: EventsConfig = {
-  maxDeliveries: 5,
-  claimIdleMs: 1000,
-  blockMs: 100,
-  batchSize: 50,
-  streamMaxLen: 10_000,
-  relayPollMs: 50,
-};
 // Far above a loaded machine's Redis latency: a timeout would (by design) take the ordinary path.
 const REDIS: RedisConfig = { kind: 'single', url: TEST_REDIS_URL, keyPrefix: KEY_PREFIX, commandTimeoutMs: 10_000 };
 const CACHE: CacheConfig = {
@@ -46,7 +38,7 @@ const CACHE: CacheConfig = {
   maxTtlSeconds: 3600,
   apqTtlSeconds: 600,
   clockSkewMs: 0,
-  events: EVENTS,
+  events: TEST_EVENTS,
   fastPathCopyBytes: 32 * 1024 * 1024,
 };
 const RATE_LIMIT: RateLimitConfig = {
@@ -260,7 +252,7 @@ describe('response cache fast path', () => {
       const handled = () =>
         (fast.cacheStats()?.invalidation.events ?? 0) + (ordinary.cacheStats()?.invalidation.events ?? 0);
       const handledBefore = handled();
-      await createEventTransport({ redis: connection, config: EVENTS, logger: silentLogger() }).publish([
+      await createEventTransport({ redis: connection, config: TEST_EVENTS, logger: silentLogger() }).publish([
         createEvent(
           'stock.changed',
           { productId: edges[0]!.node.id, available: 1, reserved: 0, delta: 0, reason: 'restocked' },

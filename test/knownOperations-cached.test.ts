@@ -11,7 +11,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheConfig } from '../lib/cache/index.ts';
-import type { EventsConfig } from '../lib/events/index.ts';
 import { operationsDir, type RunningGateway } from '../lib/gateway/index.ts';
 import type { RateLimitConfig } from '../lib/ratelimit/index.ts';
 import type { RedisConfig } from '../lib/redis/index.ts';
@@ -19,7 +18,7 @@ import { DEMO_USER_ID, HEAVY_BUYER_ID } from '../lib/seed/index.ts';
 import { asUser } from './support/auth.ts';
 import { proxyTo, startFakeSubgraph, status, type FakeSubgraph } from './support/failures.ts';
 import { startTestGateway } from './support/gateway.ts';
-import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis.ts';
+import { deleteKeys, TEST_EVENTS, TEST_REDIS_URL, uniqueKeyPrefix } from './support/redis.ts';
 import { startSeededSubgraphs } from './support/seededStack.ts';
 import type { SubgraphFleet } from './support/subgraphs.ts';
 
@@ -27,14 +26,6 @@ const CATALOG = readFileSync(join(operationsDir('web'), 'Catalog.graphql'), 'utf
 const DASHBOARD = readFileSync(join(operationsDir('web'), 'Dashboard.graphql'), 'utf8');
 const ME = '{ me { id name email } }';
 const KEY_PREFIX = uniqueKeyPrefix('knownops-cached');
-const EVENTS: EventsConfig = {
-  maxDeliveries: 5,
-  claimIdleMs: 1000,
-  blockMs: 100,
-  batchSize: 50,
-  streamMaxLen: 10_000,
-  relayPollMs: 50,
-};
 
 /** One prefix per gateway for entries and budgets alike: one connection, so the fast path can run its script. */
 const redis = (gateway: string): RedisConfig => ({
@@ -51,7 +42,7 @@ const cacheConfig = (gateway: string, overrides: Partial<CacheConfig>): CacheCon
   maxTtlSeconds: 3600,
   apqTtlSeconds: 600,
   clockSkewMs: 0,
-  events: EVENTS,
+  events: TEST_EVENTS,
   fastPathCopyBytes: 32 * 1024 * 1024,
   ...overrides,
 });

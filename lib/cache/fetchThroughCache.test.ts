@@ -1,40 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gatewaySupergraphPath } from '../composition.ts';
-import { eventsConfigFromEnv } from '../events/index.ts';
-import { silentLogger } from '../observability/index.ts';
-import { createMemoryStore } from './memoryStore.ts';
+import { memoryCacheRuntime } from '../../test/support/cacheRuntime.ts';
 import { RequestCacheState } from './requestState.ts';
-import { createCacheRuntime, type CacheRuntime } from './runtime.ts';
+import type { CacheRuntime } from './runtime.ts';
 import { fetchThroughCache, type FetchRequest, type SentFetch } from './fetchThroughCache.ts';
-import { supergraphModel } from './supergraphModel.ts';
 
-const model = supergraphModel(readFileSync(gatewaySupergraphPath('web'), 'utf8'));
 const RATINGS =
   'query Catalog__reviews__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on Product { averageRating } } }';
 const ORDERS =
   'query Dashboard__orders__1($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { spending { orderCount } } } }';
 
-function runtime(): CacheRuntime {
-  return createCacheRuntime({
-    gateway: 'web',
-    config: {
-      enabled: true,
-      responses: true,
-      redis: { kind: 'memory', keyPrefix: 't:' },
-      staleIfErrorSeconds: 300,
-      maxTtlSeconds: 3600,
-      apqTtlSeconds: 60,
-      clockSkewMs: 0,
-      events: eventsConfigFromEnv({}),
-      fastPathCopyBytes: 0,
-    },
-    store: createMemoryStore(),
-    keyPrefix: 't:',
-    model,
-    logger: silentLogger(),
-  });
-}
+const runtime = () => memoryCacheRuntime();
 
 type Representation = { __typename: string; id: string };
 

@@ -1,37 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { OperationTypeNode, type FormattedExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { gatewaySupergraphPath } from '../composition.ts';
-import { eventsConfigFromEnv } from '../events/index.ts';
-import { silentLogger } from '../observability/index.ts';
+import { memoryCacheRuntime } from '../../test/support/cacheRuntime.ts';
 import type { CacheHint } from './policy.ts';
-import { createMemoryStore } from './memoryStore.ts';
 import type { CachedOperation } from './requestCaching.ts';
-import { createCacheRuntime, type CacheRuntime } from './runtime.ts';
-import { supergraphModel } from './supergraphModel.ts';
+import type { CacheRuntime } from './runtime.ts';
 
-const model = supergraphModel(readFileSync(gatewaySupergraphPath('web'), 'utf8'));
-
-function runtime(responses = true): CacheRuntime {
-  return createCacheRuntime({
-    gateway: 'web',
-    config: {
-      enabled: true,
-      responses,
-      redis: { kind: 'memory', keyPrefix: 't:' },
-      staleIfErrorSeconds: 300,
-      maxTtlSeconds: 60,
-      apqTtlSeconds: 60,
-      clockSkewMs: 0,
-      events: eventsConfigFromEnv({}),
-      fastPathCopyBytes: 0,
-    },
-    store: createMemoryStore(),
-    keyPrefix: 't:',
-    model,
-    logger: silentLogger(),
-  });
-}
+const runtime = (responses = true) => memoryCacheRuntime({ responses, maxTtlSeconds: 60 });
 
 const QUERY: CachedOperation = {
   kind: OperationTypeNode.QUERY,

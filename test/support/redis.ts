@@ -6,8 +6,19 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis } from 'ioredis';
 import { freePorts } from './ports.ts';
+import type { EventsConfig } from '../../lib/events/index.ts';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Domain-event delivery for tests that wait on invalidations: short blocks and a quick relay. */
+export const TEST_EVENTS: EventsConfig = {
+  maxDeliveries: 5,
+  claimIdleMs: 1000,
+  blockMs: 100,
+  batchSize: 50,
+  streamMaxLen: 10_000,
+  relayPollMs: 50,
+};
 
 /** A key prefix of this test file's own, so files can share the test Redis. */
 export function uniqueKeyPrefix(label: string): string {
