@@ -133,13 +133,15 @@ export function readEntry(raw: Buffer): ReadEntry | null {
  * parses, validates, analyses or plans anything. The caller's token is verified as the ordinary
  * path does (anything but a valid token or none is left to it, which refuses it in its own words);
  * then one script on Redis spends the query's budget and reads the caller's private and the public
- * entry (spending nothing when neither exists). The stored data is written as it was stored, with
- * the headers and `extensions.rateLimit` the ordinary path gives a hit.
+ * entry (spending nothing when neither exists); an entry the gateway holds a copy of comes back as
+ * "unchanged" when it still is (heldEntries.ts), so only a changed or new entry crosses the wire.
+ * The stored data is written as it was stored, with the headers and `extensions.rateLimit` the
+ * ordinary path gives a hit.
  *
  * Anything else takes the ordinary path: an unknown shape, GET, an `accept` header whose content
  * type Apollo has not negotiated yet, tracing, a missing or stale entry, a refused budget (nothing
  * was spent), Redis not answering. When the budget was spent but the entry turned out stale, the
- * admission is handed to the ordinary path (`preAdmission`) so it is not spent twice.
+ * admission is handed to the ordinary path (`GatewayContext.rateLimit.spentAhead`) so it is not spent twice.
  */
 export class FastHitPath {
   readonly stats: FastHitStats = { answered: 0, pipelineRuns: 0, fromHeldCopies: 0 };
@@ -154,7 +156,7 @@ export class FastHitPath {
     this.held = new HeldEntries(deps.heldCopyBytes);
   }
 
-  /** What the fast path spent for a request it then left to the ordinary path (see `GatewayContext.preAdmission`). */
+  /** What the fast path spent for a request it then left to the ordinary path (`GatewayContext.rateLimit.spentAhead`). */
   readonly preAdmission = (req: IncomingMessage): Admission | undefined => this.spent.get(req);
 
   /**
