@@ -277,10 +277,14 @@ export class FastHitPath {
     let unchanged = false;
     read.values.forEach((value, i) => {
       const key = entryKeys[i]!;
-      let candidate: ReadEntry | null = null;
+      let candidate: ReadEntry | null;
       if (value === SAME_AS_HELD) candidate = held[i]?.entry ?? null;
-      else if (value === null) this.held.drop(key);
-      else if ((candidate = readEntry(value))) this.held.hold(key, value, candidate);
+      else {
+        // What Redis holds now replaces the copy: held when it is an entry, dropped when gone or not one.
+        candidate = value === null ? null : readEntry(value);
+        if (value !== null && candidate) this.held.hold(key, value, candidate);
+        else this.held.drop(key);
+      }
       if (!entry && candidate && candidate.freshUntil > now) {
         entry = candidate;
         unchanged = value === SAME_AS_HELD;
@@ -304,8 +308,8 @@ export class FastHitPath {
         ? `,"extensions":${JSON.stringify({ rateLimit: rateLimitExtension(admission.status, admission.fields) })}}\n`
         : '}\n',
     );
-    // A content-length as the ordinary path's answer has; the stored bytes are written as they came
-    // from Redis (no copy into one buffer), corked so head, data and tail leave in one write.
+    // A content-length as the ordinary path's answer has; the stored bytes are written as they are
+    // held or came from Redis (no copy into one buffer), corked so head, data and tail leave in one write.
     res.setHeader('content-length', ENTRY_HEAD.length + entry.data.length + rest.length);
     res.cork();
     res.write(ENTRY_HEAD);

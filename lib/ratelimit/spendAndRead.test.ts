@@ -1,17 +1,15 @@
 // The fast path's script on a real Redis: it spends only when an entry is there (and every required
 // key), exactly as the rate limiter's own script would, and reads the entries in the order asked.
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from '../../test/support/redis.ts';
 import { SAME_AS_HELD, spendAndRead } from './spendAndRead.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `test-spend-read-${randomUUID().slice(0, 8)}:`;
-const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+const PREFIX = uniqueKeyPrefix('spend-read');
+const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
+  await deleteKeys(redis, PREFIX);
   redis.disconnect();
 });
 

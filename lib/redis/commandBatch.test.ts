@@ -1,16 +1,14 @@
 // Commands asked for in one turn leave in one write to a real Redis, each with its own reply or error.
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { deleteKeys, TEST_REDIS_URL, uniqueKeyPrefix } from '../../test/support/redis.ts';
 import { CommandBatch, commandBatchOf } from './commandBatch.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const PREFIX = `test-command-batch-${randomUUID().slice(0, 8)}:`;
-const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+const PREFIX = uniqueKeyPrefix('command-batch');
+const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 
 afterAll(async () => {
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length) await redis.del(...keys);
+  await deleteKeys(redis, PREFIX);
   redis.disconnect();
 });
 
@@ -66,7 +64,7 @@ describe('CommandBatch', () => {
   });
 
   it('rejects every queued command when Redis cannot take them', async () => {
-    const gone = new Redis(REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const gone = new Redis(TEST_REDIS_URL, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     gone.on('error', () => {}); // the refusal is what is tested
     const batch = new CommandBatch(gone);
     const settled = await Promise.allSettled([batch.callBuffer('PING'), batch.callBuffer('PING')]);

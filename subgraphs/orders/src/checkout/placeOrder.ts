@@ -162,12 +162,12 @@ async function stockTurn(
   answerBy: number | null,
 ): Promise<{ release: () => void } | { shortages: StockShortage[]; waited: boolean }> {
   const started = Date.now();
-  let deadline = started + STOCK_GATE_WAIT_MS;
-  let waited = false;
-  let turnsOver = false;
   // What the caller's patience leaves for waiting: the rest is for placing the order and its reservation.
   const waitsUntil =
     answerBy === null ? Infinity : answerBy - Math.max(MIN_PLACEMENT_ALLOWANCE_MS, (answerBy - started) * 0.3);
+  let deadline = Math.min(started + STOCK_GATE_WAIT_MS, waitsUntil);
+  let waited = false;
+  let turnsOver = false;
   for (let levels = first; levels.available; levels = await readLevels(deps, userId, lines)) {
     const available = levels.available;
     const shortages = lines
@@ -184,7 +184,7 @@ async function stockTurn(
     }
     const turn = deps.gate.enter(lines, available);
     if (turn !== 'wait' && turn !== 'short') return { release: turn };
-    const left = Math.min(deadline, waitsUntil) - Date.now();
+    const left = deadline - Date.now();
     // No turn in time: one more look at the levels, then on without a turn.
     turnsOver = left <= 0 || !(await deps.gate.nextRelease(left));
     if (!turnsOver) moved();
